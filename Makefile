@@ -1,0 +1,53 @@
+# Kavosh: the two set-up commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.kavosh-installed
+INDEX ?= .kavosh-index
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo test lint format browser bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for the browser tests (needs root or sudo; CI runs as root).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+demo: install
+	$(BIN)/kavosh index samples --index $(INDEX)
+	@echo "Kavosh is serving on http://$(HOST):$(PORT)/"
+	$(BIN)/kavosh serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install browser lint
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/analyzer.py
+	$(BIN)/python bench/index.py
+	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/scale.py
+
+clean:
+	rm -rf $(VENV) $(INDEX) test-output *.egg-info

@@ -1,0 +1,1 @@
+"""Schema, folder loading, generations and the `kavosh index` command."""

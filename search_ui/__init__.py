@@ -1,0 +1,1 @@
+"""Query parsing, ranked search, snippets, the JSON API and the page."""
