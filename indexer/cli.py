@@ -1,8 +1,170 @@
-"""The `kavosh` command group (stub until the indexer lands)."""
+"""The `kavosh` command group and its `index` command.
+
+Exit codes of `kavosh index`: 0 success, 1 partial (something was skipped), 2 usage error (click's own
+code for bad options, and ours for a folder or index that cannot be used).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
 
 import click
 
+from indexer.build import DEFAULT_MAX_SIZE, UsageError, index_folder
+from indexer.progress import BarProgress, Progress
+from indexer.store import KavoshIndexError, LockTimeout
 
-@click.group()
-def cli() -> None:
-    """Kavosh: Persian full-text search."""
+log = logging.getLogger("kavosh")
+
+_SIZE_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
+
+
+class SizeType(click.ParamType):
+    """A size such as 50MB, 512K or 1000000 (bytes)."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper()
+        digits = text.rstrip("BKMG")
+        unit = text[len(digits) :]
+        try:
+            number = float(digits)
+        except ValueError:
+            number = -1
+        if unit not in _SIZE_UNITS or number <= 0:
+            self.fail(f"{value!r} is not a size like 50MB, 512KB or 1000000", param, ctx)
+        return int(number * _SIZE_UNITS[unit])
+
+
+class _TqdmSafeHandler(logging.StreamHandler):
+    """Writes log lines through tqdm so they do not tear the progress bar."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from tqdm import tqdm
+
+            tqdm.write(self.format(record), file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
+def _configure_logging(level: int) -> None:
+    root = logging.getLogger("kavosh")
+    root.handlers[:] = [_TqdmSafeHandler(sys.stderr)]
+    root.handlers[0].setFormatter(logging.Formatter("%(message)s"))
+    root.setLevel(level)
+    root.propagate = False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print only errors (no progress, no skip lines, no summary)."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Print debugging detail as well.")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+    """Kavosh: full-text search for Persian (Farsi) documents.
+
+    \b
+    Typical use:
+      kavosh index ~/docs --index ~/.kavosh     build or update the index of a folder
+      kavosh search "کتاب‌های تاریخی" --index ~/.kavosh
+      kavosh serve --index ~/.kavosh            the search page on http://127.0.0.1:8000/
+
+    Run `kavosh COMMAND --help` for each command's options.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["quiet"] = quiet
+    _configure_logging(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
+
+
+@cli.command("index")
+@click.argument("folder", type=click.Path(file_okay=False, dir_okay=True, path_type=str))
+@click.option(
+    "--index",
+    "index_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder holding the index (created if missing).",
+)
+@click.option("--rebuild", is_flag=True, help="Build from scratch instead of updating only what changed.")
+@click.option(
+    "--max-size",
+    type=SizeType(),
+    default=DEFAULT_MAX_SIZE,
+    show_default="50MB",
+    help="Skip files larger than this (e.g. 10MB, 512KB).",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds to wait for another `kavosh index` on the same index before giving up "
+    "[default: wait as long as it takes].",
+)
+@click.option(
+    "--procs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Indexing processes; 0 chooses: one for small jobs, two when there is a lot to index.",
+)
+@click.pass_context
+def index_command(
+    ctx: click.Context,
+    folder: str,
+    index_dir: str,
+    rebuild: bool,
+    max_size: int,
+    lock_timeout: float | None,
+    procs: int,
+) -> None:
+    """Index FOLDER (recursively) into the index folder given by --index.
+
+    \b
+    Formats: .txt (title: first non-empty line), .md (title: first heading),
+    .html/.htm (title: <title> or first heading; visible text only),
+    .json (an object or a list of objects) and .jsonl (one object a line),
+    whose records carry `id` or `_id`, `title`, and `text` or `body`.
+    Encodings, detected per file: UTF-8 with or without BOM, UTF-16 with BOM, Windows-1256.
+    Hidden files and folders (names starting with a dot) are ignored.
+
+    \b
+    Incremental by default: files with the same size and time (or the same content) are not
+    re-indexed, documents of deleted files are removed, new and changed files are added.
+    Each run writes a new index generation and switches to it only when it is complete, so a
+    crash or kill never damages the live index; running searches pick the new one up.
+    Binary, undecodable, empty, too large or unreadable files, symlink loops and broken
+    JSON/HTML are skipped with one line each and counted.
+
+    \b
+    Exit status: 0 success, 1 some files or records were skipped, 2 usage error.
+    """
+    quiet = ctx.obj.get("quiet", False) if ctx.obj else False
+    progress: Progress = BarProgress() if not quiet and sys.stderr.isatty() else Progress()
+    try:
+        summary = index_folder(
+            folder,
+            index_dir,
+            rebuild=rebuild,
+            max_size=max_size,
+            lock_timeout=lock_timeout,
+            procs=procs,
+            progress=progress,
+            on_wait=lambda message: log.warning("%s", message),
+        )
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except LockTimeout as exc:
+        log.error("error: %s", exc)
+        ctx.exit(2)
+    except KavoshIndexError as exc:
+        log.error("error: %s", exc)
+        ctx.exit(2)
+    for line in summary.lines():
+        log.info("%s", line)
+    ctx.exit(1 if summary.skipped_total else 0)

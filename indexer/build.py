@@ -1,0 +1,327 @@
+"""Full and incremental builds: each run writes a new generation and switches `CURRENT` when it is whole.
+
+An incremental run starts the new generation as hard links to the current one, deletes the documents of
+changed and deleted files (by `path`), adds new and changed ones, commits, fsyncs and only then switches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from analyzers import ANALYZER_VERSION
+from indexer import store
+from indexer.loader import Doc, FileEntry, Skip, parse_file, walk
+from indexer.progress import Progress
+from indexer.schema import SCHEMA_VERSION, encode_text, make_schema
+
+log = logging.getLogger("kavosh.indexer")
+
+DEFAULT_MAX_SIZE = 50 * 1024 * 1024
+# Below this much new text, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+WRITER_LIMIT_MB = 128
+
+
+class UsageError(store.KavoshIndexError):
+    """The arguments cannot work (e.g. the folder does not exist)."""
+
+
+@dataclass
+class Summary:
+    """What a run did. Document counts, except `skipped`, which counts skipped files and records."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    files: int = 0  # supported files found
+    documents: int = 0  # documents in the live index after the run
+    bytes_read: int = 0  # bytes of the files read and indexed in this run
+    elapsed: float = 0.0
+    generation: str | None = None
+    rebuilt: bool = False
+    changed: bool = False  # False when the index was already up to date (no new generation)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+    @property
+    def docs_per_s(self) -> float:
+        return (self.added + self.updated) / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.bytes_read / 1e6 / self.elapsed if self.elapsed > 0 else 0.0
+
+    def lines(self) -> list[str]:
+        """The human summary printed at the end of `kavosh index`."""
+        state = f"generation {self.generation}" if self.changed else f"already up to date ({self.generation})"
+        out = [
+            f"indexed {self.files} files into {state}: {self.documents} documents",
+            f"added {self.added}, updated {self.updated}, deleted {self.deleted}, "
+            f"unchanged {self.unchanged}, skipped {self.skipped_total}",
+        ]
+        if self.skipped:
+            out.append("skipped by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items())))
+        out.append(
+            f"elapsed {self.elapsed:.2f} s, {self.docs_per_s:,.0f} docs/s, {self.mb_per_s:.2f} MB/s"
+            f" ({self.bytes_read / 1e6:.1f} MB read)"
+        )
+        return out
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _previous(index_dir: Path, rebuild: bool) -> tuple[store.Generation | None, dict]:
+    """The live generation to build on (None for a full build) and its manifest."""
+    if rebuild or store.current_name(index_dir) is None:
+        return None, {}
+    try:
+        gen = store.open_generation(index_dir, check=False)
+        store.check_versions(gen.meta, str(index_dir))
+    except store.IndexVersionMismatch:
+        log.warning("the index was built by another analyzer or schema version: rebuilding from scratch")
+        return None, {}
+    except store.IndexMissing as exc:
+        log.warning("%s: rebuilding from scratch", exc)
+        return None, {}
+    return gen, gen.meta.get("files", {})
+
+
+def index_folder(
+    folder: str | os.PathLike,
+    index_dir: str | os.PathLike,
+    rebuild: bool = False,
+    max_size: int = DEFAULT_MAX_SIZE,
+    lock_timeout: float | None = None,
+    procs: int = 0,
+    progress: Progress | None = None,
+    on_skip: Callable[[Skip], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Summary:
+    """Bring the index in `index_dir` in step with `folder`; return what was done.
+
+    `procs` 0 picks one writer for small jobs and two processes for large ones. Raises UsageError,
+    store.LockTimeout; bad files never raise: they are reported through `on_skip` and counted.
+    """
+    began = time.perf_counter()
+    folder, index_dir = Path(folder), Path(index_dir)
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder")
+    if index_dir.exists() and not index_dir.is_dir():
+        raise UsageError(f"{index_dir} exists and is not a folder")
+    summary = Summary()
+    report = on_skip or (lambda skip: log.warning("%s", skip))
+
+    def skip(item: Skip) -> None:
+        summary.skipped[item.reason] += 1
+        report(item)
+
+    with store.writer_lock(index_dir, timeout=lock_timeout, on_wait=on_wait):
+        store.clean_up(index_dir)
+        current, old_files = _previous(index_dir, rebuild)
+        summary.rebuilt = current is None
+        summary.generation = current.name if current else None
+
+        # 1. Walk and split by size+mtime: unchanged files are never read.
+        unchanged: dict[str, dict] = {}
+        candidates: list[FileEntry] = []
+        for item in walk(folder, exclude=index_dir):
+            if isinstance(item, Skip):
+                skip(item)
+                continue
+            summary.files += 1
+            old = old_files.get(item.relpath)
+            if old and old["size"] == item.size and old["mtime_ns"] == item.mtime_ns:
+                unchanged[item.relpath] = old
+                for recorded in old.get("skips", ()):
+                    skip(Skip(*recorded))  # still bad: report it again, without reading the file
+            else:
+                candidates.append(item)
+
+        # 2. A changed size or mtime with the same content is unchanged too (manifest refreshed).
+        to_index: list[FileEntry] = []
+        for entry in candidates:
+            old = old_files.get(entry.relpath)
+            if old and old["size"] == entry.size and entry.size <= max_size:
+                try:
+                    if _sha256(entry.abspath) == old["sha256"]:
+                        unchanged[entry.relpath] = dict(old, mtime_ns=entry.mtime_ns)
+                        for recorded in old.get("skips", ()):
+                            skip(Skip(*recorded))
+                        continue
+                except OSError:
+                    pass  # reported when the file is read below
+            to_index.append(entry)
+        gone = [rel for rel in old_files if rel not in unchanged]
+        summary.unchanged = sum(len(meta["ids"]) for meta in unchanged.values())
+
+        if current is not None and not to_index and not gone and unchanged == old_files:
+            summary.documents = current.meta.get("documents", 0)
+            summary.elapsed = time.perf_counter() - began
+            return summary
+
+        # 3. Write the next generation.
+        name = store.next_generation(index_dir)
+        gen_path = index_dir / name
+        progress = progress or Progress()
+        try:
+            if current is None:
+                gen_path.mkdir(parents=True)
+                ix = whoosh_index.create_in(str(gen_path), make_schema())
+            else:
+                store.seed_from(current.path, gen_path)
+                ix = whoosh_index.open_dir(str(gen_path))
+            new_bytes = sum(e.size for e in to_index)
+            nprocs = procs or (2 if new_bytes >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1 else 1)
+            if nprocs > 1:
+                writer = ix.writer(procs=nprocs, multisegment=True, limitmb=WRITER_LIMIT_MB)
+            else:
+                writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+            try:
+                manifest = _apply(
+                    writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress
+                )
+            except BaseException:
+                writer.cancel()
+                raise
+            if summary.added or summary.updated or summary.deleted:
+                writer.commit()
+            else:
+                writer.cancel()
+                if current is not None and manifest == old_files:
+                    # Nothing changed after all (e.g. only files that are still bad): keep the live one.
+                    shutil.rmtree(gen_path, ignore_errors=True)
+                    progress.close()
+                    summary.documents = current.meta.get("documents", 0)
+                    summary.elapsed = time.perf_counter() - began
+                    return summary
+            with ix.reader() as reader:
+                summary.documents = reader.doc_count()
+            meta = {
+                "analyzer_version": ANALYZER_VERSION,
+                "schema_version": SCHEMA_VERSION,
+                "generation": name,
+                "created": time.time(),
+                "folder": str(folder.resolve()),
+                "documents": summary.documents,
+                "files": manifest,
+            }
+            store.write_json_durably(gen_path / store.META, meta)
+            store.fsync_tree(gen_path)
+        except BaseException:
+            progress.close()
+            shutil.rmtree(gen_path, ignore_errors=True)
+            raise
+        progress.close()
+        store.switch_current(index_dir, name)
+        store.clean_up(index_dir)
+        summary.generation = name
+        summary.changed = True
+    summary.elapsed = time.perf_counter() - began
+    return summary
+
+
+def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress) -> dict:
+    """Delete documents of changed/deleted files, add the new ones; return the new manifest."""
+    manifest = dict(unchanged)
+    seen: set[str] = {doc_id for meta in unchanged.values() for doc_id in meta["ids"]}
+    for rel in gone:
+        writer.delete_by_term("path", rel)
+    progress.start(len(to_index), sum(e.size for e in to_index))
+    for entry in to_index:
+        old_ids = set(old_files.get(entry.relpath, {}).get("ids", ()))
+        file_skips: list[Skip] = []
+
+        def record(item: Skip, file_skips=file_skips) -> None:
+            file_skips.append(item)
+            skip(item)
+
+        ids, sha = _index_file(writer, entry, max_size, seen, record)
+        if sha is not None:  # the file was read: remember it (and its problems) until it changes
+            manifest[entry.relpath] = {
+                "size": entry.size,
+                "mtime_ns": entry.mtime_ns,
+                "sha256": sha,
+                "format": entry.format,
+                "ids": ids,
+                "skips": [[s.relpath, s.reason, s.detail] for s in file_skips],
+            }
+        if not ids:
+            progress.update(1, 0, 0)
+            continue
+        summary.bytes_read += entry.size
+        summary.updated += len(old_ids.intersection(ids))
+        summary.added += len(ids) - len(old_ids.intersection(ids))
+        progress.update(1, len(ids), entry.size)
+    for rel in gone:
+        kept = set(manifest.get(rel, {}).get("ids", ()))
+        summary.deleted += len(set(old_files[rel]["ids"]) - kept)
+    return manifest
+
+
+def _index_file(
+    writer, entry: FileEntry, max_size: int, seen: set[str], skip
+) -> tuple[list[str], str | None]:
+    """Add one file's documents; return their ids and the file's sha256 (None when it could not be read)."""
+    if entry.size > max_size:
+        limit = f"{max_size / 1e6:g} MB"
+        skip(Skip(entry.relpath, "too-large", f"too large ({entry.size / 1e6:.1f} MB > --max-size {limit})"))
+        return [], None
+    try:
+        with open(entry.abspath, "rb") as fh:
+            data = fh.read(max_size + 1)
+    except OSError as exc:
+        skip(Skip(entry.relpath, "unreadable", f"cannot read ({exc.strerror})"))
+        return [], None
+    if len(data) > max_size:
+        skip(Skip(entry.relpath, "too-large", "too large (grew past --max-size while being read)"))
+        return [], None
+    sha = hashlib.sha256(data).hexdigest()
+    ids: list[str] = []
+    mtime = entry.mtime_ns / 1e9
+    try:
+        for item in parse_file(entry, data):
+            if isinstance(item, Skip):
+                skip(item)
+                continue
+            if item.id in seen:
+                skip(Skip(f"{entry.relpath} (id {item.id})", "duplicate-id", "duplicate id, already indexed"))
+                continue
+            _add(writer, item, mtime)
+            seen.add(item.id)
+            ids.append(item.id)
+    except Exception as exc:  # a bug or an analyzer failure on odd input: report it, keep going
+        log.debug("failure on %s", entry.relpath, exc_info=True)
+        skip(Skip(entry.relpath, "failed", f"could not be indexed ({exc.__class__.__name__}: {exc})"))
+    return ids, sha
+
+
+def _add(writer, doc: Doc, mtime: float) -> None:
+    writer.add_document(
+        id=doc.id,
+        path=doc.path,
+        title=doc.title,
+        body=doc.body,
+        content=encode_text(doc.body),
+        mtime=mtime,
+        format=doc.format,
+    )
