@@ -1,0 +1,204 @@
+"""Formats, encodings and bad input: the loader turns each file into documents or a counted skip."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from indexer.build import index_folder
+from indexer.encoding import DecodeError, decode_bytes
+from indexer.loader import Doc, FileEntry, Skip, html_to_text, parse_file, walk
+
+TEXT = "کتاب‌های تاریخی «ایران» را در ۱۴۰۲ خواندم.\nدومین سطر متن."
+# Windows-1256 has no Persian ی or Persian digits: legacy files carry Arabic ي and ASCII digits.
+CP_TEXT = TEXT.replace("ی", "ي").replace("۱۴۰۲", "1402")
+
+
+def entry(name: str, fmt: str, data: bytes = b"") -> FileEntry:
+    return FileEntry(name, "/nonexistent/" + name, fmt, len(data), 0)
+
+
+def parse(name: str, fmt: str, data: bytes) -> list[Doc | Skip]:
+    return list(parse_file(entry(name, fmt, data), data))
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8-sig"),
+        (TEXT.encode("utf-16"), "utf-16"),  # with a BOM (Python writes the native one)
+        (codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), "utf-16"),
+        (CP_TEXT.encode("cp1256"), "cp1256"),
+    ],
+)
+def test_each_encoding_decodes_to_the_same_text(data: bytes, encoding: str) -> None:
+    text, found = decode_bytes(data)
+    assert found == encoding
+    assert text == (CP_TEXT if encoding == "cp1256" else TEXT)
+
+
+def test_cp1256_keeps_persian_letters_and_zwnj() -> None:
+    # Windows-1256 has پ چ ژ گ ک and the ZWNJ (0x9D)
+    sample = "پژوهشگر چگونه مي\u200cنويسد؟ گفت: «کتاب»"
+    text, encoding = decode_bytes(sample.encode("cp1256"))
+    assert (text, encoding) == (sample, "cp1256")
+
+
+def test_truncated_utf8_tail_is_forgiven() -> None:
+    data = TEXT.encode("utf-8")[:-1]  # the last letter cut in half
+    text, encoding = decode_bytes(data)
+    assert encoding == "utf-8" and text == TEXT[:-1]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (TEXT.encode("utf-8")[:20] + b"\xff\xfe\xfd" + TEXT.encode("utf-8"), "undecodable"),
+        (codecs.BOM_UTF8 + CP_TEXT.encode("cp1256"), "undecodable"),
+        (codecs.BOM_UTF16_LE + b"\x41", "undecodable"),
+        (bytes(range(0x80, 0x100)) * 3, "undecodable"),
+        (b"abc\x01\x02\x03\x04\x05\x06\x07\x08" * 10, "binary"),
+    ],
+)
+def test_bad_bytes_are_refused_with_a_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(DecodeError) as info:
+        decode_bytes(data)
+    assert info.value.reason == reason and info.value.detail
+
+
+def test_txt_title_is_first_non_empty_line() -> None:
+    [doc] = parse("a.txt", "txt", b"\n\n  \xd8\xb3\xd9\x84\xd8\xa7\xd9\x85  \nbody")
+    assert isinstance(doc, Doc)
+    assert (doc.id, doc.path, doc.title, doc.format) == ("a.txt", "a.txt", "سلام", "txt")
+
+
+def test_md_title_is_first_heading() -> None:
+    data = "پیش‌گفتار بی‌عنوان\n\n## آشپزی ایرانی ##\n\nمتن".encode()
+    [doc] = parse("b.md", "md", data)
+    assert doc.title == "آشپزی ایرانی" and "پیش‌گفتار" in doc.body
+
+
+def test_html_visible_text_only() -> None:
+    markup = """<!doctype html><html><head><title> سفر به
+    اصفهان </title><style>p { color: red }</style><script>var secret = "پنهان";</script></head>
+    <body><nav>منو</nav><h1>سی‌وسه‌پل</h1><p>پل &laquo;زیبا&raquo; &amp; قدیمی</p>
+    <noscript>جاوااسکریپت</noscript><!-- یادداشت --></body></html>"""
+    title, text = html_to_text(markup)
+    assert title == "سفر به اصفهان"
+    assert "پل «زیبا» & قدیمی" in text and "سی‌وسه‌پل" in text
+    for hidden in ("secret", "پنهان", "color", "جاوااسکریپت", "یادداشت"):
+        assert hidden not in text
+
+
+def test_html_title_falls_back_to_first_heading() -> None:
+    [doc] = parse("c.html", "html", "<div><h2>  قلعه الموت </h2><p>متن</p></div>".encode())
+    assert doc.title == "قلعه الموت" and doc.format == "html"
+
+
+def test_json_list_and_object_and_missing_ids() -> None:
+    records = [{"id": 7, "title": "یک", "text": "متن یک"}, {"_id": "b", "body": "متن دو"}, {"text": "سه"}]
+    docs = parse("d/x.json", "json", json.dumps(records, ensure_ascii=False).encode())
+    assert [(d.id, d.path, d.format) for d in docs] == [
+        ("7", "d/x.json", "json"),
+        ("b", "d/x.json", "json"),
+        ("d/x.json#3", "d/x.json", "json"),
+    ]
+    assert docs[1].body == "متن دو" and docs[1].title == "متن دو"
+    [single] = parse("o.json", "json", b'{"id": "o", "title": "t", "text": "x"}')
+    assert single.id == "o"
+
+
+def test_jsonl_bad_lines_are_skipped_and_the_rest_kept() -> None:
+    data = '{"_id": "a", "text": "الف"}\n\n{broken\n[1, 2]\n{"_id": "c", "title": 5, "text": "ج"}\n'.encode()
+    items = parse("r.jsonl", "jsonl", data)
+    assert [d.id for d in items if isinstance(d, Doc)] == ["a", "c"]
+    skips = [s for s in items if isinstance(s, Skip)]
+    assert [(s.relpath, s.reason) for s in skips] == [
+        ("r.jsonl:3", "bad-json"),
+        ("r.jsonl (line 4)", "bad-record"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "data", "reason"),
+    [
+        ("e.txt", "txt", b"", "empty"),
+        ("e.txt", "txt", b" \n\t\n", "empty"),
+        ("b.txt", "txt", b"abc\x00def", "binary"),
+        ("j.json", "json", b'{"id": "x", "text": ', "bad-json"),
+        ("j.json", "json", b"[" * 100_000 + b"]" * 100_000, "bad-json"),
+        ("j.json", "json", b'{"id": ["not", "a", "string"], "text": "x"}', "bad-record"),
+        ("j.json", "json", b'{"id": "x", "text": {"nested": 1}}', "bad-record"),
+        ("j.json", "json", b'{"id": "x"}', "empty"),
+        ("h.html", "html", b"<script>only()</script><style>x{}</style>", "empty"),
+    ],
+)
+def test_bad_files_become_skips(name: str, fmt: str, data: bytes, reason: str) -> None:
+    [item] = parse(name, fmt, data)
+    assert isinstance(item, Skip) and item.reason == reason and item.detail
+    assert str(item).startswith(f"skipped {name}")
+
+
+def test_walk_finds_supported_files_and_reports_loops(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "x.TXT").write_text("x")
+    (root / "y.md").write_text("y")
+    (root / "image.png").write_bytes(b"\x89PNG")
+    (root / ".hidden.txt").write_text("h")
+    (root / "a" / "up").symlink_to(root)  # a loop back to the top
+    (root / "self").symlink_to(root / "self")  # a link to itself
+    (root / "dangling.txt").symlink_to(root / "missing.txt")
+    items = list(walk(root))
+    files = [i.relpath for i in items if isinstance(i, FileEntry)]
+    skips = {i.relpath: i.reason for i in items if isinstance(i, Skip)}
+    assert files == ["a/b/x.TXT", "y.md"]
+    assert skips == {"a/up": "symlink-loop", "self": "symlink-loop", "dangling.txt": "unreadable"}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file whatever its permissions")
+def test_unreadable_file_is_skipped(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "secret.txt").write_text("راز")
+    (src / "secret.txt").chmod(0)
+    summary = index_folder(src, tmp_path / "idx")
+    assert summary.skipped == {"unreadable": 1}
+
+
+def test_every_bad_kind_is_counted_by_index_folder(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "good.txt").write_text("خوب\nمتن خوب")
+    (src / "cp.txt").write_bytes("متن ويندوزي".encode("cp1256"))
+    (src / "empty.txt").write_bytes(b"")
+    (src / "binary.txt").write_bytes(b"\x00\x01\x02")
+    (src / "latin.txt").write_bytes(bytes(range(0xC0, 0x100)) + b"\x80\x81\x82\x83")
+    (src / "big.txt").write_text("بزرگ " * 1000)
+    (src / "broken.json").write_text("{")
+    (src / "loop").symlink_to(src)
+    summary = index_folder(src, tmp_path / "idx", max_size=2000)
+    assert summary.added == 2
+    assert summary.skipped == {
+        "empty": 1,
+        "binary": 1,
+        "undecodable": 1,
+        "too-large": 1,
+        "bad-json": 1,
+        "symlink-loop": 1,
+    }
+
+
+def test_file_vanishing_before_it_is_read_is_unreadable(tmp_path: Path) -> None:
+    from indexer.build import _index_file
+
+    skips: list[Skip] = []
+    gone = FileEntry("gone.txt", str(tmp_path / "gone.txt"), "txt", 10, 0)
+    assert _index_file(None, gone, 1000, set(), skips.append) == ([], None)
+    assert [(s.relpath, s.reason) for s in skips] == [("gone.txt", "unreadable")]
