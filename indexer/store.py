@@ -95,21 +95,33 @@ def check_versions(meta: dict, where: str) -> None:
 
 
 def open_generation(index_dir: str | os.PathLike, check: bool = True) -> Generation:
-    """Open the live generation. Raises IndexMissing or IndexVersionMismatch (with `check`)."""
+    """Open the live generation. Raises IndexMissing or IndexVersionMismatch (with `check`).
+
+    If a writer switches and removes generations between our reading CURRENT and opening the folder, we
+    simply follow CURRENT again, so a reader always gets one complete generation.
+    """
     index_dir = Path(index_dir)
-    name = current_name(index_dir)
-    if name is None:
-        raise IndexMissing(
-            f"no Kavosh index in {index_dir} (no valid {CURRENT} file); create one with "
-            f"`kavosh index FOLDER --index {index_dir}`"
-        )
+    for _attempt in range(5):
+        name = current_name(index_dir)
+        if name is None:
+            raise IndexMissing(
+                f"no Kavosh index in {index_dir} (no valid {CURRENT} file); create one with "
+                f"`kavosh index FOLDER --index {index_dir}`"
+            )
+        try:
+            return _open(index_dir, name, check)
+        except IndexMissing:
+            if current_name(index_dir) == name:
+                raise
+    return _open(index_dir, current_name(index_dir) or "", check)
+
+
+def _open(index_dir: Path, name: str, check: bool) -> Generation:
     path = index_dir / name
     try:
         meta = read_meta(path)
     except (OSError, ValueError) as exc:
-        raise IndexMissing(
-            f"the index generation {path} is unreadable ({exc}); rebuild with --rebuild"
-        ) from exc
+        raise IndexMissing(f"index generation {path} is unreadable ({exc}); rebuild with --rebuild") from exc
     if check:
         check_versions(meta, str(index_dir))
     try:
