@@ -1,0 +1,215 @@
+"""Parsed query tree -> Whoosh query, with the stopword policy, bounded prefixes and the proximity boost.
+
+Every query word goes through the Persian analyzer. A word that analyzes to several terms (a compound split
+into parts) is searched as that sequence. Keyword stopwords are dropped unless nothing else is left; inside a
+phrase they stay. A prefix is expanded against the index's own terms, and refused when it is one letter or
+expands to more than `PREFIX_CAP` terms, so no query is unbounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import islice, pairwise
+
+from whoosh import query as wq
+from whoosh.query.spans import SpanNear2
+from whoosh.reading import IndexReader
+
+from search_ui.analysis import analyze_query
+from search_ui.query import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
+
+PREFIX_CAP = 2000
+MIN_PREFIX = 2
+FIELDS = ("title", "body")
+
+
+class QueryRefused(Exception):
+    """A query Kavosh will not run (e.g. a one-letter prefix), with a message fit for a user."""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The knobs of the ranking, tuned on qa-ir (bench/relevance.py)."""
+
+    title_boost: float = 2.0
+    prox_boost: float = 0.25
+    prox_slop: int = 4
+    coord: float = 0.0  # Whoosh's coordination bonus on the keyword Or (0: off)
+
+
+@dataclass
+class Compiled:
+    """A Whoosh query plus what the highlighter and did-you-mean need to know about it."""
+
+    query: wq.Query | None
+    notices: list[str] = field(default_factory=list)
+    terms: set[str] = field(default_factory=set)  # every term to mark in the text
+    sequences: set[tuple[str, ...]] = field(default_factory=set)  # multi-term runs marked as one span
+    keywords: list[str] = field(default_factory=list)  # top-level content terms, in order
+    unknown: list[Word] = field(default_factory=list)  # words with no term in the index
+
+
+def _seq(fieldname: str, terms: list[str], boost: float = 1.0) -> wq.Query:
+    if len(terms) == 1:
+        return wq.Term(fieldname, terms[0], boost=boost)
+    return wq.Phrase(fieldname, terms, slop=1, boost=boost)
+
+
+class Compiler:
+    """Compiles one parsed query against one index reader (one generation)."""
+
+    def __init__(self, reader: IndexReader, ranking: Ranking = Ranking()) -> None:
+        self.reader = reader
+        self.ranking = ranking
+
+    def _fields(self, terms: list[str], fieldname: str | None) -> wq.Query:
+        if fieldname:
+            return _seq(fieldname, terms)
+        return wq.Or([_seq("title", terms, self.ranking.title_boost), _seq("body", terms)])
+
+    def _known(self, terms: list[str]) -> bool:
+        return any(self.reader.doc_frequency(f, t) for f in FIELDS for t in terms)
+
+    def _prefix(self, word: Word, out: Compiled) -> wq.Query | None:
+        toks = analyze_query(word.text)
+        if not toks:
+            return None
+        stem = toks[-1].term
+        if len(stem) < MIN_PREFIX:
+            raise QueryRefused(
+                f"پیشوند «{word.text}*» بسیار کوتاه است؛ برای جستجوی پیشوندی دست‌کم {MIN_PREFIX} حرف بنویسید."
+            )
+        fields = [word.field] if word.field else list(FIELDS)
+        expanded: set[str] = set()
+        per_field = {}
+        for f in fields:
+            found = [b.decode("utf-8") for b in islice(self.reader.expand_prefix(f, stem), PREFIX_CAP + 1)]
+            expanded.update(found)
+            per_field[f] = found
+            if len(expanded) > PREFIX_CAP:
+                raise QueryRefused(
+                    f"پیشوند «{word.text}*» با بیش از {PREFIX_CAP:,} واژه‌ی نمایه جور می‌شود؛ "
+                    "پیشوند بلندتری بنویسید."
+                )
+        out.terms.update(expanded)
+        boost = {"title": self.ranking.title_boost}
+        alts = [wq.Term(f, t, boost=boost.get(f, 1.0)) for f, ts in per_field.items() for t in ts]
+        q: wq.Query = wq.Or(alts) if alts else wq.NullQuery
+        if len(toks) > 1:
+            head = [t.term for t in toks[:-1]]
+            out.terms.update(head)
+            q = wq.And([self._fields(head, word.field), q])
+        return q
+
+    def _word(self, word: Word, occur: str, drop_stops: bool, top: bool, out: Compiled) -> wq.Query | None:
+        if word.prefix:
+            return self._prefix(word, out)
+        toks = analyze_query(word.text)
+        if not toks:
+            return None
+        if occur == SHOULD and drop_stops and all(t.stopped for t in toks):
+            return None
+        terms = [t.term for t in toks]
+        out.terms.update(terms)
+        if len(terms) > 1:
+            out.sequences.add(tuple(terms))
+        if occur != NOT and not self._known(terms):
+            out.unknown.append(word)
+        if top and occur != NOT:
+            out.keywords.extend(t.term for t in toks if not t.stopped)
+        return self._fields(terms, word.field)
+
+    def _phrase(self, phrase: Phrase, out: Compiled) -> wq.Query | None:
+        terms = [t.term for t in analyze_query(phrase.text)]
+        if not terms:
+            return None
+        out.terms.update(terms)
+        if len(terms) > 1:
+            out.sequences.add(tuple(terms))
+        return self._fields(terms, phrase.field)
+
+    def _level(
+        self, clauses: tuple[Clause, ...], drop_stops: bool, out: Compiled, top: bool
+    ) -> wq.Query | None:
+        buckets: dict[str, list[wq.Query]] = {SHOULD: [], MUST: [], NOT: []}
+        for clause in clauses:
+            node = clause.node
+            if isinstance(node, Group):
+                q = self._level(node.clauses, drop_stops, out, top=False)
+            elif isinstance(node, Phrase):
+                q = self._phrase(node, out)
+            else:
+                q = self._word(node, clause.occur, drop_stops, top, out)
+            if q is not None:
+                buckets[clause.occur].append(q)
+        if top and buckets[SHOULD] + buckets[MUST]:
+            buckets[SHOULD].extend(self._proximity(out.keywords))
+        return self._combine(buckets, out, top)
+
+    def _proximity(self, keywords: list[str]) -> list[wq.Query]:
+        """Optional clauses rewarding adjacent query terms that occur near each other in the body."""
+        if self.ranking.prox_boost <= 0:
+            return []
+        pairs = []
+        for a, b in pairwise(keywords):
+            if a != b and (a, b) not in pairs:
+                pairs.append((a, b))
+        boost = self.ranking.prox_boost
+        return [
+            SpanNear2(
+                [wq.Term("body", a, boost=boost), wq.Term("body", b, boost=boost)],
+                slop=self.ranking.prox_slop,
+                ordered=False,
+            )
+            for a, b in pairs
+        ]
+
+    def _combine(self, buckets: dict[str, list[wq.Query]], out: Compiled, top: bool) -> wq.Query | None:
+        should, must, nots = buckets[SHOULD], buckets[MUST], buckets[NOT]
+        scale = self.ranking.coord or None
+        core: wq.Query | None
+        if must:
+            core = must[0] if len(must) == 1 else wq.And(must)
+            if should:
+                core = wq.AndMaybe(core, should[0] if len(should) == 1 else wq.Or(should, scale=scale))
+        elif should:
+            core = should[0] if len(should) == 1 else wq.Or(should, scale=scale)
+        elif nots:
+            core = wq.Every()
+            if top:
+                out.notices.append("پرس‌وجو فقط واژه‌های کنارگذاشته داشت؛ همه‌ی اسناد بدون آن‌ها آمده‌اند.")
+        else:
+            return None
+        if nots:
+            core = wq.AndNot(core, nots[0] if len(nots) == 1 else wq.Or(nots))
+        return core
+
+    def compile(self, parsed: ParsedQuery) -> Compiled:
+        """Build the Whoosh query; raises QueryRefused for an unbounded prefix."""
+        out = Compiled(query=None, notices=list(parsed.notices))
+        drop = self._has_content(parsed)
+        if not drop and parsed.clauses:
+            stop_words = [
+                a for o, a in parsed.atoms() if o != NOT and isinstance(a, Word) and analyze_query(a.text)
+            ]
+            if stop_words:
+                out.notices.append("پرس‌وجو فقط واژه‌های بسیار پرکاربرد داشت؛ همان‌ها جستجو شدند.")
+        out.query = self._level(parsed.clauses, drop, out, top=True)
+        if out.query is None and parsed.clauses:
+            out.notices.append("پرس‌وجو واژه‌ای برای جستجو نداشت (فقط نشانه‌های نگارشی).")
+        return out
+
+    @staticmethod
+    def _has_content(parsed: ParsedQuery) -> bool:
+        """Whether something other than stopword-only keywords is left to search."""
+        for occur, atom in parsed.atoms():
+            if occur == NOT:
+                continue
+            toks = analyze_query(atom.text)
+            if not toks:
+                continue
+            if isinstance(atom, Phrase) or atom.prefix or occur == MUST:
+                return True
+            if not all(t.stopped for t in toks):
+                return True
+        return False

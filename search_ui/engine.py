@@ -1,0 +1,167 @@
+"""The search engine behind `kavosh search`, `kavosh evaluate` and the page: ranked, highlighted answers.
+
+Thread-safe: each thread keeps its own Whoosh searcher (Whoosh readers are not meant to be shared), and
+every call works on one generation. A call first reads `CURRENT` (one small file read); when it names a
+new generation the index is reopened, so a response never mixes two generations.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import scoring
+from whoosh.index import Index
+from whoosh.searching import Searcher
+
+from indexer.schema import decode_text
+from indexer.store import IndexMissing, current_name, open_generation
+from search_ui import snippets
+from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
+from search_ui.query import parse
+from search_ui.suggest import Speller, complete
+
+__all__ = ["QueryRefused", "Ranking", "SearchEngine"]
+
+MAX_LIMIT = 100
+BM25_B = 0.75
+BM25_K1 = 1.2
+
+
+@dataclass
+class _Generation:
+    name: str
+    index: Index
+    documents: int
+    speller: Speller
+    local: threading.local = field(default_factory=threading.local)
+
+    def searcher(self, weighting) -> Searcher:
+        s = getattr(self.local, "searcher", None)
+        if s is None:
+            s = self.index.searcher(weighting=weighting)
+            self.local.searcher = s
+        return s
+
+
+class SearchEngine:
+    """Search one Kavosh index folder. Construction never fails; a missing index fails each call with a
+    `indexer.store.KavoshIndexError` (except `health`, which reports it)."""
+
+    def __init__(self, index_dir: str | Path, ranking: Ranking | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self.ranking = ranking or Ranking()
+        self.weighting = scoring.BM25F(B=BM25_B, K1=BM25_K1)
+        self._lock = threading.Lock()
+        self._gen: _Generation | None = None
+
+    # --- generations ------------------------------------------------------------------------------
+
+    def _generation(self) -> _Generation:
+        """The live generation, reopened when CURRENT has moved on."""
+        name = current_name(self.index_dir)
+        gen = self._gen
+        if gen is not None and gen.name == name:
+            return gen
+        with self._lock:
+            gen = self._gen
+            if gen is not None and gen.name == current_name(self.index_dir):
+                return gen
+            opened = open_generation(self.index_dir)
+            with opened.index.reader() as reader:
+                count = reader.doc_count()
+            gen = _Generation(opened.name, opened.index, count, Speller())
+            self._gen = gen
+            return gen
+
+    # --- the contract -----------------------------------------------------------------------------
+
+    def health(self) -> dict:
+        """Whether an index is loaded, how many documents it holds and which generation is live."""
+        try:
+            gen = self._generation()
+        except IndexMissing:
+            return {"loaded": False, "documents": 0, "generation": None}
+        except Exception:  # a version mismatch or a broken index: not loaded, say so without raising
+            return {"loaded": False, "documents": 0, "generation": current_name(self.index_dir)}
+        return {"loaded": True, "documents": gen.documents, "generation": gen.name}
+
+    def search(self, query: str, page: int = 1, limit: int = 10) -> dict:
+        """One page of ranked hits with snippets, the total, the time taken, notices and suggestions."""
+        if not isinstance(page, int) or page < 1:
+            raise ValueError("page must be an integer >= 1")
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be an integer from 1 to {MAX_LIMIT}")
+        began = time.perf_counter()
+        gen = self._generation()
+        searcher = gen.searcher(self.weighting)
+        compiled = Compiler(searcher.reader(), self.ranking).compile(parse(query))
+        hits: list[dict] = []
+        total = 0
+        if compiled.query is not None:
+            results = searcher.search(compiled.query, limit=page * limit)
+            total = len(results)
+            for hit in results[(page - 1) * limit : page * limit]:
+                hits.append(self._hit(hit.fields(), hit.score, compiled))
+        suggestions = gen.speller.suggest(searcher.reader(), query, compiled) if compiled.unknown else []
+        return {
+            "query": query,
+            "total": total,
+            "took_ms": round((time.perf_counter() - began) * 1000, 2),
+            "suggestions": suggestions,
+            "hits": hits,
+            "page": page,
+            "limit": limit,
+            "notices": compiled.notices,
+        }
+
+    def ranked(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
+        """(id, score) of the top `limit` documents, no snippets or counts: the batch and evaluation path."""
+        gen = self._generation()
+        searcher = gen.searcher(self.weighting)
+        compiled = Compiler(searcher.reader(), self.ranking).compile(parse(query))
+        if compiled.query is None:
+            return []
+        results = searcher.search(compiled.query, limit=limit)
+        return [(hit["id"], hit.score) for hit in results]
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Completions of the last word of `prefix`, most frequent first (an empty list when none)."""
+        gen = self._generation()
+        return complete(gen.searcher(self.weighting).reader(), prefix, limit)
+
+    def document(self, doc_id: str, query: str = "") -> dict | None:
+        """One document with its whole text, and that text as HTML with every match of `query` marked."""
+        gen = self._generation()
+        searcher = gen.searcher(self.weighting)
+        fields = searcher.document(id=doc_id)
+        if fields is None:
+            return None
+        text = decode_text(fields)
+        compiled = Compiler(searcher.reader(), self.ranking).compile(parse(query)) if query.strip() else None
+        terms = compiled.terms if compiled else set()
+        sequences = compiled.sequences if compiled else set()
+        return {
+            "id": fields.get("id"),
+            "path": fields.get("path", ""),
+            "title": fields.get("title", ""),
+            "format": fields.get("format", ""),
+            "mtime": fields.get("mtime"),
+            "text": text,
+            "html": snippets.highlight_all(text, terms, sequences),
+        }
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _hit(fields: dict, score: float, compiled: Compiled) -> dict:
+        text = decode_text(fields)
+        return {
+            "id": fields.get("id"),
+            "path": fields.get("path", ""),
+            "title": fields.get("title", ""),
+            "score": round(float(score), 4),
+            "snippet": snippets.snippet(text, compiled.terms, compiled.sequences),
+        }

@@ -1,0 +1,178 @@
+"""Exact highlights: `<mark>` on the original characters of every matched word, everything else escaped.
+
+The analyzer runs over the ORIGINAL text and reports each token's span; a token whose term is among the
+query's terms is marked exactly on text[start:end] (all of the word, with its diacritics and ZWNJ, none of
+its neighbours). Runs of tokens forming a query phrase, or the parts of one split compound, are marked as
+one span. Huge documents are read in chunks, and only chunks that can contain a match (a cheap folded
+substring test) are analyzed, so the work stays bounded while fragments may come from anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from html import escape
+
+from search_ui.analysis import spans
+
+CHUNK = 65536
+FOLD_OVER = 200_000  # documents longer than this are pre-filtered chunk by chunk
+MAX_MARKS = 10_000
+CONTEXT = 90  # characters of context on each side of a match in a fragment
+FRAGMENTS = 3
+LEAD = 240  # characters shown when nothing in the body matched
+
+_FOLD = str.maketrans(
+    {
+        "ي": "ی",
+        "ى": "ی",
+        "ئ": "ی",
+        "ك": "ک",
+        "ة": "ه",
+        "ۀ": "ه",
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ؤ": "و",
+        "\u200c": None,
+        "\u0640": None,
+        **{chr(c): None for c in range(0x064B, 0x0660)},
+        "\u0670": None,
+        **{chr(0x06F0 + d): str(d) for d in range(10)},
+        **{chr(0x0660 + d): str(d) for d in range(10)},
+    }
+)
+_PIECES = re.compile(r"\w{2,}")
+
+
+def fold(text: str) -> str:
+    """A cheap spelling fold, only to pre-select chunks of huge documents (never used for matching)."""
+    return text.translate(_FOLD).lower()
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """The text in pieces of about CHUNK characters, cut at whitespace (never inside a word)."""
+    pos, n = 0, len(text)
+    while pos < n:
+        end = min(n, pos + CHUNK)
+        if end < n:
+            cut = text.rfind(" ", pos + CHUNK // 2, end)
+            if cut < 0:
+                cut = max(text.rfind("\n", pos + CHUNK // 2, end), -1)
+            end = cut + 1 if cut >= 0 else end
+        yield pos, text[pos:end]
+        pos = end
+
+
+def _hints(terms: Iterable[str]) -> list[str]:
+    return sorted({p for t in terms for p in _PIECES.findall(fold(t))})
+
+
+def find_marks(
+    text: str, terms: set[str], sequences: set[tuple[str, ...]] = frozenset(), max_marks: int = MAX_MARKS
+) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping (start, end) spans of `text` to mark."""
+    if not terms or not text:
+        return []
+    hints = _hints(terms) if len(text) > FOLD_OVER else []
+    starts = {seq[0] for seq in sequences}
+    marks: list[tuple[int, int]] = []
+    for base, chunk in _chunks(text):
+        if hints:
+            folded = fold(chunk)
+            if not any(h in folded for h in hints):
+                continue
+        toks = list(spans(chunk, base))
+        i = 0
+        while i < len(toks):
+            tok = toks[i]
+            span = None
+            if tok.term in starts:
+                for seq in sorted(sequences, key=len, reverse=True):
+                    run = toks[i : i + len(seq)]
+                    if len(run) == len(seq) and all(t.term == s for t, s in zip(run, seq, strict=True)):
+                        span = (tok.start, run[-1].end)
+                        i += len(seq)
+                        break
+            if span is None:
+                i += 1
+                if tok.term in terms:
+                    span = (tok.start, tok.end)
+            if span:
+                marks.append(span)
+        if len(marks) >= max_marks:
+            break
+    return _merge(marks)
+
+
+def _merge(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(marks):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def render(text: str, marks: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    """Escaped HTML of text[start:end] with the marks inside it wrapped in <mark>."""
+    end = len(text) if end is None else end
+    parts = []
+    pos = start
+    for m_start, m_end in marks:
+        if m_end <= start or m_start >= end:
+            continue
+        m_start, m_end = max(m_start, start), min(m_end, end)
+        parts.append(escape(text[pos:m_start], quote=False))
+        parts.append("<mark>" + escape(text[m_start:m_end], quote=False) + "</mark>")
+        pos = m_end
+    parts.append(escape(text[pos:end], quote=False))
+    return "".join(parts)
+
+
+def highlight_all(text: str, terms: set[str], sequences: set[tuple[str, ...]] = frozenset()) -> str:
+    """The whole text escaped, every match in <mark> (the document view)."""
+    return render(text, find_marks(text, terms, sequences))
+
+
+def _word_edge(text: str, pos: int, forward: bool) -> int:
+    """Move `pos` outwards to the nearest whitespace so a fragment never starts or ends mid-word."""
+    n = len(text)
+    if forward:
+        limit = min(n, pos + 30)
+        while pos < limit and not text[pos].isspace():
+            pos += 1
+        return pos
+    limit = max(0, pos - 30)
+    while pos > limit and not text[pos - 1].isspace():
+        pos -= 1
+    return pos
+
+
+def snippet(text: str, terms: set[str], sequences: set[tuple[str, ...]] = frozenset()) -> str:
+    """Up to FRAGMENTS fragments of the original text around its best match clusters, as escaped HTML."""
+    marks = find_marks(text, terms, sequences, max_marks=400) if terms else []
+    if not marks:
+        lead = text[:LEAD]
+        cut = _word_edge(text, len(lead), forward=False) if len(text) > LEAD else len(lead)
+        return escape(text[: cut or LEAD].strip(), quote=False) + (" …" if len(text) > LEAD else "")
+    windows: list[list] = []  # [start, end, marks in window, distinct texts]
+    for m_start, m_end in marks:
+        start, end = max(0, m_start - CONTEXT), min(len(text), m_end + CONTEXT)
+        word = text[m_start:m_end]
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+            windows[-1][2] += 1
+            windows[-1][3].add(word)
+        else:
+            windows.append([start, end, 1, {word}])
+    best = sorted(windows, key=lambda w: (-len(w[3]), -w[2], w[0]))[:FRAGMENTS]
+    parts = []
+    for start, end, _, _ in sorted(best):
+        start = _word_edge(text, start, forward=False)
+        end = _word_edge(text, end, forward=True)
+        html = render(text, marks, start, end).strip()
+        parts.append(("… " if start > 0 else "") + html + (" …" if end < len(text) else ""))
+    return " ".join(parts).replace("… …", "…")
