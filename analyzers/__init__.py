@@ -1,13 +1,5 @@
-"""Persian analysis chain for Whoosh (temporary stub until the real chain lands)."""
+"""Persian analysis chain for Whoosh: `PersianAnalyzer()` and the `ANALYZER_VERSION` stored in each index."""
 
-from whoosh.analysis import LowercaseFilter, RegexTokenizer
-
-ANALYZER_VERSION = "0-stub"
-
-
-def PersianAnalyzer():
-    """Stub: splits on word characters and lowercases. Replaced by the real chain."""
-    return RegexTokenizer(r"\w+") | LowercaseFilter()
-
+from .chain import ANALYZER_VERSION, PersianAnalyzer
 
 __all__ = ["ANALYZER_VERSION", "PersianAnalyzer"]

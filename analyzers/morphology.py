@@ -1,0 +1,268 @@
+"""Persian morphology on folded keys: compounds, verb lemmas, light inflection stripping, decompounding.
+
+Every rule is checked against hazm's lexicon: an affix is stripped only when what remains is a word and the
+surface form is not itself a word, so ماهی, جوان, بیمار and ایران stay whole. Results are cached per key.
+"""
+
+from __future__ import annotations
+
+from .lexicon import ADV, AJ, PL, Lexicon, N, lexicon
+
+# A segment is (term, start, end) with start/end indexing the folded key.
+Segment = tuple[str, int, int]
+Result = tuple[tuple[Segment, ...], str]
+
+_PAST_ENDINGS = ("", "م", "ی", "یم", "ید", "ند")
+_PRESENT_ENDINGS = ("م", "ی", "د", "یم", "ید", "ند")
+_PERFECT_ENDINGS = ("", "ام", "ای", "است", "ایم", "اید", "اند")
+# Present stems used without a prefix in everyday Persian (داری، خواهم، باشد، شود، کند، تواند).
+_BARE_PRESENT = frozenset(("دار", "خواه", "باش", "شو", "کن", "توان"))
+_MIN_STEM = 2
+
+_CACHE: dict[str, Result] = {}
+_CACHE_LIMIT = 300_000
+
+
+def analyze_key(key: str) -> Result:
+    """Segments and how they were found ('word', 'verb', 'strip', 'compound', 'form', 'split', 'unknown')."""
+    hit = _CACHE.get(key)
+    if hit is None:
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        hit = _CACHE[key] = _analyze(lexicon(), key)
+    return hit
+
+
+def _analyze(lex: Lexicon, key: str) -> Result:
+    if not _is_persian(key):
+        return ((key, 0, len(key)),), "unknown"
+    found = _resolve(lex, key, strong_verbs=True)
+    if found is not None:
+        return found
+    split = _decompound(lex, key)
+    if split is not None:
+        return split, "split"
+    return ((key, 0, len(key)),), "unknown"
+
+
+def _resolve(lex: Lexicon, key: str, strong_verbs: bool) -> Result | None:
+    """Everything except decompounding; None when the lexicon knows nothing about the key."""
+    if key in lex.compounds:
+        return _compound(lex, key, 0, len(key)), "compound"
+    if strong_verbs:
+        lemma = _verb(lex, key, strong=True)
+        if lemma is not None:
+            return ((lemma, 0, len(key)),), "verb"
+    if lex.is_word(key):
+        return ((_word_term(lex, key), 0, len(key)),), "word"
+    lemma = _verb(lex, key, strong=False)
+    if lemma is not None:
+        return ((lemma, 0, len(key)),), "verb"
+    stripped = _strip(lex, key, depth=2)
+    if stripped is not None:
+        return stripped, "strip"
+    if key in lex.forms:
+        return ((key, 0, len(key)),), "form"
+    return None
+
+
+def _word_term(lex: Lexicon, key: str) -> str:
+    """A tagged word is its own term, except a listed plural (حیوانات) which meets its singular."""
+    if lex.flags[key] & PL:
+        for suffix, restore in (("ها", ""), ("ات", ""), ("ان", ""), ("یان", ""), ("گان", "ه")):
+            base = key[: -len(suffix)] + restore if key.endswith(suffix) else ""
+            if len(base) >= _MIN_STEM and lex.flags.get(base, 0) & (N | AJ) and not lex.flags[base] & PL:
+                return base
+    return key
+
+
+def _compound(lex: Lexicon, key: str, start: int, end: int) -> tuple[Segment, ...]:
+    """Split a lexicon compound (محیط‌زیست) into its parts, each analyzed on its own."""
+    segs: list[Segment] = []
+    pos = start
+    parts = lex.compounds[key]
+    for i, part in enumerate(parts):
+        stop = pos + len(part)
+        inner = _resolve(lex, part, strong_verbs=True) if part not in lex.compounds else None
+        term = inner[0][0][0] if inner is not None and len(inner[0]) == 1 else part
+        segs.append((term, pos, end if i == len(parts) - 1 else stop))
+        pos = stop
+    return tuple(segs)
+
+
+def _verb(lex: Lexicon, key: str, strong: bool) -> str | None:
+    """The verb lemma (its past stem) of a conjugated form, or None.
+
+    Strong forms carry an unmistakable verb marker (می/نمی، ب، ن، participle ه، infinitive ن) and win over
+    the lexicon; weak forms (past stem + person ending, bare present) apply only to words not in it.
+    """
+    plain = _verb_body(lex, key, "", strong=False) if strong else None
+    for prefix in ("نمی", "می", "ن", "ب", ""):
+        if not key.startswith(prefix) or (plain is not None and prefix in ("ن", "ب")):
+            continue
+        rests = [key[len(prefix) :]]
+        if prefix in ("ن", "ب") and rests[0].startswith("یا"):
+            rests.append("آ" + rests[0][2:])
+        elif prefix in ("می", "نمی") and rests[0].startswith("ا"):
+            rests.append("آ" + rests[0][1:])
+        for rest in rests:
+            lemma = _verb_body(lex, rest, prefix, strong)
+            if lemma is not None:
+                return lemma
+    return None
+
+
+def _verb_body(lex: Lexicon, rest: str, prefix: str, strong: bool) -> str | None:
+    if len(rest) < _MIN_STEM:
+        return None
+    if prefix in ("می", "نمی"):
+        if strong:
+            for ending in _PRESENT_ENDINGS:
+                if rest.endswith(ending) and rest[: -len(ending)] in lex.present:
+                    return lex.present[rest[: -len(ending)]]
+            for ending in _PAST_ENDINGS:
+                stem = rest[: len(rest) - len(ending)]
+                if rest.endswith(ending) and stem in lex.past:
+                    return stem
+        return None
+    # Participles (رفته، نرفته‌اند) and infinitives (رفتن) are strong with or without ن.
+    if prefix in ("", "ن"):
+        for ending in _PERFECT_ENDINGS:
+            if rest.endswith("ه" + ending):
+                stem = rest[: len(rest) - len(ending) - 1]
+                if stem in lex.past and len(stem) >= _MIN_STEM:
+                    return stem if strong else None
+        if rest.endswith("ن") and rest[:-1] in lex.past and len(rest) > _MIN_STEM:
+            return rest[:-1] if strong else None
+    if prefix == "ب":
+        for ending in _PRESENT_ENDINGS:
+            if rest.endswith(ending) and rest[: -len(ending)] in lex.present:
+                return lex.present[rest[: -len(ending)]] if strong else None
+        if rest in lex.present and not strong and key_free(lex, "ب" + rest):
+            return lex.present[rest]  # imperative (برو), only when not a listed word (ببر)
+        return None
+    if prefix == "ن":
+        for ending in _PAST_ENDINGS:
+            stem = rest[: len(rest) - len(ending)]
+            if rest.endswith(ending) and stem in lex.past and (ending or not strong):
+                if ending and strong:
+                    return stem
+                if not ending and key_free(lex, "ن" + rest):
+                    return stem
+        for ending in _PRESENT_ENDINGS:
+            stem = rest[: -len(ending)]
+            if rest.endswith(ending) and stem in lex.present and strong and key_free(lex, "ن" + rest):
+                return lex.present[stem]  # نمی‌برد-like negatives, unless a word (نبرد، battle)
+        return None
+    if strong:
+        return None
+    for ending in _PAST_ENDINGS:
+        stem = rest[: len(rest) - len(ending)]
+        if rest.endswith(ending) and stem in lex.past:
+            return stem
+    for ending in _PRESENT_ENDINGS:
+        stem = rest[: -len(ending)]
+        if rest.endswith(ending) and stem in _BARE_PRESENT and stem in lex.present:
+            return lex.present[stem]
+    return None
+
+
+def key_free(lex: Lexicon, key: str) -> bool:
+    """True when the key is no word of the lexicon (so reading it as a verb form cannot hide a word)."""
+    return not lex.is_word(key)
+
+
+# (suffix, text restored to the base, class). Longest first within the loop below.
+_SUFFIXES: tuple[tuple[str, str, str], ...] = tuple(
+    sorted(
+        [(s, "", "ha") for s in "ها های هایی هایم هایت هایش هایمان هایتان هایشان هام هات هاش".split()]
+        + [("ان", "", "an"), ("ات", "", "an"), ("یان", "", "yan"), ("گان", "ه", "an")]
+        + [("تر", "", "cmp"), ("ترین", "", "cmp"), ("تری", "", "cmp"), ("ترها", "", "cmp")]
+        + [(s, "", "poss1") for s in ("م", "ت", "ش")]
+        + [(s, "", "poss") for s in ("مان", "تان", "شان", "یم", "یت", "یش")]
+        + [(s, "", "possh") for s in ("ام", "ات", "اش")]
+        + [("ی", "", "y"), ("ای", "", "hy"), ("یی", "", "vy")],
+        key=lambda item: -len(item[0]),
+    )
+)
+
+
+def _strip(lex: Lexicon, key: str, depth: int) -> tuple[Segment, ...] | None:
+    """Strip inflection where the lexicon says the base is a word and the surface is not."""
+    if lex.is_word(key) and not lex.flags[key] & PL:
+        return None
+    candidates = []
+    for suffix, restore, kind in _SUFFIXES:
+        if not key.endswith(suffix) or len(key) - len(suffix) < _MIN_STEM:
+            continue
+        base = key[: -len(suffix)] + restore
+        if _suffix_allowed(lex, key, base, kind):
+            candidates.append(base)
+    # The longest base wins: the least stripping that explains the form (خانه‌ام is خانه + ام, not خان + هام).
+    candidates.sort(key=len, reverse=True)
+    for base in candidates:
+        found = _base(lex, base, len(key))
+        if found is not None:
+            return found
+    if depth > 1:
+        for base in candidates:
+            deeper = _strip(lex, base, depth - 1)
+            if deeper is not None and deeper[-1][2] == len(base):
+                return (*deeper[:-1], (deeper[-1][0], deeper[-1][1], len(key)))
+    return None
+
+
+def _suffix_allowed(lex: Lexicon, key: str, base: str, kind: str) -> bool:
+    flags = lex.flags.get(base, 0)
+    if kind == "ha":
+        return True
+    if kind in ("an", "yan"):
+        if kind == "yan" and not base.endswith(("ا", "و")):
+            return False
+        return bool(flags & (N | AJ)) or base in lex.compounds
+    if kind == "cmp":
+        return bool(flags & (AJ | ADV))
+    if kind == "poss1":
+        return key not in lex.forms and bool(flags & (N | AJ))
+    if kind == "poss":
+        return bool(flags & (N | AJ)) and (not kind.startswith("ی") or base.endswith(("ا", "و")))
+    if kind == "possh":
+        return base.endswith(("ه", "ی")) and bool(flags & (N | AJ))
+    if kind == "y":
+        return key not in lex.forms and not base.endswith(("ا", "و"))
+    if kind == "hy":
+        return base.endswith("ه")
+    if kind == "vy":
+        return base.endswith(("ا", "و"))
+    return False
+
+
+def _base(lex: Lexicon, base: str, end: int) -> tuple[Segment, ...] | None:
+    """The base after stripping, spanning to the end of the surface form."""
+    if base in lex.compounds:
+        return _compound(lex, base, 0, end)
+    if lex.is_word(base):
+        return ((_word_term(lex, base), 0, end),)
+    return None
+
+
+def _decompound(lex: Lexicon, key: str) -> tuple[Segment, ...] | None:
+    """Split an unknown joined word into two lexicon words (محیطزیست-like), preferring frequent parts."""
+    if len(key) < 5:
+        return None
+    best: tuple[int, tuple[Segment, ...]] | None = None
+    for cut in range(2, len(key) - 1):
+        head, tail = key[:cut], key[cut:]
+        if not (lex.is_word(head) and (lex.is_word(tail) or tail in lex.compounds)):
+            continue
+        if max(len(head), len(tail)) < 3:
+            continue
+        score = min(lex.freq.get(head, 0), lex.freq.get(tail, 0))
+        if best is None or score > best[0]:
+            segs = ((_word_term(lex, head), 0, cut), (_word_term(lex, tail), cut, len(key)))
+            best = (score, segs)
+    return best[1] if best is not None else None
+
+
+def _is_persian(key: str) -> bool:
+    return bool(key) and all("\u0621" <= ch <= "\u06ff" for ch in key)
