@@ -39,7 +39,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             ) from exc
     if data.startswith(BOM_UTF16):
         try:
-            text = data.decode("utf-16")
+            text = codecs.getincrementaldecoder("utf-16")().decode(data, final=False)  # forgive a cut tail
         except UnicodeDecodeError as exc:
             raise DecodeError("undecodable", f"invalid UTF-16 after a UTF-16 BOM ({exc.reason})") from exc
         _refuse_controls(text, "UTF-16")

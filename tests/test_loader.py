@@ -49,10 +49,11 @@ def test_cp1256_keeps_persian_letters_and_zwnj() -> None:
     assert (text, encoding) == (sample, "cp1256")
 
 
-def test_truncated_utf8_tail_is_forgiven() -> None:
-    data = TEXT.encode("utf-8")[:-1]  # the last letter cut in half
-    text, encoding = decode_bytes(data)
-    assert encoding == "utf-8" and text == TEXT[:-1]
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_truncated_tail_is_forgiven(encoding: str) -> None:
+    data = TEXT.encode(encoding)[:-1]  # the last letter cut in half
+    text, found = decode_bytes(data)
+    assert found == encoding and text == TEXT[:-1]
 
 
 @pytest.mark.parametrize(
@@ -61,7 +62,7 @@ def test_truncated_utf8_tail_is_forgiven() -> None:
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         (TEXT.encode("utf-8")[:20] + b"\xff\xfe\xfd" + TEXT.encode("utf-8"), "undecodable"),
         (codecs.BOM_UTF8 + CP_TEXT.encode("cp1256"), "undecodable"),
-        (codecs.BOM_UTF16_LE + b"\x41", "undecodable"),
+        (codecs.BOM_UTF16_LE + "سلام".encode("utf-16-le")[:4] + b"\x00\xdc" + b"a\x00", "undecodable"),
         (bytes(range(0x80, 0x100)) * 3, "undecodable"),
         (b"abc\x01\x02\x03\x04\x05\x06\x07\x08" * 10, "binary"),
     ],
