@@ -1,15 +1,251 @@
-"""`kavosh search` and `kavosh evaluate` (stub until the search core lands)."""
+"""`kavosh search` (one query, or a batch of them into a run file) and `kavosh evaluate`.
+
+Exit codes: 0 success; 1 no results (one query) or some input lines skipped (batch, evaluate); 2 usage
+error, a refused query, or a missing / wrong-version index.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import time
+from contextlib import contextmanager
 
 import click
 
+from indexer.store import KavoshIndexError
+from search_ui.batch import run_batch, write_run
+from search_ui.compile import QueryRefused
+from search_ui.engine import MAX_LIMIT, SearchEngine
+from search_ui.evaluate import METRICS, evaluate, read_qrels, read_queries
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _quiet(ctx: click.Context) -> bool:
+    root = ctx.find_root()
+    return bool(root.obj and root.obj.get("quiet"))
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@contextmanager
+def _user_errors():
+    """Index and query problems become one clear line and exit status 2, never a traceback."""
+    try:
+        yield
+    except (KavoshIndexError, QueryRefused) as err:
+        _fail(str(err))
+
+
+def terminal_text(snippet_html: str, color: bool) -> str:
+    """A snippet's HTML as terminal text: matches bold and underlined on a terminal, plain otherwise.
+
+    The text stays in logical order; the terminal's own bidi support lays out right-to-left runs."""
+
+    def emphasise(m: re.Match) -> str:
+        inner = html.unescape(_TAG.sub("", m.group(1)))
+        return click.style(inner, bold=True, underline=True) if color else inner
+
+    marked = _MARK.sub(emphasise, snippet_html)
+    plain = html.unescape(_TAG.sub("", marked))
+    return " ".join(plain.split())
+
+
+def _print_readable(result: dict, color: bool) -> None:
+    for notice in result["notices"]:
+        click.echo(f"note: {notice}")
+    if result["suggestions"]:
+        click.echo("did you mean: " + " | ".join(result["suggestions"]))
+    first = (result["page"] - 1) * result["limit"] + 1
+    shown = len(result["hits"])
+    span = f"{first}-{first + shown - 1} of " if shown else ""
+    click.echo(f"{span}{result['total']:,} results ({result['took_ms']:.1f} ms)")
+    for i, hit in enumerate(result["hits"], first):
+        title = hit["title"] or hit["path"] or hit["id"]
+        click.echo("")
+        click.echo(f"{i}. " + click.style(title, bold=True) + f"  [{hit['score']:.3f}]", color=color)
+        click.echo(
+            f"   {hit['id']}" + (f"  ({hit['path']})" if hit["path"] and hit["path"] != hit["id"] else "")
+        )
+        click.echo("   " + terminal_text(hit["snippet"], color), color=color)
+
 
 @click.command()
-def search_command() -> None:
-    """Search an index (not built yet)."""
-    raise click.ClickException("not built yet")
+@click.argument("query", required=False)
+@click.option(
+    "--index", "index_dir", required=True, type=click.Path(file_okay=False), help="The index folder."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (snippets as HTML with <mark>).")
+@click.option(
+    "--limit", type=click.IntRange(1, MAX_LIMIT), default=10, show_default=True, help="Results per page."
+)
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page of results.")
+@click.option(
+    "--batch",
+    "batch_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help='Answer every query of a JSON-lines file ({"_id", "text"} a line) instead of QUERY.',
+)
+@click.option(
+    "--run", "run_path", type=click.Path(dir_okay=False), help="With --batch: the run file to write."
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(1, 1000),
+    default=100,
+    show_default=True,
+    help="With --batch: results per query.",
+)
+@click.pass_context
+def search_command(
+    ctx: click.Context,
+    query: str | None,
+    index_dir: str,
+    as_json: bool,
+    limit: int,
+    page: int,
+    batch_path: str | None,
+    run_path: str | None,
+    depth: int,
+) -> None:
+    """Search the index for QUERY and print ranked results.
+
+    \b
+    Query language (see the README):
+      سیاست خارجی             ranked keywords (closer together ranks higher)
+      «سیاست خارجی»  "…"      an exact phrase
+      +ایران -عراق            require / exclude (also AND, NOT, OR, parentheses)
+      title:تاریخ             only in titles
+      کتاب*                  words starting with کتاب (at least two letters)
+    """
+    if batch_path:
+        if query:
+            raise click.UsageError("give either QUERY or --batch, not both")
+        if not run_path:
+            raise click.UsageError("--batch needs --run RUN.tsv (use - for standard output)")
+        _batch(ctx, index_dir, batch_path, run_path, depth)
+        return
+    if not query:
+        raise click.UsageError("give a QUERY (or --batch QUERIES.jsonl --run RUN.tsv)")
+    engine = SearchEngine(index_dir)
+    with _user_errors():
+        result = engine.search(query, page=page, limit=limit)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        _print_readable(result, color=sys.stdout.isatty())
+    sys.exit(0 if result["total"] else 1)
+
+
+def _progress_bar(ctx: click.Context, total: int):
+    if _quiet(ctx) or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="query", dynamic_ncols=True, leave=False, file=sys.stderr)
+
+
+def _run_queries(ctx: click.Context, index_dir: str, queries_path: str, depth: int):
+    """Read the queries, answer them all; report bad lines and refusals on stderr."""
+    qfile = read_queries(queries_path)
+    quiet = _quiet(ctx)
+    if not quiet:
+        for bad in qfile.bad_lines[:20]:
+            click.echo(f"skipped {queries_path} {bad}", err=True)
+    engine = SearchEngine(index_dir)
+    with _user_errors():
+        engine.ranked("", limit=1)  # opens the index: a missing one fails here, once, clearly
+        bar = _progress_bar(ctx, len(qfile.queries))
+        began = time.perf_counter()
+        try:
+            run = run_batch(engine, qfile.queries, depth, progress=bar.update if bar else None)
+        finally:
+            if bar:
+                bar.close()
+        elapsed = time.perf_counter() - began
+    if not quiet:
+        for qid, why in list(run.refused.items())[:20]:
+            click.echo(f"refused query {qid}: {why}", err=True)
+        n = len(qfile.queries)
+        per = elapsed / n * 1000 if n else 0.0
+        click.echo(
+            f"answered {n:,} queries in {elapsed:.2f} s ({per:.2f} ms each); "
+            f"{len(run.refused)} refused, {len(qfile.bad_lines)} bad lines skipped",
+            err=True,
+        )
+    return qfile, run
+
+
+def _batch(ctx: click.Context, index_dir: str, batch_path: str, run_path: str, depth: int) -> None:
+    qfile, run = _run_queries(ctx, index_dir, batch_path, depth)
+    try:
+        lines = write_run(run, run_path)
+    except OSError as err:
+        _fail(f"cannot write {run_path}: {err.strerror or err}")
+    if not _quiet(ctx):
+        click.echo(f"wrote {lines:,} lines to {run_path}", err=True)
+    sys.exit(1 if qfile.bad_lines or run.refused else 0)
 
 
 @click.command()
-def evaluate_command() -> None:
-    """Evaluate relevance (not built yet)."""
-    raise click.ClickException("not built yet")
+@click.option(
+    "--index", "index_dir", required=True, type=click.Path(file_okay=False), help="The index folder."
+)
+@click.option(
+    "--queries",
+    "queries_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help='JSON lines {"_id", "text", "source"}.',
+)
+@click.option(
+    "--qrels",
+    "qrels_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="TSV query-id, doc-id, grade (a header line is allowed).",
+)
+@click.option("--run", "run_path", type=click.Path(dir_okay=False), help="Also write the run file here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object.")
+@click.pass_context
+def evaluate_command(
+    ctx: click.Context,
+    index_dir: str,
+    queries_path: str,
+    qrels_path: str,
+    run_path: str | None,
+    as_json: bool,
+) -> None:
+    """Score the ranking against relevance judgements: MRR@10, nDCG@10, Recall@10 and Recall@100,
+    overall, per source group and per source."""
+    try:
+        qrels = read_qrels(qrels_path)
+    except ValueError as err:
+        _fail(str(err))
+    qfile, run = _run_queries(ctx, index_dir, queries_path, 100)
+    if run_path:
+        write_run(run, run_path)
+    report = evaluate(run.ranked_ids(), qrels, qfile.queries)
+    if as_json:
+        click.echo(json.dumps({"rows": report.rows, "queries": report.counts, "unjudged": report.unjudged}))
+    else:
+        rows = report.table()
+        headers = ["source", "queries", *METRICS]
+        widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+        for row in [headers, *rows]:
+            click.echo(
+                "  ".join(
+                    str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                    for i, (c, w) in enumerate(zip(row, widths, strict=True))
+                )
+            )
+        if report.unjudged:
+            click.echo(f"({report.unjudged} queries without relevance judgements left out)")
+    sys.exit(1 if qfile.bad_lines else 0)
