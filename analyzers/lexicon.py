@@ -81,8 +81,8 @@ def _load(folder: Path) -> Lexicon:
                 count = int(cols[1]) if len(cols) > 1 and cols[1].isdigit() else 0
                 lex.freq[key] = max(lex.freq.get(key, 0), count)
             if ZWNJ in word:
-                parts = tuple(fold_key(p) for p in split_parts(word))
-                if len(parts) > 1 and not any(p in PREFIXES or p in SUFFIXES for p in parts):
+                parts = tuple(filter(None, (fold_key(p) for p in split_parts(word))))
+                if len(parts) > 1 and sum(map(len, parts)) == len(key) and not _has_affix(parts):
                     lex.compounds.setdefault(key, parts)
     with open(folder / "verbs.dat", encoding="utf-8") as fh:
         for line in fh:
@@ -98,3 +98,7 @@ def _load(folder: Path) -> Lexicon:
     with open(folder / "stopwords.dat", encoding="utf-8") as fh:
         lex.stopwords = [w.strip() for w in fh if w.strip() and "_" not in w]
     return lex
+
+
+def _has_affix(parts: tuple[str, ...]) -> bool:
+    return any(p in PREFIXES or p in SUFFIXES for p in parts)

@@ -102,9 +102,7 @@ def _verb(lex: Lexicon, key: str, strong: bool) -> str | None:
             continue
         rests = [key[len(prefix) :]]
         if prefix in ("ن", "ب") and rests[0].startswith("یا"):
-            rests.append("آ" + rests[0][2:])
-        elif prefix in ("می", "نمی") and rests[0].startswith("ا"):
-            rests.append("آ" + rests[0][1:])
+            rests.append("ا" + rests[0][2:])  # نیامد، بیاورید: the ی before a stem in آ (folded to ا)
         for rest in rests:
             lemma = _verb_body(lex, rest, prefix, strong)
             if lemma is not None:

@@ -45,5 +45,7 @@ class PersianStopMarker(Filter):
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         stops = stop_terms()
         for t in tokens:
-            t.stopped = t.text in stops
+            # Whoosh's indexing (mode="index" with removestops left True) discards stopped tokens: there the
+            # marks are left off so the index keeps stopwords for exact phrases.
+            t.stopped = t.text in stops and not (t.removestops and t.mode == "index")
             yield t
