@@ -68,6 +68,10 @@ def _resolve(lex: Lexicon, key: str, strong_verbs: bool) -> Result | None:
 
 def _word_term(lex: Lexicon, key: str) -> str:
     """A tagged word is its own term, except a listed plural (حیوانات) which meets its singular."""
+    if key.endswith("گان") and len(key) > 5 and key[-4] != "و":
+        base = key[:-3] + "ه"  # پرندگان، نمایندگان: a regular plural listed as a word (not گروگان)
+        if lex.flags.get(base, 0) & (N | AJ):
+            return base
     if lex.flags[key] & PL:
         for suffix, restore in (("ها", ""), ("ات", ""), ("ان", ""), ("یان", ""), ("گان", "ه")):
             base = key[: -len(suffix)] + restore if key.endswith(suffix) else ""
@@ -194,24 +198,29 @@ def _strip(lex: Lexicon, key: str, depth: int) -> tuple[Segment, ...] | None:
         if not key.endswith(suffix) or len(key) - len(suffix) < _MIN_STEM:
             continue
         base = key[: -len(suffix)] + restore
-        if _suffix_allowed(lex, key, base, kind):
-            candidates.append(base)
+        if _suffix_allowed(lex, key, base, kind, depth):
+            candidates.append((base, kind))
     # The longest base wins: the least stripping that explains the form (خانه‌ام is خانه + ام, not خان + هام).
-    candidates.sort(key=len, reverse=True)
-    for base in candidates:
-        found = _base(lex, base, len(key))
+    candidates.sort(key=lambda item: len(item[0]), reverse=True)
+    for base, kind in candidates:
+        found = _base(lex, base, len(key), listed_ok=kind == "ha")
         if found is not None:
             return found
     if depth > 1:
-        for base in candidates:
+        for base, _kind in candidates:
             deeper = _strip(lex, base, depth - 1)
             if deeper is not None and deeper[-1][2] == len(base):
                 return (*deeper[:-1], (deeper[-1][0], deeper[-1][1], len(key)))
     return None
 
 
-def _suffix_allowed(lex: Lexicon, key: str, base: str, kind: str) -> bool:
+_PLURAL_ENDINGS = ("ها", "ان", "ات", "گان")
+
+
+def _suffix_allowed(lex: Lexicon, key: str, base: str, kind: str, depth: int = 1) -> bool:
     flags = lex.flags.get(base, 0)
+    if depth > 1 and kind not in ("ha", "an", "yan", "cmp") and base.endswith(_PLURAL_ENDINGS):
+        flags |= N  # دوستانمان: the plural base is checked when it is stripped in turn
     if kind == "ha":
         return True
     if kind in ("an", "yan"):
@@ -235,12 +244,14 @@ def _suffix_allowed(lex: Lexicon, key: str, base: str, kind: str) -> bool:
     return False
 
 
-def _base(lex: Lexicon, base: str, end: int) -> tuple[Segment, ...] | None:
-    """The base after stripping, spanning to the end of the surface form."""
+def _base(lex: Lexicon, base: str, end: int, listed_ok: bool = False) -> tuple[Segment, ...] | None:
+    """The base after stripping, spanning to the end of the surface form (listed_ok: any listed form)."""
     if base in lex.compounds:
         return _compound(lex, base, 0, end)
     if lex.is_word(base):
         return ((_word_term(lex, base), 0, end),)
+    if listed_ok and base in lex.forms:
+        return ((base, 0, end),)
     return None
 
 
