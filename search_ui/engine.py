@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import scoring
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
@@ -21,6 +20,7 @@ from indexer.store import IndexMissing, current_name, open_generation
 from search_ui import snippets
 from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
 from search_ui.query import parse
+from search_ui.scoring import KavoshBM25F
 from search_ui.suggest import Speller, complete
 
 __all__ = ["QueryRefused", "Ranking", "SearchEngine"]
@@ -28,6 +28,7 @@ __all__ = ["QueryRefused", "Ranking", "SearchEngine"]
 MAX_LIMIT = 100
 BM25_B = 0.75
 BM25_K1 = 1.2
+TITLE_B = 0.75
 
 
 @dataclass
@@ -37,6 +38,14 @@ class _Generation:
     documents: int
     speller: Speller
     local: threading.local = field(default_factory=threading.local)
+    ids: dict[int, str] = field(default_factory=dict)
+
+    def doc_id(self, searcher: Searcher, docnum: int) -> str:
+        """A document's id, cached: the batch path must not unpickle stored text for every hit."""
+        doc = self.ids.get(docnum)
+        if doc is None:
+            doc = self.ids[docnum] = searcher.stored_fields(docnum).get("id")
+        return doc
 
     def searcher(self, weighting) -> Searcher:
         s = getattr(self.local, "searcher", None)
@@ -53,7 +62,7 @@ class SearchEngine:
     def __init__(self, index_dir: str | Path, ranking: Ranking | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.ranking = ranking or Ranking()
-        self.weighting = scoring.BM25F(B=BM25_B, K1=BM25_K1)
+        self.weighting = KavoshBM25F(B=BM25_B, K1=BM25_K1, title_B=TITLE_B)
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
 
@@ -125,7 +134,7 @@ class SearchEngine:
         if compiled.query is None:
             return []
         results = searcher.search(compiled.query, limit=limit)
-        return [(hit["id"], hit.score) for hit in results]
+        return [(gen.doc_id(searcher, docnum), score) for score, docnum in results.top_n]
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions of the last word of `prefix`, most frequent first (an empty list when none)."""
