@@ -40,7 +40,7 @@ def serve_command(index_dir: Path, host: str, port: int, threads: int) -> None:
     """Serve the search page and the JSON API for the index in INDEX until interrupted."""
     from waitress import create_server
 
-    from indexer.store import KavoshIndexError
+    from indexer.store import KavoshIndexError, open_generation
     from search_ui.web import create_app
 
     try:
@@ -49,6 +49,10 @@ def serve_command(index_dir: Path, host: str, port: int, threads: int) -> None:
     except KavoshIndexError as err:
         raise click.ClickException(str(err)) from None
     if not health.get("loaded"):
+        try:  # the store says why (missing, built by another analyzer version, ...)
+            open_generation(index_dir)
+        except KavoshIndexError as err:
+            raise click.ClickException(str(err)) from None
         raise click.ClickException(
             f"no usable index in {index_dir}: build one with `kavosh index FOLDER --index DIR`"
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
@@ -55,11 +56,15 @@ def show_text(value: Any) -> Markup:
 
 
 def show_path(value: Any) -> Markup:
-    """A file path shown left to right with each folder name isolated, so Persian names keep their order."""
-    parts = str(value or "").split("/")
+    """A file path with each name isolated, in the direction of its first letter, so the parts keep order."""
+    text = str(value or "")
+    first = next(
+        (unicodedata.bidirectional(c) for c in text if unicodedata.bidirectional(c) in ("L", "R", "AL")), "L"
+    )
+    parts = Markup("/").join(Markup("<bdi>") + show_text(part) + Markup("</bdi>") for part in text.split("/"))
     return (
-        Markup('<bdi dir="ltr" class="path">')
-        + Markup("/").join(Markup("<bdi>") + show_text(part) + Markup("</bdi>") for part in parts)
+        Markup('<bdi dir="{}" class="path">').format("ltr" if first == "L" else "rtl")
+        + parts
         + Markup("</bdi>")
     )
 

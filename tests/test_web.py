@@ -13,7 +13,7 @@ import pytest
 from markupsafe import escape
 
 from search_ui.engine import QueryRefused
-from search_ui.web import create_app
+from search_ui.web import create_app, show_path
 
 HOSTILE_TITLE = "<script>alert('t')</script>"
 HOSTILE_TEXT = 'متن "><img src=x onerror=alert(1)> و [پیوند](javascript:alert(2)) و \u202eمعکوس\u202c تمام'
@@ -245,3 +245,12 @@ def test_an_engine_bug_is_a_plain_500_without_internals(client):
     assert page.status_code == api.status_code == 500
     assert api.get_json()["status"] == 500
     assert "RuntimeError" not in _text(page) + _text(api)
+
+
+def test_paths_keep_their_order_in_their_own_direction():
+    assert show_path("docs/a.txt") == '<bdi dir="ltr" class="path"><bdi>docs</bdi>/<bdi>a.txt</bdi></bdi>'
+    assert show_path("نامه‌ها/۱.txt").startswith('<bdi dir="rtl" class="path"><bdi>نامه‌ها</bdi>/')
+    assert (
+        show_path('<x>/"\u202e')
+        == '<bdi dir="ltr" class="path"><bdi>&lt;x&gt;</bdi>/<bdi>&#34;[U+202E]</bdi></bdi>'
+    )

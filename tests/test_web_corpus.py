@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 NOTES = 24
-TYPO = "کتابدر"  # a misspelling of کتابدار (librarian), one letter short: the did-you-mean case
-FIXED = "کتابدار"
+TYPO = "قفصه"  # قفسه (shelf, in every note) with ص for س, a common Persian slip: did-you-mean
+FIXED = "قفسه"
+PREFIX = "قفس"  # typed so far: completes to قفسه
 RARE = "زعفران"  # occurs only near the end of the travelogue
 HOSTILE_PATH = "ناامن/دام.txt"
 HOSTILE_WORD = "دام‌گذار"
