@@ -170,3 +170,19 @@ def test_phone_layout_and_help(page, base_url):
     _shot(page, "results-phone.png")
     page.goto(base_url + "/help")
     assert page.locator("table.syntax").count() == 1 and "title:" in page.inner_text("table.syntax")
+
+
+def test_search_and_document_work_without_javascript(browser, base_url):
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, java_script_enabled=False)
+    pg = context.new_page()
+    try:
+        pg.goto(base_url + "/")
+        pg.fill("input[name=q]", RARE)
+        pg.press("input[name=q]", "Enter")  # a plain GET form
+        pg.wait_for_url(re.compile(r"\?q="))
+        assert pg.locator(".hit mark").count() >= 1
+        pg.click(".hit a.title")  # the link carries #first-match: the browser itself scrolls there
+        pg.wait_for_url(re.compile(r"/doc/"))
+        assert _in_viewport(pg, "#first-match") and pg.evaluate("scrollY") > 500
+    finally:
+        context.close()
