@@ -20,6 +20,7 @@ from whoosh import index as whoosh_index
 
 from analyzers import ANALYZER_VERSION
 from indexer import store
+from indexer.codec import KavoshCodec
 from indexer.loader import Doc, FileEntry, Skip, parse_file, walk
 from indexer.progress import Progress
 from indexer.schema import SCHEMA_VERSION, encode_text, make_schema
@@ -192,10 +193,11 @@ def index_folder(
                 ix = whoosh_index.open_dir(str(gen_path))
             new_bytes = sum(e.size for e in to_index)
             nprocs = procs or (2 if new_bytes >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1 else 1)
+            options = {"limitmb": WRITER_LIMIT_MB, "codec": KavoshCodec()}
             if nprocs > 1:
-                writer = ix.writer(procs=nprocs, multisegment=True, limitmb=WRITER_LIMIT_MB)
+                writer = ix.writer(procs=nprocs, multisegment=True, **options)
             else:
-                writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+                writer = ix.writer(**options)
             try:
                 manifest = _apply(
                     writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress

@@ -1,0 +1,150 @@
+"""Indexing speed and index size: `kavosh index` beside plain Whoosh (StandardAnalyzer), in one run.
+
+The corpus is ../shared/data/qa-ir/docs.jsonl replicated (fresh ids, shuffled sentences) to --docs documents
+(default 20,000) in jsonl files. Kavosh runs as a user runs it (`kavosh index`, a separate process, start-up
+included); plain Whoosh indexes the same records in this process with a similar schema (id, title, body
+stored).
+Also measured: a second `kavosh index` with nothing changed, and the time to reopen the index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import StandardAnalyzer
+from whoosh.fields import ID, TEXT, Schema
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from corpus import load_jsonl, print_table, replicated_docs, require_shared, write_jsonl_folder
+
+KAVOSH = Path(sys.executable).with_name("kavosh")
+
+
+def dir_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def plain_whoosh(folder: Path, index_dir: Path, procs: int) -> float:
+    """Index the jsonl folder with plain Whoosh; return seconds."""
+    schema = Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=StandardAnalyzer(), stored=True),
+        body=TEXT(analyzer=StandardAnalyzer(), stored=True),
+    )
+    start = time.perf_counter()
+    ix = whoosh_index.create_in(str(index_dir), schema)
+    writer = ix.writer(procs=procs, multisegment=True) if procs > 1 else ix.writer()
+    for part in sorted(folder.glob("*.jsonl")):
+        for rec in load_jsonl(part):
+            writer.add_document(id=rec["id"], title=rec["title"], body=rec["text"])
+    writer.commit()
+    return time.perf_counter() - start
+
+
+def kavosh(folder: Path, index_dir: Path, *extra: str) -> float:
+    """Run `kavosh index`; return wall seconds (fails loudly on an error)."""
+    start = time.perf_counter()
+    run = subprocess.run(
+        [str(KAVOSH), "--quiet", "index", str(folder), "--index", str(index_dir), *extra],
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - start
+    if run.returncode != 0:
+        sys.exit(f"kavosh index failed ({run.returncode}): {run.stderr[-2000:]}")
+    return elapsed
+
+
+def reopen_seconds(index_dir: Path) -> float:
+    """Time to open the live generation and get a searcher, as a fresh search process would."""
+    code = (
+        "import time; t = time.perf_counter(); from indexer.store import open_generation; "
+        f"g = open_generation({str(index_dir)!r}); s = g.index.searcher(); s.doc_count(); "
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=20_000, help="documents in the corpus (default 20000)")
+    parser.add_argument("--single", action="store_true", help="also time `kavosh index --procs 1`")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    require_shared()
+
+    work = Path(tempfile.mkdtemp(prefix="kavosh-bench-index-"))
+    try:
+        folder = work / "corpus"
+        n_docs, text_bytes = write_jsonl_folder(folder, replicated_docs(args.docs, vary=True))
+        mb = text_bytes / 1e6
+        print(f"corpus: {n_docs} documents, {mb:.1f} MB of text in {len(list(folder.glob('*.jsonl')))} files")
+
+        results: list[tuple[str, float, Path | None]] = []
+        plain_dir = work / "plain"
+        plain_dir.mkdir()
+        results.append(("plain Whoosh, StandardAnalyzer", plain_whoosh(folder, plain_dir, 1), plain_dir))
+        plain2_dir = work / "plain2"
+        plain2_dir.mkdir()
+        results.append(
+            ("plain Whoosh, procs=2 multisegment", plain_whoosh(folder, plain2_dir, 2), plain2_dir)
+        )
+        results.append(
+            ("kavosh index (procs chosen: 2 from 4 MB)", kavosh(folder, work / "kavosh"), work / "kavosh")
+        )
+        if args.single:
+            results.append(
+                ("kavosh index --procs 1", kavosh(folder, work / "k1", "--procs", "1"), work / "k1")
+            )
+        results.append(("kavosh index again, unchanged", kavosh(folder, work / "kavosh"), None))
+
+        base = results[0][1]
+        rows = []
+        for name, seconds, index_dir in results:
+            size = dir_mb(index_dir) if index_dir else 0.0
+            rows.append(
+                [
+                    name,
+                    n_docs,
+                    f"{mb:.1f}",
+                    f"{seconds:.1f}",
+                    f"{n_docs / seconds:,.0f}",
+                    f"{mb / seconds:.2f}",
+                    f"{base / seconds:.2f}x",
+                    f"{size:.1f}" if index_dir else "-",
+                    f"{size / mb:.2f}" if index_dir else "-",
+                ]
+            )
+        print_table(
+            [
+                "indexer",
+                "docs",
+                "MB",
+                "seconds",
+                "docs/s",
+                "MB/s",
+                "speed vs plain",
+                "index MB",
+                "index/text",
+            ],
+            rows,
+        )
+        print(f"reopen the kavosh index in a fresh process: {reopen_seconds(work / 'kavosh') * 1000:.0f} ms")
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The compact codec and position format answer exactly like stock Whoosh, in a smaller index."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.query import And, Or, Phrase, Term
+
+from indexer.codec import KavoshCodec
+from indexer.schema import CompactPositions, make_schema
+
+VOCAB = (
+    "ایران تاریخ کتاب دانش شهر سفر آب کوه دریا باران خورشید ماه ستاره درخت باغ گل نان چای "
+    "مدرسه دانشگاه پژوهش زبان شعر موسیقی فرش کاشی بازار کاروان جاده پل رود دشت کویر جنگل"
+).split()
+
+
+def rare(i: int) -> str:
+    """A word only document i has (letters only, so every analyzer keeps it whole)."""
+    return "نادر" + "".join("بپتثجچحخدذ"[int(d)] for d in str(i))
+
+
+def corpus(n: int, seed: int = 3) -> list[dict]:
+    rng = random.Random(seed)
+    weights = [1 / (rank + 1) for rank in range(len(VOCAB))]  # Zipf-like: a few words are everywhere
+    docs = []
+    for i in range(n):
+        words = [*rng.choices(VOCAB, weights, k=rng.randint(3, 100)), rare(i)]
+        docs.append({"id": str(i), "title": " ".join(words[:3]), "body": " ".join(words)})
+    return docs
+
+
+def build(folder: Path, docs: list[dict], codec) -> whoosh_index.Index:
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    writer = ix.writer(codec=codec)
+    for d in docs:
+        writer.add_document(id=d["id"], path="p", title=d["title"], body=d["body"], content=d["body"])
+    writer.commit()
+    return ix
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir())
+
+
+def test_compact_codec_gives_identical_results_and_is_smaller(tmp_path: Path) -> None:
+    docs = corpus(300)
+    stock = build(tmp_path / "stock", docs, W3Codec())
+    compact = build(tmp_path / "compact", docs, KavoshCodec())
+    queries = [Term("body", w) for w in VOCAB[:12]] + [Term("body", rare(7)), Term("title", VOCAB[0])]
+    queries += [Phrase("body", [VOCAB[0], VOCAB[1]]), Phrase("body", [VOCAB[2], VOCAB[0], VOCAB[1]])]
+    queries += [
+        And([Term("body", VOCAB[3]), Term("body", VOCAB[9])]),
+        Or([Term("body", rare(1)), Term("body", "x")]),
+    ]
+    with stock.searcher() as a, compact.searcher() as b:
+        for q in queries:
+            ra = [(h["id"], round(h.score, 6)) for h in a.search(q, limit=None)]
+            rb = [(h["id"], round(h.score, 6)) for h in b.search(q, limit=None)]
+            assert ra == rb, q
+        assert any(len(a.search(q, limit=None)) > 130 for q in queries)  # long lists span several blocks
+        assert a.doc_frequency("body", rare(5)) == b.doc_frequency("body", rare(5)) == 1
+    assert folder_size(tmp_path / "compact") < 0.8 * folder_size(tmp_path / "stock")
+
+
+def test_compact_positions_round_trip() -> None:
+    fmt = CompactPositions()
+    for positions in ([0], [3, 4, 9], [1, 300, 70_000, 70_001], list(range(0, 5000, 7))):
+        value = fmt.encode(positions)
+        assert fmt.decode_positions(value) == positions
+        assert fmt.decode_frequency(value) == len(positions)
+        assert fmt.decode_position_boosts(value) == [(p, 1) for p in positions]
