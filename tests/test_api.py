@@ -161,3 +161,11 @@ def test_any_text_is_answered_with_200_or_400(client, query):
     for url in ("/api/search", "/api/suggest", "/"):
         resp = client.get(url, query_string={"q": query})
         assert resp.status_code in (200, 400), (url, query, resp.get_data(as_text=True)[:300])
+
+
+@pytest.mark.parametrize(
+    ("query", "total"),
+    [(f"«بوی {RARE}»", 1), (f'"بوی {RARE}"', 1), (f"«{RARE} بوی»", 0), (f"title:کتابخانه -{RARE}", NOTES)],
+)
+def test_phrases_in_both_quote_styles_and_fields(client, query, total):
+    assert client.get("/api/search", query_string={"q": query}).get_json()["total"] == total
