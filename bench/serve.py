@@ -34,15 +34,21 @@ def build_index(docs: int) -> tuple[Path, Path]:
     work = OUT / f"serve-{docs}"
     folder, index_dir = work / "docs", work / "index"
     marker = work / "built.ok"
-    if marker.is_file() and (index_dir / "CURRENT").is_file():
-        print(f"reusing {index_dir}")
-        return folder, index_dir
+    if marker.is_file():
+        from indexer.store import KavoshIndexError, open_generation
+
+        try:
+            open_generation(index_dir)
+            print(f"reusing {index_dir}")
+            return folder, index_dir
+        except KavoshIndexError as err:  # e.g. built by an older analyzer: rebuild from the same folder
+            print(f"cannot reuse the index ({err}); rebuilding")
+    else:
+        write_jsonl_folder(folder, replicated_docs(docs, vary=True))
     print(f"building a {docs:,}-document index in {index_dir} ...", flush=True)
-    write_jsonl_folder(folder, replicated_docs(docs, vary=True))
     start = time.perf_counter()
-    run = subprocess.run(
-        [str(KAVOSH), "--quiet", "index", str(folder), "--index", str(index_dir)], check=False
-    )
+    command = [str(KAVOSH), "--quiet", "index", str(folder), "--index", str(index_dir), "--rebuild"]
+    run = subprocess.run(command, check=False)
     if run.returncode not in (0, 1):  # 1: some input was skipped with a message, the index is still built
         sys.exit(f"kavosh index failed with status {run.returncode}")
     print(f"built in {time.perf_counter() - start:.1f} s")
