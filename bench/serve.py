@@ -269,7 +269,7 @@ def main() -> int:
     print(f"errors: {errors} {load.errors if errors else ''}".rstrip())
     print(f"incremental update: status {timing.get('status')}, {u1 - u0:.1f} s, {overlap:.1f} s under load")
     print("generations served: " + ", ".join(f"{g} (at {t - begin:+.1f} s)" for t, g in seen))
-    if len({g for _, g in seen}) < 2:
+    if not any(begin < t <= begin + elapsed for t, _ in seen[1:]):
         print(
             "note: the new generation did not go live while the clients were running (make --seconds longer)"
         )
