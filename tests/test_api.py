@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_web_corpus import FIXED, HOSTILE_PATH, HOSTILE_WORD, NOTES, PREFIX, RARE, TYPO, build_index
 
 from indexer.build import index_folder
 from indexer.store import current_name
+from search_ui.commands import cli
 from search_ui.engine import SearchEngine
 from search_ui.web import create_app
 
@@ -46,6 +49,18 @@ def test_search_is_the_engine_object(client, built):
     assert body["total"] == NOTES and len(body["hits"]) == 5 and body["page"] == 2 and body["limit"] == 5
     assert all("<mark>" in hit["snippet"] for hit in body["hits"])
     assert "کتابخانه" in resp.get_data(as_text=True)  # Persian is not \u-escaped
+
+
+def test_search_is_the_same_object_as_kavosh_search_json(client, built):
+    args = ["search", "--index", str(built[1]), "--json", "--page", "2", "--limit", "3", "کتابخانه قفسه"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    cli_body = json.loads(result.output)
+    api_body = client.get(
+        "/api/search", query_string={"q": "کتابخانه قفسه", "page": 2, "limit": 3}
+    ).get_json()
+    cli_body.pop("took_ms"), api_body.pop("took_ms")
+    assert api_body == cli_body
 
 
 def test_search_defaults_and_bounds_of_limit(client):
