@@ -13,8 +13,17 @@ from __future__ import annotations
 
 import zlib
 from pickle import dumps
+from pickletools import optimize
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3PostingsWriter, W3TermInfo
+from whoosh import columns
+from whoosh.codec.whoosh3 import (
+    STORED_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3PerDocWriter,
+    W3PostingsWriter,
+    W3TermInfo,
+)
 from whoosh.util.numeric import length_to_byte
 
 # Protocol 3 has the short bytes opcodes protocol 2 lacks; 4 is smaller for big pickles but adds a 9-byte
@@ -26,7 +35,7 @@ def _pickle(value: object) -> bytes:
     """The shorter of the protocol 3 and 4 pickles (the reader's `loads` takes either)."""
     data = dumps(value, 4)
     if len(data) < SMALL_PICKLE:
-        small = dumps(value, 3)
+        small = optimize(dumps(value, 3))  # without the memo opcodes nothing refers to
         if len(small) < len(data):
             return small
     return data
@@ -112,11 +121,27 @@ class CompactPostingsWriter(W3PostingsWriter):
         self._new_block()
 
 
+# Stored fields (the document's text) compressed at zlib level 9 instead of 3; the reader just decompresses.
+STORED_COLUMN_9 = columns.PickleColumn(columns.CompressedBytesColumn(level=9))
+
+
+class CompactPerDocWriter(W3PerDocWriter):
+    """W3PerDocWriter that compresses stored fields harder (they are most of the index)."""
+
+    def _create_column(self, fieldname, column):
+        if fieldname == "_stored" and column is STORED_COLUMN:
+            column = STORED_COLUMN_9
+        return super()._create_column(fieldname, column)
+
+
 class KavoshCodec(W3Codec):
-    """W3Codec whose postings writer is CompactPostingsWriter."""
+    """W3Codec writing with CompactPostingsWriter and CompactPerDocWriter (read by the stock readers)."""
 
     def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = INLINE_LIMIT) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def per_document_writer(self, storage, segment):
+        return CompactPerDocWriter(self, storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         return CompactPostingsWriter(
