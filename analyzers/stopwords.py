@@ -1,12 +1,10 @@
-"""Stopwords: hazm's list (curated) as analyzed terms. Stopwords are marked, never dropped: the index keeps
-them so phrases stay exact, and keyword queries leave them out.
+"""Stopwords: hazm's list (curated) as analyzed terms. The tokenizer marks them `stopped`, never drops them:
+the index keeps them so phrases stay exact, and keyword queries leave them out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from whoosh.analysis import STOP_WORDS, Filter, Token
+from whoosh.analysis import STOP_WORDS
 
 ENGLISH_STOPWORDS = frozenset(STOP_WORDS)
 # Entries of hazm's list that carry meaning in a query (سال‌های → سال, year).
@@ -31,21 +29,3 @@ def stop_terms() -> frozenset[str]:
         terms.update(("می", "نمی", "ها", "های", "ای", "ی"))
         _STOP_TERMS = frozenset(terms)
     return _STOP_TERMS
-
-
-class PersianStopMarker(Filter):
-    """Marks stopword tokens `stopped = True` (and the rest False); never removes a token."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        stops = stop_terms()
-        for t in tokens:
-            # Whoosh's indexing (mode="index" with removestops left True) discards stopped tokens: there the
-            # marks are left off so the index keeps stopwords for exact phrases.
-            t.stopped = t.text in stops and not (t.removestops and t.mode == "index")
-            yield t
