@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_web_corpus import FIXED, HOSTILE_PATH, HOSTILE_WORD, NOTES, PREFIX, RARE, TYPO, build_index
+from test_web_corpus import (
+    DOCUMENTS,
+    FIXED,
+    HOSTILE_PATH,
+    HOSTILE_WORD,
+    NOTES,
+    PREFIX,
+    RARE,
+    RECORD_WORD,
+    TYPO,
+    build_index,
+)
 
 from indexer.build import index_folder
 from indexer.store import current_name
@@ -118,6 +132,20 @@ def test_document_by_a_path_id_with_highlights(client):
     assert "<script>" in hostile["text"] and "<script>" not in hostile["html"]
 
 
+def test_ids_with_hash_and_spaces_work_through_the_page_links(client):
+    page = client.get("/", query_string={"q": RECORD_WORD}).get_data(as_text=True)
+    links = [html.unescape(u) for u in re.findall(r'class="title" href="([^"]+)"', page)]
+    assert len(links) == 2 and all("%23" in u for u in links)
+    for link in links:
+        doc = client.get(link.split("#")[0])
+        assert doc.status_code == 200 and f'<mark id="first-match">{RECORD_WORD}</mark>' in doc.get_data(
+            as_text=True
+        )
+    hit_id = client.get("/api/search", query_string={"q": RECORD_WORD}).get_json()["hits"][0]["id"]
+    assert "#" in hit_id and " " in hit_id
+    assert client.get("/api/doc/" + quote(hit_id)).get_json()["id"] == hit_id
+
+
 @pytest.mark.parametrize("doc_id", ["missing.txt", "../../../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%00"])
 def test_unknown_documents_are_json_404(client, doc_id):
     resp = client.get(f"/api/doc/{doc_id}")
@@ -135,7 +163,7 @@ def test_unknown_routes_and_methods_are_json(client):
 def test_healthz_reports_the_live_generation(client, built):
     resp = client.get("/healthz")
     assert resp.status_code == 200
-    assert resp.get_json() == {"loaded": True, "documents": NOTES + 2, "generation": current_name(built[1])}
+    assert resp.get_json() == {"loaded": True, "documents": DOCUMENTS, "generation": current_name(built[1])}
 
 
 def test_headers_on_api_responses(client):

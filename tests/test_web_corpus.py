@@ -7,6 +7,7 @@ and a document full of hostile markup and bidi controls, in a subfolder so its i
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 NOTES = 24
@@ -16,6 +17,8 @@ PREFIX = "قفس"  # typed so far: completes to قفسه
 RARE = "زعفران"  # occurs only near the end of the travelogue
 HOSTILE_PATH = "ناامن/دام.txt"
 HOSTILE_WORD = "دام‌گذار"
+RECORD_WORD = "نارنجستان"  # only in the records of a JSON-lines file without ids: their ids hold '#'
+DOCUMENTS = NOTES + 4  # the notes, the travelogue, the hostile document and two records
 
 _NOTE = """یادداشت شماره {n} درباره‌ی کتابخانه
 
@@ -59,6 +62,12 @@ def write_corpus(folder: Path) -> Path:
     hostile.write_text(
         "<b>عنوان</b> \u202eفریب\u202c <script>alert('xss-title')</script>\n\n" + HOSTILE_TEXT, "utf-8"
     )
+    records = [
+        {"title": "باغ نارنج", "text": f"در {RECORD_WORD} شیراز درختان نارنج کنار حوض ایستاده‌اند."},
+        {"title": "باغ انار", "text": f"باغبان {RECORD_WORD} می‌گفت انارها در پاییز می‌رسند."},
+    ]
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    (folder / "باغ‌ها و گل ها.jsonl").write_text(lines, encoding="utf-8")
     return folder
 
 
@@ -77,4 +86,4 @@ def test_the_corpus_indexes_every_document(tmp_path):
     _, index_dir = build_index(tmp_path)
     health = SearchEngine(index_dir).health()
     assert health["loaded"] is True
-    assert health["documents"] == NOTES + 2
+    assert health["documents"] == DOCUMENTS

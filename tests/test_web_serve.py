@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from click.testing import CliRunner
-from test_web_corpus import NOTES, build_index
+from test_web_corpus import DOCUMENTS, build_index
 
 from search_ui.commands import cli
 
@@ -43,7 +43,7 @@ def test_serve_answers_on_loopback_by_default(tmp_path):
         assert match, (line, proc.stderr.read() if proc.poll() is not None else "")
         url = f"http://127.0.0.1:{match.group(1)}"
         with urllib.request.urlopen(url + "/healthz", timeout=10) as resp:
-            assert json.load(resp)["documents"] == NOTES + 2
+            assert json.load(resp)["documents"] == DOCUMENTS
             assert resp.headers["Server"] == "kavosh"  # waitress, not Werkzeug's development server
         with urllib.request.urlopen(url + "/?q=" + urllib.parse.quote("کتابخانه"), timeout=10) as resp:
             assert "<mark>" in resp.read().decode("utf-8")
