@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from test_web_corpus import DOCUMENTS, build_index
 
 from search_ui.commands import cli
+from search_ui.server import _is_loopback
 
 KAVOSH = Path(sys.executable).with_name("kavosh")
 
@@ -50,3 +51,8 @@ def test_serve_answers_on_loopback_by_default(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_only_loopback_addresses_count_as_local():
+    assert all(_is_loopback(h) for h in ("127.0.0.1", "127.8.9.1", "::1", "localhost"))
+    assert not any(_is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.5", "example.org"))
