@@ -28,7 +28,8 @@ class Span(NamedTuple):
     end: int
 
 
-def _get():
+def analyzer():
+    """The shared analyzer instance (built once)."""
     global _analyzer
     if _analyzer is None:
         with _lock:
@@ -42,13 +43,13 @@ def analyze_query(text: str) -> tuple[QueryToken, ...]:
     """The terms of a query word or phrase, stopwords marked (never dropped)."""
     return tuple(
         QueryToken(t.text, bool(getattr(t, "stopped", False)))
-        for t in _get()(text, mode="query", removestops=False)
+        for t in analyzer()(text, mode="query", removestops=False)
         if t.text
     )
 
 
 def spans(text: str, start_char: int = 0) -> Iterator[Span]:
     """Every token of `text` with its original character span (shifted by `start_char`)."""
-    for t in _get()(text, mode="index", positions=True, chars=True, removestops=False):
+    for t in analyzer()(text, mode="index", positions=True, chars=True, removestops=False):
         if t.text and 0 <= t.startchar < t.endchar <= len(text):
             yield Span(t.text, t.startchar + start_char, t.endchar + start_char)

@@ -16,6 +16,7 @@ from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 
 from search_ui.analysis import analyze_query
+from search_ui.bm25f import FieldsTerm
 from search_ui.query import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
 
 PREFIX_CAP = 2000
@@ -31,10 +32,20 @@ class QueryRefused(Exception):
 class Ranking:
     """The knobs of the ranking, tuned on qa-ir (bench/relevance.py)."""
 
-    title_boost: float = 2.0
-    prox_boost: float = 0.25
+    title_boost: float = 0.01
+    k1: float = 1.2
+    b: float = 0.75
+    title_b: float = 0.5
+    bm25f: bool = True  # single-term words scored by real BM25F (search_ui.bm25f) over title and body
+    prox_boost: float = 1.5
     prox_slop: int = 4
     coord: float = 0.0  # Whoosh's coordination bonus on the keyword Or (0: off)
+    prox_constant: bool = True  # a pair found near adds a constant, not its terms' scores again
+    tp_weight: float = 0.0  # term-proximity rerank (search_ui.proximity) of the top tp_depth
+    tp_depth: int = 100
+    prf_docs: int = 0  # pseudo-relevance feedback: documents read (0: off)
+    prf_terms: int = 10
+    prf_weight: float = 0.5
 
 
 @dataclass
@@ -76,6 +87,10 @@ class Compiler:
     def _fields(self, terms: list[str], fieldname: str | None) -> wq.Query:
         if fieldname:
             return _seq(fieldname, terms)
+        r = self.ranking
+        if r.bm25f and len(terms) == 1:
+            weights = {"title": r.title_boost, "body": 1.0}
+            return FieldsTerm(terms[0], weights, K1=r.k1, B={"title": r.title_b, "body": r.b})
         return wq.Or([_seq("title", terms, self.ranking.title_boost), _seq("body", terms)])
 
     def _known(self, terms: list[str]) -> bool:
@@ -166,14 +181,17 @@ class Compiler:
             if a != b and (a, b) not in pairs:
                 pairs.append((a, b))
         boost = self.ranking.prox_boost
-        return [
-            SpanNear2(
-                [wq.Term("body", a, boost=boost), wq.Term("body", b, boost=boost)],
-                slop=self.ranking.prox_slop,
-                ordered=False,
-            )
-            for a, b in pairs
-        ]
+        out: list[wq.Query] = []
+        for a, b in pairs:
+            if self.ranking.prox_constant:
+                near = SpanNear2(
+                    [wq.Term("body", a), wq.Term("body", b)], slop=self.ranking.prox_slop, ordered=False
+                )
+                out.append(wq.ConstantScoreQuery(near, boost))
+            else:
+                terms = [wq.Term("body", a, boost=boost), wq.Term("body", b, boost=boost)]
+                out.append(SpanNear2(terms, slop=self.ranking.prox_slop, ordered=False))
+        return out
 
     def _combine(self, buckets: dict[str, list[wq.Query]], out: Compiled, top: bool) -> wq.Query | None:
         should, must, nots = _flat(buckets[SHOULD]), buckets[MUST], _flat(buckets[NOT])

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.index import Index
-from whoosh.searching import Searcher
+from whoosh.searching import Results, Searcher
 
 from indexer.schema import decode_text
 from indexer.store import IndexMissing, current_name, open_generation
-from search_ui import snippets
+from search_ui import feedback, snippets
 from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
+from search_ui.proximity import proximity_scores
 from search_ui.query import parse
 from search_ui.scoring import KavoshBM25F
 from search_ui.suggest import Speller, complete
@@ -26,9 +27,6 @@ from search_ui.suggest import Speller, complete
 __all__ = ["QueryRefused", "Ranking", "SearchEngine"]
 
 MAX_LIMIT = 100
-BM25_B = 0.75
-BM25_K1 = 1.2
-TITLE_B = 0.75
 
 
 @dataclass
@@ -62,7 +60,8 @@ class SearchEngine:
     def __init__(self, index_dir: str | Path, ranking: Ranking | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.ranking = ranking or Ranking()
-        self.weighting = KavoshBM25F(B=BM25_B, K1=BM25_K1, title_B=TITLE_B)
+        r = self.ranking
+        self.weighting = KavoshBM25F(B=r.b, K1=r.k1, title_B=r.title_b)
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
 
@@ -110,10 +109,10 @@ class SearchEngine:
         hits: list[dict] = []
         total = 0
         if compiled.query is not None:
-            results = searcher.search(compiled.query, limit=page * limit)
+            ranked, results = self._run(gen, searcher, compiled, page * limit)
             total = len(results)
-            for hit in results[(page - 1) * limit : page * limit]:
-                hits.append(self._hit(hit.fields(), hit.score, compiled))
+            for score, docnum in ranked[(page - 1) * limit : page * limit]:
+                hits.append(self._hit(searcher.stored_fields(docnum), score, compiled))
         suggestions = gen.speller.suggest(searcher.reader(), query, compiled) if compiled.unknown else []
         return {
             "query": query,
@@ -133,8 +132,8 @@ class SearchEngine:
         compiled = Compiler(searcher.reader(), self.ranking).compile(parse(query))
         if compiled.query is None:
             return []
-        results = searcher.search(compiled.query, limit=limit)
-        return [(gen.doc_id(searcher, docnum), score) for score, docnum in results.top_n]
+        ranked, _ = self._run(gen, searcher, compiled, limit)
+        return [(gen.doc_id(searcher, docnum), score) for score, docnum in ranked[:limit]]
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions of the last word of `prefix`, most frequent first (an empty list when none)."""
@@ -163,6 +162,38 @@ class SearchEngine:
         }
 
     # --- helpers ----------------------------------------------------------------------------------
+
+    def _run(
+        self, gen: _Generation, searcher: Searcher, compiled: Compiled, limit: int
+    ) -> tuple[list[tuple[float, int]], Results]:
+        """Ranked (score, docnum) pairs (at least `limit` when there are that many) and Whoosh's results.
+
+        The first pass is BM25F; optional feedback expands the query and searches again; then the top
+        `tp_depth` are reranked by term proximity. Ties fall back to index order (stable)."""
+        r = self.ranking
+        depth = max(limit, r.tp_depth if r.tp_weight else 0, r.prf_docs)
+        results = searcher.search(compiled.query, limit=depth)
+        reader = searcher.reader()
+        if r.prf_docs and r.prf_terms and compiled.keywords and len(results.top_n) >= 2:
+            top = [(decode_text(searcher.stored_fields(d)), s) for s, d in results.top_n[: r.prf_docs]]
+            terms = feedback.expansion(
+                top,
+                compiled.terms,
+                r.prf_terms,
+                lambda t: reader.doc_frequency("body", t),
+                reader.doc_count(),
+            )
+            results = searcher.search(
+                feedback.expanded_query(compiled.query, terms, r.prf_weight), limit=depth
+            )
+        ranked = list(results.top_n)
+        if r.tp_weight and len(set(compiled.keywords)) >= 2 and len(ranked) > 1:
+            head = ranked[: r.tp_depth]
+            prox = proximity_scores(reader, compiled.keywords, [d for _, d in head], k1=r.k1)
+            head = [(s + r.tp_weight * prox.get(d, 0.0), d) for s, d in head]
+            head.sort(key=lambda sd: (-sd[0], sd[1]))
+            ranked[: r.tp_depth] = head
+        return ranked, results
 
     @staticmethod
     def _hit(fields: dict, score: float, compiled: Compiled) -> dict:
