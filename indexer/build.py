@@ -31,6 +31,7 @@ DEFAULT_MAX_SIZE = 50 * 1024 * 1024
 # Below this much new text, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 WRITER_LIMIT_MB = 128
+TICK_DOCS = 100  # progress ticks inside big .json/.jsonl files
 
 
 class UsageError(store.KavoshIndexError):
@@ -257,7 +258,7 @@ def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip
             file_skips.append(item)
             skip(item)
 
-        ids, sha = _index_file(writer, entry, max_size, seen, record)
+        ids, sha = _index_file(writer, entry, max_size, seen, record, progress)
         if sha is not None:  # the file was read: remember it (and its problems) until it changes
             manifest[entry.relpath] = {
                 "size": entry.size,
@@ -281,7 +282,7 @@ def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip
 
 
 def _index_file(
-    writer, entry: FileEntry, max_size: int, seen: set[str], skip
+    writer, entry: FileEntry, max_size: int, seen: set[str], skip, progress: Progress | None = None
 ) -> tuple[list[str], str | None]:
     """Add one file's documents; return their ids and the file's sha256 (None when it could not be read)."""
     if entry.size > max_size:
@@ -311,6 +312,8 @@ def _index_file(
             _add(writer, item, mtime)
             seen.add(item.id)
             ids.append(item.id)
+            if progress is not None and len(ids) % TICK_DOCS == 0:
+                progress.tick(len(ids))
     except Exception as exc:  # a bug or an analyzer failure on odd input: report it, keep going
         log.debug("failure on %s", entry.relpath, exc_info=True)
         skip(Skip(entry.relpath, "failed", f"could not be indexed ({exc.__class__.__name__}: {exc})"))
