@@ -105,3 +105,19 @@ def test_open_generation_without_index(tmp_path: Path) -> None:
     with pytest.raises(store.IndexMissing, match="no Kavosh index"):
         store.open_generation(tmp_path)
     assert store.current_name(tmp_path) is None
+
+
+def test_two_writer_processes_give_the_same_index(folder: Path, tmp_path: Path) -> None:
+    for i in range(60):
+        write(folder / "many" / f"n{i:03d}.txt", f"یادداشت {i}\nمتن شماره {i} درباره‌ی شیراز و کتاب\n")
+    one, two = tmp_path / "one", tmp_path / "two"
+    index_folder(folder, one, procs=1)
+    summary = index_folder(folder, two, procs=2)
+    assert summary.added == 63 and summary.documents == 63
+    assert stored_docs(one).keys() == stored_docs(two).keys()
+    assert ids_for(one, "body", "شیراز") == ids_for(two, "body", "شیراز")
+    (folder / "many" / "n000.txt").unlink()
+    write(folder / "many" / "n001.txt", "تغییر\nبدون آن واژه\n")
+    again = index_folder(folder, two, procs=2)
+    assert (again.updated, again.deleted, again.documents) == (1, 1, 62)
+    assert len(ids_for(two, "body", "شیراز")) == len(ids_for(one, "body", "شیراز")) - 2
