@@ -385,3 +385,18 @@ def test_real_passages_give_valid_offsets() -> None:
             assert 0 <= start < end <= len(text) and pos > last and term
             assert text[start:end] == text[start:end].strip()
             last = pos
+
+
+def test_forked_multiprocess_writer_and_reopened_index(tmp_path: Path) -> None:
+    """Whoosh pickles the analyzer into the schema and forks writer processes: both must keep working."""
+    from whoosh import index
+
+    schema = Schema(id=ID(stored=True), body=TEXT(analyzer=PersianAnalyzer(), phrase=True))
+    ix = index.create_in(str(tmp_path), schema)
+    writer = ix.writer(procs=2, multisegment=True)
+    for i in range(20):
+        writer.add_document(id=str(i), body=f"سند {i}: روزنامه‌ها درباره‌ی محیطزیست می نویسند")
+    writer.commit()
+    with index.open_dir(str(tmp_path)).searcher() as s:
+        hits = s.search(Phrase("body", terms("روزنامه ها درباره محیط‌زیست می‌نویسند")), limit=None)
+        assert len(hits) == 20
