@@ -1,7 +1,7 @@
 """The `kavosh` command group and its `index` command.
 
 Exit codes of `kavosh index`: 0 success, 1 partial (something was skipped), 2 usage error (click's own
-code for bad options, and ours for a folder or index that cannot be used).
+code for bad options, and ours for a folder or index that cannot be used or written), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -142,7 +142,8 @@ def index_command(
     JSON/HTML are skipped with one line each and counted.
 
     \b
-    Exit status: 0 success, 1 some files or records were skipped, 2 usage error.
+    Exit status: 0 success, 1 some files or records were skipped, 2 usage error or the
+    index could not be written (e.g. --lock-timeout expired), 130 interrupted.
     """
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     progress: Progress = BarProgress() if not quiet and sys.stderr.isatty() else Progress()
@@ -159,12 +160,15 @@ def index_command(
         )
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc
-    except LockTimeout as exc:
+    except (LockTimeout, KavoshIndexError) as exc:
         log.error("error: %s", exc)
         ctx.exit(2)
-    except KavoshIndexError as exc:
-        log.error("error: %s", exc)
+    except OSError as exc:  # e.g. the disk is full or the index folder is read-only
+        log.error("error: cannot write the index in %s: %s; the previous index is unchanged", index_dir, exc)
         ctx.exit(2)
+    except KeyboardInterrupt:
+        log.error("interrupted: the previous index is unchanged")
+        ctx.exit(130)
     for line in summary.lines():
         log.info("%s", line)
     ctx.exit(1 if summary.skipped_total else 0)

@@ -98,3 +98,19 @@ def test_max_size_units(tmp_path: Path) -> None:
 
     size = SizeType()
     assert [size.convert(v, None, None) for v in ("10", "2KB", "1.5M", "1GB")] == [10, 2048, 1572864, 1 << 30]
+
+
+def test_unwritable_index_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("سلام", encoding="utf-8")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("indexer.store.write_json_durably", full_disk)
+    result = CliRunner().invoke(cli, ["index", str(src), "--index", str(tmp_path / "idx")])
+    assert result.exit_code == 2
+    assert "No space left on device" in result.output and "previous index is unchanged" in result.output
+    assert store.current_name(tmp_path / "idx") is None
+    assert not list((tmp_path / "idx").glob("gen-*"))  # the half-written generation was removed
