@@ -10,10 +10,39 @@ title weigh more than the body (a title hit alone scores well) without double co
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
+
+
+def _norms(reader, fieldname: str, b: float, avg: float) -> list[float]:
+    """BM25 length normalizers of every document of a segment, computed once per reader (readers live as
+    long as their generation) instead of one column lookup per posting."""
+    cache = reader.__dict__.setdefault("_kavosh_norms", {})
+    key = (fieldname, b, avg)
+    norms = cache.get(key)
+    if norms is None:
+        length = reader.doc_field_length
+        norms = [(1 - b) + b * length(d, fieldname, 1) / avg for d in range(reader.doc_count_all())]
+        cache[key] = norms
+    return norms
+
+
+def _postings(m) -> Iterator[tuple[int, float]]:
+    """(docnum, term frequency) of a posting list, a whole block at a time where Whoosh allows it."""
+    bulk = hasattr(m, "_read_ids") and hasattr(m, "_read_weights") and hasattr(m, "_next_block")
+    while m.is_active():
+        if not bulk:
+            yield m.id(), m.weight()
+            m.next()
+            continue
+        if m._ids is None:
+            m._read_ids()
+        if m._weights is None:
+            m._read_weights()
+        yield from zip(m._ids[m._i :], m._weights[m._i :], strict=False)
+        m._next_block()
 
 
 class _ScoreList(ListMatcher):
@@ -87,15 +116,9 @@ class FieldsTerm(wq.Query):
         for fieldname, weight in self.weights.items():
             if (fieldname, self.text) not in reader:
                 continue
-            avg = parent.avg_field_length(fieldname) or 1.0
-            b = self._b(fieldname)
-            postings = reader.postings(fieldname, self.text)
-            lengths = reader.doc_field_length
-            while postings.is_active():
-                doc = postings.id()
-                norm = (1 - b) + b * lengths(doc, fieldname, 1) / avg
-                acc[doc] = acc.get(doc, 0.0) + weight * postings.weight() / norm
-                postings.next()
+            norms = _norms(reader, fieldname, self._b(fieldname), parent.avg_field_length(fieldname) or 1.0)
+            for doc, tf in _postings(reader.postings(fieldname, self.text)):
+                acc[doc] = acc.get(doc, 0.0) + weight * tf / norms[doc]
         if not acc:
             return NullMatcher()
         ids = sorted(acc)

@@ -8,8 +8,9 @@ expands to more than `PREFIX_CAP` terms, so no query is unbounded.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from itertools import islice, pairwise
+from itertools import islice
 
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
@@ -40,7 +41,9 @@ class Ranking:
     prox_boost: float = 1.5
     prox_slop: int = 4
     coord: float = 0.0  # Whoosh's coordination bonus on the keyword Or (0: off)
-    prox_constant: bool = True  # a pair found near adds a constant, not its terms' scores again
+    prox_window: int = 1  # pairs of query words up to this far apart in the query
+    prox_idf: bool = False  # scale a pair's bonus by its mean idf (/4)
+    prox_ordered: float = 0.0  # extra bonus when the pair stands adjacent and in query order
     tp_weight: float = 0.0  # term-proximity rerank (search_ui.proximity) of the top tp_depth
     tp_depth: int = 100
     prf_docs: int = 0  # pseudo-relevance feedback: documents read (0: off)
@@ -75,6 +78,12 @@ def _flat(queries: list[wq.Query]) -> list[wq.Query]:
         else:
             out.append(q)
     return out
+
+
+def _idf(reader: IndexReader, term: str) -> float:
+    n = reader.doc_count_all()
+    df = reader.doc_frequency("body", term)
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 class Compiler:
@@ -173,24 +182,27 @@ class Compiler:
         return self._combine(buckets, out, top)
 
     def _proximity(self, keywords: list[str]) -> list[wq.Query]:
-        """Optional clauses rewarding adjacent query terms that occur near each other in the body."""
-        if self.ranking.prox_boost <= 0:
+        """Optional clauses rewarding query terms (neighbours in the query, or next-but-one with a window of
+        2) that occur within `prox_slop` positions of each other in the body: a constant bonus per pair,
+        scaled by the pair's rarity when `prox_idf` is on."""
+        r = self.ranking
+        if r.prox_boost <= 0:
             return []
-        pairs = []
-        for a, b in pairwise(keywords):
-            if a != b and (a, b) not in pairs:
-                pairs.append((a, b))
-        boost = self.ranking.prox_boost
+        pairs: list[tuple[str, str]] = []
+        for i, a in enumerate(keywords):
+            for b in keywords[i + 1 : i + 1 + r.prox_window]:
+                if a != b and (a, b) not in pairs and (b, a) not in pairs:
+                    pairs.append((a, b))
         out: list[wq.Query] = []
         for a, b in pairs:
-            if self.ranking.prox_constant:
-                near = SpanNear2(
-                    [wq.Term("body", a), wq.Term("body", b)], slop=self.ranking.prox_slop, ordered=False
-                )
-                out.append(wq.ConstantScoreQuery(near, boost))
-            else:
-                terms = [wq.Term("body", a, boost=boost), wq.Term("body", b, boost=boost)]
-                out.append(SpanNear2(terms, slop=self.ranking.prox_slop, ordered=False))
+            boost = r.prox_boost
+            if r.prox_idf:
+                boost *= (_idf(self.reader, a) + _idf(self.reader, b)) / 2 / 4.0
+            near = SpanNear2([wq.Term("body", a), wq.Term("body", b)], slop=r.prox_slop, ordered=False)
+            out.append(wq.ConstantScoreQuery(near, boost))
+            if r.prox_ordered:
+                exact = SpanNear2([wq.Term("body", a), wq.Term("body", b)], slop=1, ordered=True)
+                out.append(wq.ConstantScoreQuery(exact, r.prox_ordered))
         return out
 
     def _combine(self, buckets: dict[str, list[wq.Query]], out: Compiled, top: bool) -> wq.Query | None:

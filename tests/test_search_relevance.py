@@ -1,0 +1,52 @@
+"""Relevance on the real Persian retrieval set ../shared/data/qa-ir (skipped when it is absent).
+
+By default every third question is asked (about 980, a few seconds); KAVOSH_FULL_RELEVANCE=1 asks all 2,942
+and asserts issue 4's targets: MRR@10 above 0.83 overall and above 0.71 on parsinlu-rc (Lucene 8.7's
+PersianAnalyzer with BM25: 0.827 and 0.700).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.build import index_folder
+from search_ui.batch import run_batch
+from search_ui.engine import SearchEngine
+from search_ui.evaluate import evaluate, read_qrels, read_queries
+
+QA = Path(__file__).resolve().parents[2] / "shared" / "data" / "qa-ir"
+FULL = os.environ.get("KAVOSH_FULL_RELEVANCE") == "1"
+# (overall, parsinlu-rc) lower bounds: the issue's targets for the full set; for the every-third sample, the
+# values measured on it (0.834 / 0.717 at the time of writing) less a margin for analyzer changes.
+TARGETS = (0.83, 0.71) if FULL else (0.82, 0.70)
+
+pytestmark = pytest.mark.skipif(not (QA / "docs.jsonl").is_file(), reason=f"{QA} not found")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("qa-ir")
+    (root / "docs").mkdir()
+    shutil.copy(QA / "docs.jsonl", root / "docs" / "docs.jsonl")
+    index_folder(root / "docs", root / "index", rebuild=True)
+    queries = read_queries(QA / "queries.jsonl").queries
+    if not FULL:
+        queries = queries[::3]
+    run = run_batch(SearchEngine(root / "index"), queries, depth=100)
+    assert not run.refused
+    return evaluate(run.ranked_ids(), read_qrels(QA / "qrels.tsv"), queries)
+
+
+def test_mrr_beats_the_lucene_baseline(report):
+    overall, rc = report.rows["all"]["MRR@10"], report.rows["parsinlu-rc"]["MRR@10"]
+    print(f"\nqa-ir MRR@10: all {overall:.4f}, parsinlu-rc {rc:.4f} ({report.counts['all']} questions)")
+    assert overall > TARGETS[0]
+    assert rc > TARGETS[1]
+
+
+def test_recall_at_100_is_high(report):
+    assert report.rows["all"]["R@100"] > 0.97
