@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,6 +40,51 @@ def run_batch(
             out.refused[q["_id"]] = str(err)
         if progress:
             progress(1)
+    return out
+
+
+_worker_engine: SearchEngine | None = None
+PARALLEL_MIN = 200  # fewer queries than this are answered in-process (starting workers costs more)
+CHUNK = 32
+
+
+def _init_worker(index_dir: str, ranking) -> None:
+    global _worker_engine
+    _worker_engine = SearchEngine(index_dir, ranking)
+
+
+def _answer_chunk(chunk: list[dict]) -> BatchRun:
+    return run_batch(_worker_engine, chunk, depth=chunk[0]["_depth"]) if chunk else BatchRun()
+
+
+def auto_workers(n_queries: int) -> int:
+    """Two processes for a big batch on a machine with two or more cores, else one."""
+    return min(2, os.cpu_count() or 1) if n_queries >= PARALLEL_MIN else 1
+
+
+def run_parallel(
+    engine: SearchEngine,
+    queries: list[dict],
+    depth: int = 100,
+    workers: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> BatchRun:
+    """`run_batch` over `workers` forked processes (0: choose), results in the order of the queries."""
+    workers = workers or auto_workers(len(queries))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return run_batch(engine, queries, depth, progress)
+    tagged = [{**q, "_depth": depth} for q in queries]
+    chunks = [tagged[i : i + CHUNK] for i in range(0, len(tagged), CHUNK)]
+    out = BatchRun()
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(
+        workers, initializer=_init_worker, initargs=(str(engine.index_dir), engine.ranking)
+    ) as pool:
+        for part in pool.imap(_answer_chunk, chunks):
+            out.results.update(part.results)
+            out.refused.update(part.refused)
+            if progress:
+                progress(len(part.results))
     return out
 
 

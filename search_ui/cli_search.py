@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import click
 
 from indexer.store import KavoshIndexError
-from search_ui.batch import run_batch, write_run
+from search_ui.batch import run_parallel, write_run
 from search_ui.compile import QueryRefused
 from search_ui.engine import MAX_LIMIT, SearchEngine
 from search_ui.evaluate import METRICS, evaluate, read_qrels, read_queries
@@ -103,6 +103,13 @@ def _print_readable(result: dict, color: bool) -> None:
     show_default=True,
     help="With --batch: results per query.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="With --batch: processes answering queries; 0 chooses (two for 200 queries or more).",
+)
 @click.pass_context
 def search_command(
     ctx: click.Context,
@@ -114,6 +121,7 @@ def search_command(
     batch_path: str | None,
     run_path: str | None,
     depth: int,
+    workers: int,
 ) -> None:
     """Search the index for QUERY and print ranked results.
 
@@ -130,7 +138,7 @@ def search_command(
             raise click.UsageError("give either QUERY or --batch, not both")
         if not run_path:
             raise click.UsageError("--batch needs --run RUN.tsv (use - for standard output)")
-        _batch(ctx, index_dir, batch_path, run_path, depth)
+        _batch(ctx, index_dir, batch_path, run_path, depth, workers)
         return
     if not query:
         raise click.UsageError("give a QUERY (or --batch QUERIES.jsonl --run RUN.tsv)")
@@ -152,7 +160,7 @@ def _progress_bar(ctx: click.Context, total: int):
     return tqdm(total=total, unit="query", dynamic_ncols=True, leave=False, file=sys.stderr)
 
 
-def _run_queries(ctx: click.Context, index_dir: str, queries_path: str, depth: int):
+def _run_queries(ctx: click.Context, index_dir: str, queries_path: str, depth: int, workers: int = 0):
     """Read the queries, answer them all; report bad lines and refusals on stderr."""
     qfile = read_queries(queries_path)
     quiet = _quiet(ctx)
@@ -165,7 +173,7 @@ def _run_queries(ctx: click.Context, index_dir: str, queries_path: str, depth: i
         bar = _progress_bar(ctx, len(qfile.queries))
         began = time.perf_counter()
         try:
-            run = run_batch(engine, qfile.queries, depth, progress=bar.update if bar else None)
+            run = run_parallel(engine, qfile.queries, depth, workers, progress=bar.update if bar else None)
         finally:
             if bar:
                 bar.close()
@@ -183,8 +191,10 @@ def _run_queries(ctx: click.Context, index_dir: str, queries_path: str, depth: i
     return qfile, run
 
 
-def _batch(ctx: click.Context, index_dir: str, batch_path: str, run_path: str, depth: int) -> None:
-    qfile, run = _run_queries(ctx, index_dir, batch_path, depth)
+def _batch(
+    ctx: click.Context, index_dir: str, batch_path: str, run_path: str, depth: int, workers: int
+) -> None:
+    qfile, run = _run_queries(ctx, index_dir, batch_path, depth, workers)
     try:
         lines = write_run(run, run_path)
     except OSError as err:

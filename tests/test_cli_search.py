@@ -96,3 +96,26 @@ def test_evaluate_prints_the_measures(index_dir, tmp_path):
     assert set(data["rows"]) == {"all", "x", "x-dev", "y"}
     table = run("evaluate", "--index", index_dir, "--queries", str(queries), "--qrels", str(qrels))
     assert "MRR@10" in table.output and "x-dev" in table.output
+
+
+def test_batch_in_two_processes_writes_the_same_run(index_dir, tmp_path):
+    queries = tmp_path / "q.jsonl"
+    words = ["باغ", "فرش", "حافظ", "کاشان", "سرو", "شاعر"] * 12
+    queries.write_text("".join(f'{{"_id": "q{i}", "text": "{w}"}}\n' for i, w in enumerate(words)), "utf-8")
+    runs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"run{workers}.tsv"
+        args = [
+            "search",
+            "--index",
+            index_dir,
+            "--batch",
+            str(queries),
+            "--run",
+            str(out),
+            "--workers",
+            workers,
+        ]
+        assert run(*args).exit_code == 0
+        runs.append(out.read_text(encoding="utf-8"))
+    assert runs[0] == runs[1] and runs[0].count("\n") >= len(words)
