@@ -88,13 +88,12 @@ def _load(folder: Path) -> Lexicon:
         for line in fh:
             past, _, present = line.strip().partition("#")
             past, present = fold_key(past), fold_key(present)
-            if not past:
-                continue
-            lex.past[past] = past
-            if present and (
-                present not in lex.present or lex.freq.get(past, 0) > lex.freq.get(lex.present[present], 0)
-            ):
-                lex.present[present] = past
+            if past:
+                lex.past[past] = past
+            if present and (present not in lex.present or _likelier(lex, past, lex.present[present])):
+                # A present stem shared by two verbs (کن: کرد، کند) goes to the one whose infinitive is more
+                # frequent, then to the shorter stem (باش: بود, not باشید). هست has no past stem: itself.
+                lex.present[present] = past or present
     with open(folder / "stopwords.dat", encoding="utf-8") as fh:
         lex.stopwords = [w.strip() for w in fh if w.strip() and "_" not in w]
     return lex
@@ -102,3 +101,8 @@ def _load(folder: Path) -> Lexicon:
 
 def _has_affix(parts: tuple[str, ...]) -> bool:
     return any(p in PREFIXES or p in SUFFIXES for p in parts)
+
+
+def _likelier(lex: Lexicon, past: str, other: str) -> bool:
+    mine, theirs = lex.freq.get(past + "ن", 0), lex.freq.get(other + "ن", 0)
+    return mine > theirs or (mine == theirs and 0 < len(past) < len(other))

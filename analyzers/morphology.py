@@ -6,7 +6,7 @@ surface form is not itself a word, so ماهی, جوان, بیمار and ایر�
 
 from __future__ import annotations
 
-from .lexicon import ADV, AJ, PL, Lexicon, N, lexicon
+from .lexicon import ADV, AJ, PL, SUFFIXES, Lexicon, N, lexicon
 
 # A segment is (term, start, end) with start/end indexing the folded key.
 Segment = tuple[str, int, int]
@@ -17,7 +17,14 @@ _PRESENT_ENDINGS = ("م", "ی", "د", "یم", "ید", "ند")
 _PERFECT_ENDINGS = ("", "ام", "ای", "است", "ایم", "اید", "اند")
 # Present stems used without a prefix in everyday Persian (داری، خواهم، باشد، شود، کند، تواند).
 _BARE_PRESENT = frozenset(("دار", "خواه", "باش", "شو", "کن", "توان"))
+# Present stems often written bare in formal prose (دهد، گیرد، گردد، هستند), with third-person or plural
+# endings only, so nouns such as رسم (رس + م) or دهم (ده + م) are never read as verbs.
+_BARE_PRESENT_FORMAL = frozenset(
+    ("ده", "گیر", "گرد", "گوی", "گو", "یاب", "رس", "ساز", "نما", "هست", "بین", "اور")
+)
+_FORMAL_ENDINGS = ("د", "ند", "ید", "یم")
 _MIN_STEM = 2
+_FAR_MORE = 20  # frequency ratio that lets a shorter base win over a longer one
 
 _CACHE: dict[str, Result] = {}
 _CACHE_LIMIT = 300_000
@@ -139,7 +146,10 @@ def _verb_body(lex: Lexicon, rest: str, prefix: str, strong: bool) -> str | None
     if prefix == "ب":
         for ending in _PRESENT_ENDINGS:
             if rest.endswith(ending) and rest[: -len(ending)] in lex.present:
-                return lex.present[rest[: -len(ending)]] if strong else None
+                # Subjunctive بروم، بیاورید; not a word that merely starts with ب (باید، برخی).
+                if strong and key_free(lex, "ب" + rest) and "ب" + rest not in lex.forms:
+                    return lex.present[rest[: -len(ending)]]
+                return None
         if rest in lex.present and not strong and key_free(lex, "ب" + rest):
             return lex.present[rest]  # imperative (برو), only when not a listed word (ببر)
         return None
@@ -164,8 +174,9 @@ def _verb_body(lex: Lexicon, rest: str, prefix: str, strong: bool) -> str | None
             return stem
     for ending in _PRESENT_ENDINGS:
         stem = rest[: -len(ending)]
-        if rest.endswith(ending) and stem in _BARE_PRESENT and stem in lex.present:
-            return lex.present[stem]
+        if rest.endswith(ending) and stem in lex.present:
+            if stem in _BARE_PRESENT or (stem in _BARE_PRESENT_FORMAL and ending in _FORMAL_ENDINGS):
+                return lex.present[stem]
     return None
 
 
@@ -183,7 +194,7 @@ _SUFFIXES: tuple[tuple[str, str, str], ...] = tuple(
         + [(s, "", "poss1") for s in ("م", "ت", "ش")]
         + [(s, "", "poss") for s in ("مان", "تان", "شان", "یم", "یت", "یش")]
         + [(s, "", "possh") for s in ("ام", "ات", "اش")]
-        + [("ی", "", "y"), ("ای", "", "hy"), ("یی", "", "vy")],
+        + [("ی", "", "y"), ("ی", "", "vy1"), ("ای", "", "hy"), ("یی", "", "vy")],
         key=lambda item: -len(item[0]),
     )
 )
@@ -200,12 +211,19 @@ def _strip(lex: Lexicon, key: str, depth: int) -> tuple[Segment, ...] | None:
         base = key[: -len(suffix)] + restore
         if _suffix_allowed(lex, key, base, kind, depth):
             candidates.append((base, kind))
-    # The longest base wins: the least stripping that explains the form (خانه‌ام is خانه + ام, not خان + هام).
+    # The longest base wins (خانه‌ام is خانه + ام, not خان + هام) unless a shorter one is far more frequent
+    # (سال‌های is سال + های, not ساله + ای).
     candidates.sort(key=lambda item: len(item[0]), reverse=True)
+    best: tuple[int, tuple[Segment, ...]] | None = None
     for base, kind in candidates:
         found = _base(lex, base, len(key), listed_ok=kind == "ha")
-        if found is not None:
-            return found
+        if found is None:
+            continue
+        freq = lex.freq.get(base, 0)
+        if best is None or freq >= _FAR_MORE * max(best[0], 1):
+            best = (freq, found)
+    if best is not None:
+        return best[1]
     if depth > 1:
         for base, _kind in candidates:
             deeper = _strip(lex, base, depth - 1)
@@ -241,6 +259,8 @@ def _suffix_allowed(lex: Lexicon, key: str, base: str, kind: str, depth: int = 1
         return base.endswith("ه")
     if kind == "vy":
         return base.endswith(("ا", "و"))
+    if kind == "vy1":  # ezafe after a vowel: دریای، دانشجوی، معنای
+        return base.endswith(("ا", "و")) and bool(flags & (N | AJ))
     return False
 
 
@@ -262,11 +282,11 @@ def _decompound(lex: Lexicon, key: str) -> tuple[Segment, ...] | None:
     best: tuple[int, tuple[Segment, ...]] | None = None
     for cut in range(2, len(key) - 1):
         head, tail = key[:cut], key[cut:]
-        if not (lex.is_word(head) and (lex.is_word(tail) or tail in lex.compounds)):
-            continue
-        if max(len(head), len(tail)) < 3:
+        if len(tail) < 3 or tail in SUFFIXES or not (lex.is_word(head) and lex.is_word(tail)):
             continue
         score = min(lex.freq.get(head, 0), lex.freq.get(tail, 0))
+        if score == 0:  # both parts must be attested words, not just listed ones
+            continue
         if best is None or score > best[0]:
             segs = ((_word_term(lex, head), 0, cut), (_word_term(lex, tail), cut, len(key)))
             best = (score, segs)
