@@ -219,6 +219,37 @@ def switch_current(index_dir: Path, name: str) -> None:
     fsync_path(index_dir)
 
 
+# Lock descriptors this process holds. Whoosh's multiprocess writer forks workers, which inherit them; a
+# worker surviving a kill -9 of its parent would keep the lock held for ever. So a child forked while we hold
+# the lock closes its copy and asks the kernel to kill it when its parent dies.
+_held_fds: set[int] = set()
+
+
+def _after_fork_in_child() -> None:
+    if not _held_fds:
+        return
+    for fd in list(_held_fds):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held_fds.clear()
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL) on Linux; elsewhere nothing (the lock fd is closed anyway)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 @contextlib.contextmanager
 def writer_lock(
     index_dir: Path, timeout: float | None = None, on_wait: Callable[[str], None] | None = None
@@ -226,7 +257,7 @@ def writer_lock(
     """Hold the folder's exclusive writer lock (`fcntl.flock`: the kernel drops it when a process dies, so a
     killed writer never leaves a stale lock). Waits up to `timeout` seconds (None: forever)."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         deadline = None if timeout is None else time.monotonic() + timeout
         told = False
@@ -251,6 +282,8 @@ def writer_lock(
             time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        _held_fds.add(fd)
         yield
     finally:
+        _held_fds.discard(fd)
         os.close(fd)  # closing the descriptor releases the flock

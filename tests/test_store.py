@@ -90,17 +90,18 @@ CHILD = textwrap.dedent(
             print("file", flush=True)
             time.sleep(0.02)
 
-    index_folder(sys.argv[1], sys.argv[2], rebuild=sys.argv[3] == "rebuild", procs=1, progress=Slow())
+    rebuild, procs = sys.argv[3] == "rebuild", int(sys.argv[4])
+    index_folder(sys.argv[1], sys.argv[2], rebuild=rebuild, procs=procs, progress=Slow())
     print("done", flush=True)
     """
 )
 
 
-def run_and_kill(tmp_path: Path, src: Path, idx: Path, mode: str, after_files: int) -> None:
+def run_and_kill(tmp_path: Path, src: Path, idx: Path, mode: str, procs: int, after_files: int) -> None:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     child = subprocess.Popen(
-        [sys.executable, str(script), str(src), str(idx), mode], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(script), str(src), str(idx), mode, str(procs)], stdout=subprocess.PIPE, text=True
     )
     try:
         seen = 0
@@ -116,8 +117,8 @@ def run_and_kill(tmp_path: Path, src: Path, idx: Path, mode: str, after_files: i
         child.stdout.close()
 
 
-@pytest.mark.parametrize("mode", ["rebuild", "incremental"])
-def test_kill_9_in_the_middle_keeps_the_old_index(tmp_path: Path, mode: str) -> None:
+@pytest.mark.parametrize(("mode", "procs"), [("rebuild", 1), ("incremental", 2)])
+def test_kill_9_in_the_middle_keeps_the_old_index(tmp_path: Path, mode: str, procs: int) -> None:
     src, idx = tmp_path / "src", tmp_path / "idx"
     make_folder(src, 40)
     index_folder(src, idx)
@@ -129,7 +130,7 @@ def test_kill_9_in_the_middle_keeps_the_old_index(tmp_path: Path, mode: str) -> 
     for p in sorted(src.iterdir())[:10]:
         p.unlink()
     make_folder(src, 200, start=1000)
-    run_and_kill(tmp_path, src, idx, mode, after_files=50)
+    run_and_kill(tmp_path, src, idx, mode, procs, after_files=150)  # past the first batch sent to a worker
 
     assert (idx / "gen-000002").is_dir()  # the half-written generation is there...
     assert store.current_name(idx) == "gen-000001"  # ...but CURRENT never moved
@@ -137,7 +138,8 @@ def test_kill_9_in_the_middle_keeps_the_old_index(tmp_path: Path, mode: str) -> 
     assert sorted(p.name for p in (idx / "gen-000001").iterdir()) == old_files
     assert store.open_generation(idx).index.doc_count() == 40
 
-    # The next run recovers: the kernel dropped the dead writer's lock, the debris is removed.
+    # The next run recovers: the kernel dropped the dead writer's lock (its worker processes, which share
+    # the lock's file description, die with it), and the debris is removed.
     summary = index_folder(src, idx, lock_timeout=5)
     assert summary.documents == 230 and store.current_name(idx) == summary.generation
     assert answers(idx) != before
