@@ -49,7 +49,7 @@ _EZAFE = ("ی", "ای")  # detached after a host: the host's own inflection, dro
 # A token: (term, start, end) with offsets relative to the word's start.
 Seg = tuple[str, int, int]
 _NO_STOPS: frozenset[str] = frozenset()
-_WORD_CACHE: dict[str, tuple[tuple[Seg, ...], str]] = {}
+_WORD_CACHE: dict[str, tuple[str | None, tuple[Seg, ...], str]] = {}
 _LATIN_CACHE: dict[str, str] = {}
 _CACHE_LIMIT = 300_000
 
@@ -102,23 +102,26 @@ class PersianTokenizer(Tokenizer):
                 raw = value[start:end]
                 hit = cache.get(raw)
                 if hit is None:
-                    hit = analyze_word(raw)
-                segs, key = hit
-                if kind == "affix" or key in PREFIXES:
-                    joined = _join_next(value, start, at, segs, key)
-                    if joined is not None:
-                        segs, at = joined
-                if len(segs) == 1 and not keeporiginal:  # the common case, kept lean
-                    t.text, s, e = segs[0]
-                    t.stopped = t.text in stops
+                    hit = _remember(raw)
+                term = hit[0]
+                if term is not None and kind == "fa":  # the common case, kept lean
+                    t.text = term
+                    t.stopped = term in stops
+                    if keeporiginal:
+                        t.original = raw
                     if positions:
                         t.pos = pos
                         pos += 1
                     if chars:
-                        t.startchar = start_char + start + s
-                        t.endchar = start_char + start + e
+                        t.startchar = start_char + start
+                        t.endchar = start_char + end
                     yield t
                     continue
+                segs = hit[1]
+                if kind == "affix" or hit[2] in PREFIXES:
+                    joined = _join_next(value, start, at, segs, hit[2])
+                    if joined is not None:
+                        segs, at = joined
                 for term, s, e in segs:
                     t.text = term
                     t.stopped = term in stops
@@ -203,9 +206,17 @@ def analyze_word(raw: str) -> tuple[tuple[Seg, ...], str]:
     """Segments (offsets relative to the word) and the folded joined key of one Persian word, cached."""
     hit = _WORD_CACHE.get(raw)
     if hit is None:
-        if len(_WORD_CACHE) >= _CACHE_LIMIT:
-            _WORD_CACHE.clear()
-        hit = _WORD_CACHE[raw] = _analyze_word(raw)
+        hit = _remember(raw)
+    return hit[1], hit[2]
+
+
+def _remember(raw: str) -> tuple[str | None, tuple[Seg, ...], str]:
+    """Cache entry: (the term when the word is one plain token spanning it all, else None; segments; key)."""
+    if len(_WORD_CACHE) >= _CACHE_LIMIT:
+        _WORD_CACHE.clear()
+    segs, key = _analyze_word(raw)
+    plain = len(segs) == 1 and segs[0][1] == 0 and segs[0][2] == len(raw) and key not in PREFIXES
+    hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key)
     return hit
 
 
