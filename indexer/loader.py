@@ -80,6 +80,12 @@ def _walk_dir(path: Path, rel: str, ancestors: set[tuple[int, int]], excluded: P
             continue
         relpath = f"{rel}/{entry.name}" if rel else entry.name
         try:
+            relpath.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes in the name, kept by Python as lone surrogates
+            shown = relpath.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            yield Skip(shown, "bad-name", "the file name is not valid UTF-8; rename it")
+            continue
+        try:
             st = os.stat(entry.path)  # follows symlinks
         except OSError as exc:
             if entry.is_symlink():

@@ -203,3 +203,22 @@ def test_file_vanishing_before_it_is_read_is_unreadable(tmp_path: Path) -> None:
     gone = FileEntry("gone.txt", str(tmp_path / "gone.txt"), "txt", 10, 0)
     assert _index_file(None, gone, 1000, set(), skips.append) == ([], None)
     assert [(s.relpath, s.reason) for s in skips] == [("gone.txt", "unreadable")]
+
+
+def test_file_name_that_is_not_utf8_is_skipped(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "ok.txt").write_text("درست", encoding="utf-8")
+    with open(os.path.join(os.fsencode(src), b"bad-\xff.txt"), "wb") as fh:
+        fh.write("نام خراب".encode())
+    skipped: list[Skip] = []
+    summary = index_folder(src, tmp_path / "idx", on_skip=skipped.append)
+    assert summary.added == 1 and summary.skipped == {"bad-name": 1}
+    assert skipped[0].relpath == "bad-\ufffd.txt"
+
+
+def test_empty_folder_gives_an_empty_index(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    summary = index_folder(tmp_path / "src", tmp_path / "idx")
+    assert (summary.documents, summary.skipped_total, summary.changed) == (0, 0, True)
+    assert index_folder(tmp_path / "src", tmp_path / "idx").changed is False
