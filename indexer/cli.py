@@ -95,8 +95,8 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 @click.option(
     "--max-size",
     type=SizeType(),
-    default=DEFAULT_MAX_SIZE,
-    show_default="50MB",
+    default=f"{DEFAULT_MAX_SIZE // 1024**2}MB",
+    show_default=True,
     help="Skip files larger than this (e.g. 10MB, 512KB).",
 )
 @click.option(
