@@ -27,7 +27,7 @@ _MIN_STEM = 2
 _FAR_MORE = 20  # frequency ratio that lets a shorter base win over a longer one
 
 _CACHE: dict[str, Result] = {}
-_CACHE_LIMIT = 300_000
+_CACHE_LIMIT = 100_000
 
 
 def analyze_key(key: str) -> Result:
