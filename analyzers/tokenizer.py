@@ -32,7 +32,7 @@ _TLDS = "com|org|net|ir|io|edu|gov|info|dev|app|me|co|uk|de|fr|ru|ai|tv"
 _PATTERN = re.compile(
     r"\s*(?:"  # skipping spaces inside the match is a third faster than failing every alternative on them
     # First: most of the text, and never the start of the others. "affix" marks a Persian word followed by
-    # a space and a letter that may begin a detached suffix (روزنامه ها): only then is joining tried.
+    # a space and a detachable suffix (روزنامه ها): only then is joining tried.
     rf"(?P<fa>{_FA}+(?:{_JOINERS}+{_FA}+)*)(?P<affix>(?=[ \t\u00a0]{{1,3}}(?:{_AFFIX_ALT})(?!{_FA})))?"
     rf"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
     rf"|(?P<url>(?:https?://|www\.)[^\s<>\"'«»()\[\]{{}}]+)"
