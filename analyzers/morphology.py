@@ -24,6 +24,8 @@ _BARE_PRESENT_FORMAL = frozenset(
 )
 _FORMAL_ENDINGS = ("د", "ند", "ید", "یم")
 _MIN_STEM = 2
+# Every conjugated form ends in one of these (stems in ت/د, person endings, participle ه, infinitive ن).
+_VERB_FINALS = frozenset("تدمینه")
 _FAR_MORE = 20  # frequency ratio that lets a shorter base win over a longer one
 
 _CACHE: dict[str, Result] = {}
@@ -107,6 +109,8 @@ def _verb(lex: Lexicon, key: str, strong: bool) -> str | None:
     Strong forms carry an unmistakable verb marker (می/نمی، ب، ن، participle ه، infinitive ن) and win over
     the lexicon; weak forms (past stem + person ending, bare present) apply only to words not in it.
     """
+    if key[-1:] not in _VERB_FINALS:
+        return None
     plain = _verb_body(lex, key, "", strong=False) if strong else None
     for prefix in ("نمی", "می", "ن", "ب", ""):
         if not key.startswith(prefix) or (plain is not None and prefix in ("ن", "ب")):
