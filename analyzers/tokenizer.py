@@ -315,3 +315,17 @@ def _url(raw: str, start: int) -> Iterator[Seg]:
         yield _host(url[rest_at:host_end]), start + rest_at, start + host_end
     for term, s, e in segments(url[host_end:]):
         yield term, start + host_end + s, start + host_end + e
+
+
+def joins_neighbour(word: str) -> str | None:
+    """'next' for a detached prefix (می، نمی), 'previous' for a detached suffix (ها، ترین، ی), else None.
+
+    Query code that analyzes words one at a time should analyze such a word together with that neighbour
+    ("می خوانند", "روزنامه ها" as one string): the analyzer then joins them when they form one word.
+    """
+    key = fold_key(word)
+    if key in PREFIXES:
+        return "next"
+    if key in _DETACHED:
+        return "previous"
+    return None

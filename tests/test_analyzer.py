@@ -419,3 +419,25 @@ def test_forked_multiprocess_writer_and_reopened_index(tmp_path: Path) -> None:
     with index.open_dir(str(tmp_path)).searcher() as s:
         hits = s.search(Phrase("body", terms("روزنامه ها درباره محیط‌زیست می‌نویسند")), limit=None)
         assert len(hits) == 20
+
+
+@pytest.mark.parametrize(
+    ("word", "side"),
+    [
+        ("می", "next"),
+        ("نمی", "next"),
+        ("ها", "previous"),
+        ("هاي", "previous"),
+        ("ترین", "previous"),
+        ("ی", "previous"),
+        ("کتاب", None),
+        ("ماه", None),
+        ("", None),
+    ],
+)
+def test_joins_neighbour_tells_query_code_which_words_to_analyze_together(
+    word: str, side: str | None
+) -> None:
+    from analyzers import joins_neighbour
+
+    assert joins_neighbour(word) == side
