@@ -10,7 +10,7 @@ title weigh more than the body (a title hit alone scores well) without double co
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
@@ -55,7 +55,10 @@ class _ScoreList(ListMatcher):
         return False
 
     def max_quality(self) -> float:
-        return max(self._weights)
+        best = getattr(self, "_best", None)
+        if best is None:
+            best = self._best = max(self._weights)
+        return best
 
 
 class FieldsTerm(wq.Query):
@@ -101,28 +104,84 @@ class FieldsTerm(wq.Query):
     def estimate_size(self, ixreader) -> int:
         return sum(ixreader.doc_frequency(f, self.text) for f in self.weights)
 
-    def _b(self, fieldname: str) -> float:
-        return self.B.get(fieldname, 0.75) if isinstance(self.B, Mapping) else self.B
-
     def matcher(self, searcher, context=None):
-        reader = searcher.reader()
-        parent = searcher.get_parent()
-        n_docs = parent.doc_count_all()
-        df = max((parent.doc_frequency(f, self.text) for f in self.weights), default=0)
+        scores = term_scores(
+            searcher.reader(), searcher.get_parent(), self.text, self.weights, self.K1, self.B
+        )
+        if not scores:
+            return NullMatcher()
+        ids = sorted(scores)
+        return _ScoreList(ids, weights=[self.boost * scores[d] for d in ids], term=None)
+
+
+def _field_b(B: Mapping[str, float] | float, fieldname: str) -> float:
+    return B.get(fieldname, 0.75) if isinstance(B, Mapping) else B
+
+
+def idf(parent, terms: Iterable[str], fields: Iterable[str]) -> float:
+    """Lucene's BM25 idf of each term (its document frequency: the largest over the fields), summed."""
+    n_docs = parent.doc_count_all()
+    total = 0.0
+    for term in terms:
+        df = max((parent.doc_frequency(f, term) for f in fields), default=0)
         if not df:
-            return NullMatcher()
-        idf = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-        acc: dict[int, float] = {}
-        for fieldname, weight in self.weights.items():
-            if (fieldname, self.text) not in reader:
-                continue
-            norms = _norms(reader, fieldname, self._b(fieldname), parent.avg_field_length(fieldname) or 1.0)
-            for doc, tf in _postings(reader.postings(fieldname, self.text)):
+            return 0.0
+        total += math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+    return total
+
+
+def _saturate(acc: dict[int, float], weight: float, k1: float) -> dict[int, float]:
+    scale = weight * (k1 + 1)
+    return {d: scale * a / (k1 + a) for d, a in acc.items()}
+
+
+def term_scores(reader, parent, text: str, weights: Mapping[str, float], K1: float, B) -> dict[int, float]:
+    """BM25F score of one term for every document of a segment holding it (segment docnums)."""
+    w_idf = idf(parent, [text], weights)
+    if not w_idf:
+        return {}
+    acc: dict[int, float] = {}
+    for fieldname, weight in weights.items():
+        if (fieldname, text) not in reader:
+            continue
+        norms = _norms(reader, fieldname, _field_b(B, fieldname), parent.avg_field_length(fieldname) or 1.0)
+        for doc, tf in _postings(reader.postings(fieldname, text)):
+            acc[doc] = acc.get(doc, 0.0) + weight * tf / norms[doc]
+    return _saturate(acc, w_idf, K1)
+
+
+def positions(reader, fieldname: str, term: str) -> dict[int, list[int]]:
+    """docnum -> positions of a term in a field (one segment)."""
+    if (fieldname, term) not in reader:
+        return {}
+    m = reader.postings(fieldname, term)
+    out = {}
+    while m.is_active():
+        out[m.id()] = m.value_as("positions")
+        m.next()
+    return out
+
+
+def phrase_scores(
+    reader, parent, terms: list[str], weights: Mapping[str, float], K1: float, B
+) -> dict[int, float]:
+    """BM25F of an exact sequence of terms (a split compound): its frequency is the number of places where
+    the terms stand in order, adjacent; its idf is the sum of theirs (as Lucene scores a phrase)."""
+    w_idf = idf(parent, terms, weights)
+    if not w_idf:
+        return {}
+    acc: dict[int, float] = {}
+    for fieldname, weight in weights.items():
+        lists = [positions(reader, fieldname, t) for t in terms]
+        if not all(lists):
+            continue
+        common = set(lists[0]).intersection(*lists[1:])
+        if not common:
+            continue
+        norms = _norms(reader, fieldname, _field_b(B, fieldname), parent.avg_field_length(fieldname) or 1.0)
+        for doc in common:
+            later = [set(pl[doc]) for pl in lists[1:]]
+            tf = sum(1 for p in lists[0][doc] if all(p + i + 1 in ps for i, ps in enumerate(later)))
+            if tf:
                 acc[doc] = acc.get(doc, 0.0) + weight * tf / norms[doc]
-        if not acc:
-            return NullMatcher()
-        ids = sorted(acc)
-        k1 = self.K1
-        scale = idf * (k1 + 1) * self.boost
-        scores = [scale * acc[d] / (k1 + acc[d]) for d in ids]
-        return _ScoreList(ids, weights=scores, term=None)
+    return _saturate(acc, w_idf, K1)

@@ -44,6 +44,7 @@ class Ranking:
     prox_window: int = 1  # pairs of query words up to this far apart in the query
     prox_idf: bool = False  # scale a pair's bonus by its mean idf (/4)
     prox_ordered: float = 0.0  # extra bonus when the pair stands adjacent and in query order
+    fast: bool = True  # plain keyword queries ranked term-at-a-time (search_ui.fastpath)
     tp_weight: float = 0.0  # term-proximity rerank (search_ui.proximity) of the top tp_depth
     tp_depth: int = 100
     prf_docs: int = 0  # pseudo-relevance feedback: documents read (0: off)
@@ -61,6 +62,8 @@ class Compiled:
     sequences: set[tuple[str, ...]] = field(default_factory=set)  # multi-term runs marked as one span
     keywords: list[str] = field(default_factory=list)  # top-level content terms, in order
     unknown: list[Word] = field(default_factory=list)  # words with no term in the index
+    words: list[tuple[str, ...]] = field(default_factory=list)  # top-level optional words' terms, in order
+    plain: bool = False  # only optional words, no field or prefix: `words` says it all (the fast path)
 
 
 def _seq(fieldname: str, terms: list[str], boost: float = 1.0) -> wq.Query:
@@ -78,6 +81,16 @@ def _flat(queries: list[wq.Query]) -> list[wq.Query]:
         else:
             out.append(q)
     return out
+
+
+def proximity_pairs(keywords: list[str], window: int = 1) -> list[tuple[str, str]]:
+    """Distinct pairs of different query terms at most `window` apart in the query."""
+    pairs: list[tuple[str, str]] = []
+    for i, a in enumerate(keywords):
+        for b in keywords[i + 1 : i + 1 + window]:
+            if a != b and (a, b) not in pairs and (b, a) not in pairs:
+                pairs.append((a, b))
+    return pairs
 
 
 def _idf(reader: IndexReader, term: str) -> float:
@@ -152,6 +165,8 @@ class Compiler:
             out.unknown.append(word)
         if top and occur != NOT:
             out.keywords.extend(t.term for t in toks if not t.stopped)
+        if top and occur == SHOULD and not word.field:
+            out.words.append(tuple(terms))
         return self._fields(terms, word.field)
 
     def _phrase(self, phrase: Phrase, out: Compiled) -> wq.Query | None:
@@ -188,11 +203,7 @@ class Compiler:
         r = self.ranking
         if r.prox_boost <= 0:
             return []
-        pairs: list[tuple[str, str]] = []
-        for i, a in enumerate(keywords):
-            for b in keywords[i + 1 : i + 1 + r.prox_window]:
-                if a != b and (a, b) not in pairs and (b, a) not in pairs:
-                    pairs.append((a, b))
+        pairs = proximity_pairs(keywords, r.prox_window)
         out: list[wq.Query] = []
         for a, b in pairs:
             boost = r.prox_boost
@@ -236,6 +247,10 @@ class Compiler:
             if stop_words:
                 out.notices.append("پرس‌وجو فقط واژه‌های بسیار پرکاربرد داشت؛ همان‌ها جستجو شدند.")
         out.query = self._level(parsed.clauses, drop, out, top=True)
+        out.plain = bool(out.words) and all(
+            c.occur == SHOULD and isinstance(c.node, Word) and not c.node.field and not c.node.prefix
+            for c in parsed.clauses
+        )
         if out.query is None and parsed.clauses:
             out.notices.append("پرس‌وجو واژه‌ای برای جستجو نداشت (فقط نشانه‌های نگارشی).")
         return out

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.index import Index
-from whoosh.searching import Results, Searcher
+from whoosh.searching import Searcher
 
 from indexer.schema import decode_text
 from indexer.store import IndexMissing, current_name, open_generation
-from search_ui import feedback, snippets
+from search_ui import fastpath, feedback, snippets
 from search_ui.analysis import analyze_query
 from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
 from search_ui.proximity import proximity_scores
@@ -111,8 +111,7 @@ class SearchEngine:
         hits: list[dict] = []
         total = 0
         if compiled.query is not None:
-            ranked, results = self._run(gen, searcher, compiled, page * limit)
-            total = len(results)
+            ranked, total = self._run(gen, searcher, compiled, page * limit, count=True)
             for score, docnum in ranked[(page - 1) * limit : page * limit]:
                 hits.append(self._hit(searcher.stored_fields(docnum), score, compiled))
         suggestions = gen.speller.suggest(searcher.reader(), query, compiled) if compiled.unknown else []
@@ -134,7 +133,7 @@ class SearchEngine:
         compiled = Compiler(searcher.reader(), self.ranking).compile(parse(query))
         if compiled.query is None:
             return []
-        ranked, _ = self._run(gen, searcher, compiled, limit)
+        ranked, _ = self._run(gen, searcher, compiled, limit, count=False)
         return [(gen.doc_id(searcher, docnum), score) for score, docnum in ranked[:limit]]
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
@@ -166,13 +165,17 @@ class SearchEngine:
     # --- helpers ----------------------------------------------------------------------------------
 
     def _run(
-        self, gen: _Generation, searcher: Searcher, compiled: Compiled, limit: int
-    ) -> tuple[list[tuple[float, int]], Results]:
-        """Ranked (score, docnum) pairs (at least `limit` when there are that many) and Whoosh's results.
+        self, gen: _Generation, searcher: Searcher, compiled: Compiled, limit: int, count: bool
+    ) -> tuple[list[tuple[float, int]], int]:
+        """Ranked (score, docnum) pairs (at least `limit` when there are that many) and, with `count`, the
+        number of matching documents.
 
-        The first pass is BM25F; optional feedback expands the query and searches again; then the top
-        `tp_depth` are reranked by term proximity. Ties fall back to index order (stable)."""
+        Plain keyword queries take the term-at-a-time fast path (same BM25F scores). Otherwise the first pass
+        is Whoosh's; optional feedback expands the query and searches again; then the top `tp_depth` are
+        reranked by term proximity. Ties fall back to index order (stable)."""
         r = self.ranking
+        if compiled.plain and r.fast and not r.prf_docs and not r.tp_weight:
+            return fastpath.rank(searcher, compiled, r, limit)
         depth = max(limit, r.tp_depth if r.tp_weight else 0, r.prf_docs)
         results = searcher.search(compiled.query, limit=depth)
         reader = searcher.reader()
@@ -195,7 +198,7 @@ class SearchEngine:
             head = [(s + r.tp_weight * prox.get(d, 0.0), d) for s, d in head]
             head.sort(key=lambda sd: (-sd[0], sd[1]))
             ranked[: r.tp_depth] = head
-        return ranked, results
+        return ranked, (len(results) if count else len(ranked))
 
     @staticmethod
     def _hit(fields: dict, score: float, compiled: Compiled) -> dict:
