@@ -45,11 +45,6 @@ class Ranking:
     prox_idf: bool = False  # scale a pair's bonus by its mean idf (/4)
     prox_ordered: float = 0.0  # extra bonus when the pair stands adjacent and in query order
     fast: bool = True  # plain keyword queries ranked term-at-a-time (search_ui.fastpath)
-    tp_weight: float = 0.0  # term-proximity rerank (search_ui.proximity) of the top tp_depth
-    tp_depth: int = 100
-    prf_docs: int = 0  # pseudo-relevance feedback: documents read (0: off)
-    prf_terms: int = 10
-    prf_weight: float = 0.5
 
 
 @dataclass

@@ -17,10 +17,9 @@ from whoosh.searching import Searcher
 
 from indexer.schema import decode_text
 from indexer.store import IndexMissing, current_name, open_generation
-from search_ui import fastpath, feedback, snippets
+from search_ui import fastpath, snippets
 from search_ui.analysis import analyze_query
 from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
-from search_ui.proximity import proximity_scores
 from search_ui.query import parse
 from search_ui.scoring import KavoshBM25F
 from search_ui.suggest import Speller, complete
@@ -111,7 +110,7 @@ class SearchEngine:
         hits: list[dict] = []
         total = 0
         if compiled.query is not None:
-            ranked, total = self._run(gen, searcher, compiled, page * limit, count=True)
+            ranked, total = self._run(searcher, compiled, page * limit, count=True)
             for score, docnum in ranked[(page - 1) * limit : page * limit]:
                 hits.append(self._hit(searcher.stored_fields(docnum), score, compiled))
         suggestions = gen.speller.suggest(searcher.reader(), query, compiled) if compiled.unknown else []
@@ -133,7 +132,7 @@ class SearchEngine:
         compiled = Compiler(searcher.reader(), self.ranking).compile(parse(query))
         if compiled.query is None:
             return []
-        ranked, _ = self._run(gen, searcher, compiled, limit, count=False)
+        ranked, _ = self._run(searcher, compiled, limit, count=False)
         return [(gen.doc_id(searcher, docnum), score) for score, docnum in ranked[:limit]]
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
@@ -165,39 +164,17 @@ class SearchEngine:
     # --- helpers ----------------------------------------------------------------------------------
 
     def _run(
-        self, gen: _Generation, searcher: Searcher, compiled: Compiled, limit: int, count: bool
+        self, searcher: Searcher, compiled: Compiled, limit: int, count: bool
     ) -> tuple[list[tuple[float, int]], int]:
         """Ranked (score, docnum) pairs (at least `limit` when there are that many) and, with `count`, the
         number of matching documents.
 
-        Plain keyword queries take the term-at-a-time fast path (same BM25F scores). Otherwise the first pass
-        is Whoosh's; optional feedback expands the query and searches again; then the top `tp_depth` are
-        reranked by term proximity. Ties fall back to index order (stable)."""
-        r = self.ranking
-        if compiled.plain and r.fast and not r.prf_docs and not r.tp_weight:
-            return fastpath.rank(searcher, compiled, r, limit)
-        depth = max(limit, r.tp_depth if r.tp_weight else 0, r.prf_docs)
-        results = searcher.search(compiled.query, limit=depth)
-        reader = searcher.reader()
-        if r.prf_docs and r.prf_terms and compiled.keywords and len(results.top_n) >= 2:
-            top = [(decode_text(searcher.stored_fields(d)), s) for s, d in results.top_n[: r.prf_docs]]
-            terms = feedback.expansion(
-                top,
-                compiled.terms,
-                r.prf_terms,
-                lambda t: reader.doc_frequency("body", t),
-                reader.doc_count(),
-            )
-            results = searcher.search(
-                feedback.expanded_query(compiled.query, terms, r.prf_weight), limit=depth
-            )
+        Plain keyword queries take the term-at-a-time fast path (same BM25F scores); the rest go through
+        Whoosh's matchers. Ties fall back to index order (stable)."""
+        if compiled.plain and self.ranking.fast:
+            return fastpath.rank(searcher, compiled, self.ranking, limit)
+        results = searcher.search(compiled.query, limit=limit)
         ranked = list(results.top_n)
-        if r.tp_weight and len(set(compiled.keywords)) >= 2 and len(ranked) > 1:
-            head = ranked[: r.tp_depth]
-            prox = proximity_scores(reader, compiled.keywords, [d for _, d in head], k1=r.k1)
-            head = [(s + r.tp_weight * prox.get(d, 0.0), d) for s, d in head]
-            head.sort(key=lambda sd: (-sd[0], sd[1]))
-            ranked[: r.tp_depth] = head
         return ranked, (len(results) if count else len(ranked))
 
     @staticmethod
