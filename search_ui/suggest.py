@@ -68,6 +68,8 @@ def corrections(reader: IndexReader, term: str, limit: int = MAX_SUGGESTIONS) ->
     for f in FIELDS:
         found.update(islice(reader.terms_within(f, term, maxdist, prefix=1), 500))
     found.discard(term)
+    # A stopword is never what a user meant by a rare word (ایرن -> ایران, not این).
+    found = {c for c in found if not any(t.stopped for t in analyze_query(c))}
     ranked = sorted(
         ((persian_distance(term, c), -_doc_freq(reader, c), c) for c in found),
         key=lambda x: (x[0], x[1], x[2]),
