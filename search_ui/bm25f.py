@@ -16,15 +16,20 @@ from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
 
-def _norms(reader, fieldname: str, b: float, avg: float) -> list[float]:
+def _norms(reader, fieldname: str, b: float) -> list[float]:
     """BM25 length normalizers of every document of a segment, computed once per reader (readers live as
-    long as their generation) instead of one column lookup per posting."""
+    long as their generation) instead of one column lookup per posting. The average length is taken over
+    the documents that HAVE the field: where most documents have no title, the average over all of them
+    would make every real title look ten times too long."""
     cache = reader.__dict__.setdefault("_kavosh_norms", {})
-    key = (fieldname, b, avg)
+    key = (fieldname, b)
     norms = cache.get(key)
     if norms is None:
         length = reader.doc_field_length
-        norms = [(1 - b) + b * length(d, fieldname, 1) / avg for d in range(reader.doc_count_all())]
+        lengths = [length(d, fieldname, 0) for d in range(reader.doc_count_all())]
+        present = [n for n in lengths if n]
+        avg = sum(present) / len(present) if present else 1.0
+        norms = [(1 - b) + b * max(n, 1) / avg for n in lengths]
         cache[key] = norms
     return norms
 
@@ -144,7 +149,7 @@ def term_scores(reader, parent, text: str, weights: Mapping[str, float], K1: flo
     for fieldname, weight in weights.items():
         if (fieldname, text) not in reader:
             continue
-        norms = _norms(reader, fieldname, _field_b(B, fieldname), parent.avg_field_length(fieldname) or 1.0)
+        norms = _norms(reader, fieldname, _field_b(B, fieldname))
         for doc, tf in _postings(reader.postings(fieldname, text)):
             acc[doc] = acc.get(doc, 0.0) + weight * tf / norms[doc]
     return _saturate(acc, w_idf, K1)
@@ -178,7 +183,7 @@ def phrase_scores(
         common = set(lists[0]).intersection(*lists[1:])
         if not common:
             continue
-        norms = _norms(reader, fieldname, _field_b(B, fieldname), parent.avg_field_length(fieldname) or 1.0)
+        norms = _norms(reader, fieldname, _field_b(B, fieldname))
         for doc in common:
             later = [set(pl[doc]) for pl in lists[1:]]
             tf = sum(1 for p in lists[0][doc] if all(p + i + 1 in ps for i, ps in enumerate(later)))
