@@ -16,7 +16,10 @@ from html import escape
 from search_ui.analysis import spans
 
 CHUNK = 65536
-FOLD_OVER = 200_000  # documents longer than this are pre-filtered chunk by chunk
+FOLD_OVER = 200_000  # documents longer than this are pre-filtered chunk by chunk (the whole-document view)
+SNIPPET_CHUNK = 4096  # a snippet reads small chunks, pre-filtered from this length on,
+SNIPPET_FOLD_OVER = 8192
+SNIPPET_MARKS = 40  # and stops once it has this many matches to choose fragments from
 MAX_MARKS = 10_000
 CONTEXT = 90  # characters of context on each side of a match in a fragment
 FRAGMENTS = 3
@@ -51,15 +54,15 @@ def fold(text: str) -> str:
     return text.translate(_FOLD).lower()
 
 
-def _chunks(text: str) -> Iterator[tuple[int, str]]:
-    """The text in pieces of about CHUNK characters, cut at whitespace (never inside a word)."""
+def _chunks(text: str, size: int) -> Iterator[tuple[int, str]]:
+    """The text in pieces of about `size` characters, cut at whitespace (never inside a word)."""
     pos, n = 0, len(text)
     while pos < n:
-        end = min(n, pos + CHUNK)
+        end = min(n, pos + size)
         if end < n:
-            cut = text.rfind(" ", pos + CHUNK // 2, end)
+            cut = text.rfind(" ", pos + size // 2, end)
             if cut < 0:
-                cut = max(text.rfind("\n", pos + CHUNK // 2, end), -1)
+                cut = max(text.rfind("\n", pos + size // 2, end), -1)
             end = cut + 1 if cut >= 0 else end
         yield pos, text[pos:end]
         pos = end
@@ -70,15 +73,26 @@ def _hints(terms: Iterable[str]) -> list[str]:
 
 
 def find_marks(
-    text: str, terms: set[str], sequences: set[tuple[str, ...]] = frozenset(), max_marks: int = MAX_MARKS
+    text: str,
+    terms: set[str],
+    sequences: set[tuple[str, ...]] = frozenset(),
+    max_marks: int = MAX_MARKS,
+    chunk_size: int | None = None,
+    fold_over: int | None = None,
 ) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping (start, end) spans of `text` to mark."""
+    """Sorted, non-overlapping (start, end) spans of `text` to mark.
+
+    Texts longer than `fold_over` are read in chunks of `chunk_size`, and only the chunks whose folded form
+    contains a piece of a query term are analyzed (a term the analyzer derives from a differently spelled
+    word, e.g. a verb's lemma, can be missed there: hence the high default for the whole-document view)."""
     if not terms or not text:
         return []
-    hints = _hints(terms) if len(text) > FOLD_OVER else []
+    chunk_size = chunk_size or CHUNK
+    fold_over = FOLD_OVER if fold_over is None else fold_over
+    hints = _hints(terms) if len(text) > fold_over else []
     starts = {seq[0] for seq in sequences}
     marks: list[tuple[int, int]] = []
-    for base, chunk in _chunks(text):
+    for base, chunk in _chunks(text, chunk_size):
         if hints:
             folded = fold(chunk)
             if not any(h in folded for h in hints):
@@ -153,7 +167,9 @@ def _word_edge(text: str, pos: int, forward: bool) -> int:
 
 def snippet(text: str, terms: set[str], sequences: set[tuple[str, ...]] = frozenset()) -> str:
     """Up to FRAGMENTS fragments of the original text around its best match clusters, as escaped HTML."""
-    marks = find_marks(text, terms, sequences, max_marks=400) if terms else []
+    marks = (
+        find_marks(text, terms, sequences, SNIPPET_MARKS, SNIPPET_CHUNK, SNIPPET_FOLD_OVER) if terms else []
+    )
     if not marks:
         lead = text[:LEAD]
         cut = _word_edge(text, len(lead), forward=False) if len(text) > LEAD else len(lead)

@@ -74,14 +74,18 @@ def test_snippet_without_a_match_shows_the_beginning():
 
 
 def test_fragments_come_from_far_into_a_long_document(monkeypatch):
-    monkeypatch.setattr(snippets, "CHUNK", 4096)
-    monkeypatch.setattr(snippets, "FOLD_OVER", 10_000)
+    analyzed: list[int] = []
+    real = snippets.spans
+    monkeypatch.setattr(
+        snippets, "spans", lambda chunk, base: analyzed.append(len(chunk)) or real(chunk, base)
+    )
     filler = "واژه‌ای بی‌ربط در این‌جا. " * 4000  # ~100K characters, far beyond 32K
     text = filler + "اینجا سیاست خارجی آمده است. " + filler
     html = snippet(text, terms_of("سیاست", "خارجی"))
     assert MARK.findall(html) == ["سیاست", "خارجی"]
     assert html.startswith("… ") and html.endswith(" …")
     assert len(unescape(MARK.sub(r"\1", html))) < 400
+    assert sum(analyzed) < 2 * snippets.SNIPPET_CHUNK  # only the chunk holding the match was analyzed
 
 
 def test_each_snippet_fragment_is_a_verbatim_slice_of_the_text():
