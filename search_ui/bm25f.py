@@ -119,6 +119,38 @@ class FieldsTerm(wq.Query):
         return _ScoreList(ids, weights=[self.boost * scores[d] for d in ids], term=None)
 
 
+class FieldsPhrase(FieldsTerm):
+    """Terms that must stand adjacent and in order (a phrase, or the parts of a split compound), scored by
+    BM25F like a single term whose frequency is the number of places the sequence occurs."""
+
+    def __init__(self, terms: list[str], weights: Mapping[str, float], K1: float = 1.2, B=0.75) -> None:
+        super().__init__(" ".join(terms), weights, K1, B)
+        self.seq = list(terms)
+
+    def __repr__(self) -> str:
+        return f"FieldsPhrase({self.seq!r}, {self.weights!r})"
+
+    def _words(self, fieldname=None, phrases=True):
+        return list(self.seq)
+
+    def terms(self, phrases=False):
+        for f in self.weights:
+            for t in self.seq:
+                yield (f, t)
+
+    def estimate_size(self, ixreader) -> int:
+        return min(ixreader.doc_frequency("body", t) for t in self.seq)
+
+    def matcher(self, searcher, context=None):
+        scores = phrase_scores(
+            searcher.reader(), searcher.get_parent(), self.seq, self.weights, self.K1, self.B
+        )
+        if not scores:
+            return NullMatcher()
+        ids = sorted(scores)
+        return _ScoreList(ids, weights=[scores[d] for d in ids], term=None)
+
+
 def _field_b(B: Mapping[str, float] | float, fieldname: str) -> float:
     return B.get(fieldname, 0.75) if isinstance(B, Mapping) else B
 

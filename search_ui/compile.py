@@ -17,7 +17,7 @@ from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 
 from search_ui.analysis import analyze_query
-from search_ui.bm25f import FieldsTerm
+from search_ui.bm25f import FieldsPhrase, FieldsTerm
 from search_ui.query import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
 
 PREFIX_CAP = 2000
@@ -105,9 +105,12 @@ class Compiler:
         if fieldname:
             return _seq(fieldname, terms)
         r = self.ranking
-        if r.bm25f and len(terms) == 1:
+        if r.bm25f:
             weights = {"title": r.title_boost, "body": 1.0}
-            return FieldsTerm(terms[0], weights, K1=r.k1, B={"title": r.title_b, "body": r.b})
+            b = {"title": r.title_b, "body": r.b}
+            if len(terms) == 1:
+                return FieldsTerm(terms[0], weights, K1=r.k1, B=b)
+            return FieldsPhrase(terms, weights, K1=r.k1, B=b)
         return wq.Or([_seq("title", terms, self.ranking.title_boost), _seq("body", terms)])
 
     def _known(self, terms: list[str]) -> bool:
