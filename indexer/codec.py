@@ -11,9 +11,9 @@ index within 1.5x the raw text; this writer roughly halves the postings.
 
 from __future__ import annotations
 
+import io
 import zlib
-from pickle import dumps
-from pickletools import optimize
+from pickle import Pickler, dumps
 
 from whoosh import columns
 from whoosh.codec.whoosh3 import (
@@ -31,11 +31,20 @@ from whoosh.util.numeric import length_to_byte
 SMALL_PICKLE = 128
 
 
+def _dumps_without_memo(value: object) -> bytes:
+    """Protocol 3 in the pickler's "fast" mode: no memo opcodes (nothing in a posting tuple is shared)."""
+    buf = io.BytesIO()
+    pickler = Pickler(buf, 3)
+    pickler.fast = True
+    pickler.dump(value)
+    return buf.getvalue()
+
+
 def _pickle(value: object) -> bytes:
     """The shorter of the protocol 3 and 4 pickles (the reader's `loads` takes either)."""
     data = dumps(value, 4)
     if len(data) < SMALL_PICKLE:
-        small = optimize(dumps(value, 3))  # without the memo opcodes nothing refers to
+        small = _dumps_without_memo(value)
         if len(small) < len(data):
             return small
     return data
