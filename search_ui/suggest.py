@@ -9,6 +9,7 @@ documents hold them.
 from __future__ import annotations
 
 import re
+import threading
 from itertools import islice
 
 from whoosh.reading import IndexReader
@@ -32,6 +33,41 @@ _CONFUSABLE = [
 ]
 _GROUP = {ch: i for i, group in enumerate(_CONFUSABLE) for ch in group}
 _LAST_WORD = re.compile(r"[^\s«»\"“”()+\-:*]*$")
+
+
+_surface_lock = threading.Lock()
+_surfaces: dict[str, str] | None = None
+
+
+def _load_surfaces() -> dict[str, str]:
+    """Folded form -> its most frequent written form in hazm's word list (آیین for ایین). Best effort: an
+    analyzer without that list leaves terms as they are."""
+    table: dict[str, tuple[int, str]] = {}
+    try:
+        from analyzers.lexicon import data_dir
+        from analyzers.normalize import fold_key
+
+        with open(data_dir() / "words.dat", encoding="utf-8") as fh:
+            for line in fh:
+                cols = line.rstrip("\n").split("\t")
+                word = cols[0].strip()
+                freq = int(cols[1]) if len(cols) > 1 and cols[1].isdigit() else 0
+                key = fold_key(word) if word else ""
+                if key and (key not in table or freq > table[key][0]):
+                    table[key] = (freq, word)
+    except (ImportError, OSError, RuntimeError):
+        return {}
+    return {key: word for key, (_, word) in table.items()}
+
+
+def surface(term: str) -> str:
+    """A readable written form of an indexed term."""
+    global _surfaces
+    if _surfaces is None:
+        with _surface_lock:
+            if _surfaces is None:
+                _surfaces = _load_surfaces()
+    return _surfaces.get(term, term)
 
 
 def _sub_cost(a: str, b: str) -> float:
@@ -74,7 +110,7 @@ def corrections(reader: IndexReader, term: str, limit: int = MAX_SUGGESTIONS) ->
         ((persian_distance(term, c), -_doc_freq(reader, c), c) for c in found),
         key=lambda x: (x[0], x[1], x[2]),
     )
-    return [c for _, _, c in ranked[:limit]]
+    return [surface(c) for _, _, c in ranked[:limit]]
 
 
 class Speller:
@@ -117,4 +153,5 @@ def complete(reader: IndexReader, text: str, limit: int = 8) -> list[str]:
     for f in FIELDS:
         seen.update(b.decode("utf-8") for b in islice(reader.expand_prefix(f, stem), COMPLETION_SCAN))
     ranked = sorted(seen, key=lambda t: (-_doc_freq(reader, t), len(t), t))
-    return ranked[:limit]
+    useful = (surface(t) for t in ranked if not any(q.stopped for q in analyze_query(t)))
+    return list(dict.fromkeys(useful))[:limit]
