@@ -36,10 +36,8 @@ class Ranking:
     k1: float = 1.2
     b: float = 0.75
     title_b: float = 0.5
-    bm25f: bool = True  # single-term words scored by real BM25F (search_ui.bm25f) over title and body
     prox_boost: float = 1.5
     prox_slop: int = 4
-    coord: float = 0.0  # Whoosh's coordination bonus on the keyword Or (0: off)
     prox_window: int = 1  # pairs of query words up to this far apart in the query
     fast: bool = True  # plain keyword queries ranked term-at-a-time (search_ui.fastpath)
 
@@ -96,13 +94,11 @@ class Compiler:
         if fieldname:
             return _seq(fieldname, terms)
         r = self.ranking
-        if r.bm25f:
-            weights = {"title": r.title_boost, "body": 1.0}
-            b = {"title": r.title_b, "body": r.b}
-            if len(terms) == 1:
-                return FieldsTerm(terms[0], weights, K1=r.k1, B=b)
-            return FieldsPhrase(terms, weights, K1=r.k1, B=b)
-        return wq.Or([_seq("title", terms, self.ranking.title_boost), _seq("body", terms)])
+        weights = {"title": r.title_boost, "body": 1.0}
+        b = {"title": r.title_b, "body": r.b}
+        if len(terms) == 1:
+            return FieldsTerm(terms[0], weights, K1=r.k1, B=b)
+        return FieldsPhrase(terms, weights, K1=r.k1, B=b)
 
     def _known(self, terms: list[str]) -> bool:
         return any(self.reader.doc_frequency(f, t) for f in FIELDS for t in terms)
@@ -201,14 +197,13 @@ class Compiler:
 
     def _combine(self, buckets: dict[str, list[wq.Query]], out: Compiled, top: bool) -> wq.Query | None:
         should, must, nots = _flat(buckets[SHOULD]), buckets[MUST], _flat(buckets[NOT])
-        scale = self.ranking.coord or None
         core: wq.Query | None
         if must:
             core = must[0] if len(must) == 1 else wq.And(must)
             if should:
-                core = wq.AndMaybe(core, should[0] if len(should) == 1 else wq.Or(should, scale=scale))
+                core = wq.AndMaybe(core, should[0] if len(should) == 1 else wq.Or(should))
         elif should:
-            core = should[0] if len(should) == 1 else wq.Or(should, scale=scale)
+            core = should[0] if len(should) == 1 else wq.Or(should)
         elif nots:
             core = wq.Every()
             if top:
