@@ -89,7 +89,10 @@ class CompactPostingsWriter(W3PostingsWriter):
             terminfo = self._terminfo
             terminfo.add_block(self)
             terminfo.__class__ = CompactTermInfo  # the same object, serialized compactly
-            terminfo.set_inlined(tuple(self._ids), _weights(self._weights), tuple(self._values))
+            # Formats without values (ID fields) store none; a merge reads them back through ListMatcher,
+            # which must then hand out b"" (not its "" default) for each posting.
+            values = tuple(self._values) if self._values else (b"",) * len(self._ids)
+            terminfo.set_inlined(tuple(self._ids), _weights(self._weights), values)
             self._terminfo = None
             return terminfo
         return super().finish_postings()

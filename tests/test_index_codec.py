@@ -74,3 +74,26 @@ def test_compact_positions_round_trip() -> None:
         assert fmt.decode_positions(value) == positions
         assert fmt.decode_frequency(value) == len(positions)
         assert fmt.decode_position_boosts(value) == [(p, 1) for p in positions]
+
+
+def test_segments_written_by_the_codec_merge(tmp_path: Path) -> None:
+    docs = corpus(90)
+    ix = build(tmp_path / "ix", docs[:30], KavoshCodec())
+    for chunk in (docs[30:60], docs[60:]):
+        writer = ix.writer(codec=KavoshCodec())
+        for d in chunk:
+            writer.add_document(id=d["id"], path="p", title=d["title"], body=d["body"], content=d["body"])
+        writer.commit(merge=False)
+    assert len(ix._segments()) == 3
+    with ix.searcher() as searcher:
+        before = sorted(h["id"] for h in searcher.search(Term("body", VOCAB[4]), limit=None))
+    writer = ix.writer(codec=KavoshCodec())
+    writer.delete_by_term("id", "5")
+    writer.commit(optimize=True)  # merges every segment, reading inlined ID postings back
+    assert len(ix._segments()) == 1
+    with ix.searcher() as searcher:
+        assert sorted(h["id"] for h in searcher.search(Term("body", VOCAB[4]), limit=None)) == [
+            i for i in before if i != "5"
+        ]
+        assert searcher.document(id="40")["id"] == "40"
+        assert searcher.document(id="5") is None
