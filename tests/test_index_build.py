@@ -121,3 +121,17 @@ def test_two_writer_processes_give_the_same_index(folder: Path, tmp_path: Path) 
     again = index_folder(folder, two, procs=2)
     assert (again.updated, again.deleted, again.documents) == (1, 1, 62)
     assert len(ids_for(two, "body", "شیراز")) == len(ids_for(one, "body", "شیراز")) - 2
+
+
+def test_many_small_updates_merge_segments_without_losing_documents(tmp_path: Path) -> None:
+    src, index_dir = tmp_path / "src", tmp_path / "idx"
+    src.mkdir()
+    counts = []
+    for i in range(8):
+        write(src / f"f{i}.txt", f"سند {i}\nمتن کوتاه شماره {i} دربارهٔ باران\n")
+        summary = index_folder(src, index_dir)
+        counts.append(len(store.open_generation(index_dir).index._segments()))
+        assert summary.documents == i + 1
+    assert max(counts) > 1 and counts[-1] < max(counts)  # Whoosh merged the small segments on the way
+    assert set(stored_docs(index_dir)) == {f"f{i}.txt" for i in range(8)}
+    assert len(ids_for(index_dir, "body", "باران")) == 8
