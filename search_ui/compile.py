@@ -1,9 +1,11 @@
 """Parsed query tree -> Whoosh query, with the stopword policy, bounded prefixes and the proximity boost.
 
-Every query word goes through the Persian analyzer. A word that analyzes to several terms (a compound split
-into parts) is searched as that sequence. Keyword stopwords are dropped unless nothing else is left; inside a
-phrase they stay. A prefix is expanded against the index's own terms, and refused when it is one letter or
-expands to more than `PREFIX_CAP` terms, so no query is unbounded.
+Every query word goes through the Persian analyzer. A detached affix typed as a word of its own (می خوانند،
+روزنامه ها) is analyzed together with its host first, so it gives the terms of the joined word, as in a
+phrase. A word that analyzes to several terms (a compound split into parts) is searched as that sequence.
+Keyword stopwords are dropped unless nothing else is left; inside a phrase they stay. A prefix is expanded
+against the index's own terms, and refused when it is one letter or expands to more than `PREFIX_CAP` terms,
+so no query is unbounded.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 
+from analyzers import joins_neighbour
 from search_ui.analysis import analyze_query
 from search_ui.bm25f import FieldsPhrase, FieldsTerm
 from search_ui.query import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
@@ -71,6 +74,63 @@ def _flat(queries: list[wq.Query]) -> list[wq.Query]:
         else:
             out.append(q)
     return out
+
+
+def _joined_occur(a: str, b: str) -> str | None:
+    """How a word joined from two clauses occurs: the stronger of the two, never mixing in an exclusion."""
+    if a == b:
+        return a
+    if NOT in (a, b):
+        return None
+    return MUST
+
+
+def _join(first: Clause, second: Clause) -> Clause | None:
+    """The two word clauses as one word when the analyzer joins them into other terms than it gives apart."""
+    a, b = first.node, second.node
+    if not (isinstance(a, Word) and isinstance(b, Word)) or a.prefix or b.prefix:
+        return None
+    if b.field not in (None, a.field):  # `title:روزنامه ها` is one title word; `می title:خوانند` is not
+        return None
+    occur = _joined_occur(first.occur, second.occur)
+    if occur is None:
+        return None
+    text = f"{a.text} {b.text}"
+    joined = [t.term for t in analyze_query(text)]
+    apart = [t.term for t in analyze_query(a.text) + analyze_query(b.text)]
+    if joined == apart:
+        return None
+    return Clause(occur, Word(text, a.field))
+
+
+def join_affixes(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
+    """Clauses with every detached prefix (می، نمی) joined to the next word and every detached suffix (ها،
+    ترین، ی) to the previous one, at every level, so keywords match whatever spelling the user typed."""
+    out: list[Clause] = []
+    i = 0
+    while i < len(clauses):
+        clause = clauses[i]
+        node = clause.node
+        if isinstance(node, Group):
+            out.append(Clause(clause.occur, Group(join_affixes(node.clauses))))
+            i += 1
+            continue
+        side = joins_neighbour(node.text) if isinstance(node, Word) else None
+        if side == "next" and i + 1 < len(clauses):
+            merged = _join(clause, clauses[i + 1])
+            if merged is not None:
+                out.append(merged)
+                i += 2
+                continue
+        if side == "previous" and out:
+            merged = _join(out[-1], clause)
+            if merged is not None:
+                out[-1] = merged
+                i += 1
+                continue
+        out.append(clause)
+        i += 1
+    return tuple(out)
 
 
 def proximity_pairs(keywords: list[str], window: int = 1) -> list[tuple[str, str]]:
@@ -217,6 +277,7 @@ class Compiler:
     def compile(self, parsed: ParsedQuery) -> Compiled:
         """Build the Whoosh query; raises QueryRefused for an unbounded prefix."""
         out = Compiled(query=None, notices=list(parsed.notices))
+        parsed = ParsedQuery(join_affixes(parsed.clauses), parsed.notices)
         drop = self._has_content(parsed)
         if not drop and parsed.clauses:
             stop_words = [
