@@ -45,6 +45,10 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         _refuse_controls(text, "UTF-16")
         return text, "utf-16"
     if b"\x00" in data:
+        if _looks_like_bomless_utf16(data):
+            raise DecodeError(
+                "undecodable", "looks like UTF-16 without a byte-order mark; save it with a BOM"
+            )
         raise DecodeError("binary", "binary file (contains NUL bytes)")
     try:
         return _strict_utf8(data), "utf-8"
@@ -56,6 +60,22 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if _looks_like_cp1256_text(text):
         return text, "cp1256"
     raise DecodeError("undecodable", "not UTF-8, UTF-16 with a BOM or Windows-1256 text")
+
+
+def _looks_like_bomless_utf16(data: bytes) -> bool:
+    """Text in UTF-16 has a NUL in every other byte for ASCII, and a repeating high byte for Persian."""
+    head = data[:4096]
+    if len(head) < 16:
+        return False
+    for start in (0, 1):
+        half = head[start::2]
+        if half.count(0) + half.count(6) >= 0.9 * len(half):  # 0x00 (ASCII) or 0x06 (Arabic block)
+            try:
+                text = data[: len(data) // 2 * 2].decode("utf-16-le" if start else "utf-16-be")
+            except UnicodeDecodeError:
+                return False
+            return not _CONTROL.search(text) and any(ch.isalpha() for ch in text)
+    return False
 
 
 def _strict_utf8(data: bytes) -> str:

@@ -65,6 +65,8 @@ def test_truncated_tail_is_forgiven(encoding: str) -> None:
         (codecs.BOM_UTF16_LE + "سلام".encode("utf-16-le")[:4] + b"\x00\xdc" + b"a\x00", "undecodable"),
         (bytes(range(0x80, 0x100)) * 3, "undecodable"),
         (b"abc\x01\x02\x03\x04\x05\x06\x07\x08" * 10, "binary"),
+        (TEXT.encode("utf-16-le"), "undecodable"),  # UTF-16 without its BOM
+        (b"\x00\x00\x00\x01" * 20, "binary"),
     ],
 )
 def test_bad_bytes_are_refused_with_a_reason(data: bytes, reason: str) -> None:
