@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import codecs
+import grp
+import importlib
 import json
 import os
+import pwd
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
 from pathlib import Path
 
 import pytest
 
+from indexer import store
 from indexer.build import index_folder
+from indexer.cli import cli
 from indexer.encoding import DecodeError, decode_bytes
 from indexer.loader import Doc, FileEntry, Skip, html_to_text, parse_file, walk
 
@@ -165,14 +177,104 @@ def test_walk_finds_supported_files_and_reports_loops(tmp_path: Path) -> None:
     assert skips == {"a/up": "symlink-loop", "self": "symlink-loop", "dangling.txt": "unreadable"}
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file whatever its permissions")
-def test_unreadable_file_is_skipped(tmp_path: Path) -> None:
-    src = tmp_path / "src"
+def _unreadable_folder(parent: Path) -> Path:
+    """A folder with two readable documents and one file nobody may read (mode 000)."""
+    src = parent / "src"
     src.mkdir()
-    (src / "secret.txt").write_text("راز")
+    (src / "a.txt").write_text("کتاب اول\nمتن نخستین سند", encoding="utf-8")
+    (src / "b.md").write_text("# سفر دوم\nشرح سفری به کوهستان", encoding="utf-8")
+    (src / "secret.txt").write_text("راز\nمتنی که کسی نباید بخواند", encoding="utf-8")
     (src / "secret.txt").chmod(0)
-    summary = index_folder(src, tmp_path / "idx")
-    assert summary.skipped == {"unreadable": 1}
+    return src
+
+
+def test_unreadable_file_is_skipped(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file: test_unreadable_file_is_skipped_as_root covers this")
+    src = _unreadable_folder(tmp_path)
+    skipped: list[Skip] = []
+    summary = index_folder(src, tmp_path / "idx", on_skip=skipped.append)
+    assert summary.skipped == {"unreadable": 1} and summary.added == 2
+    assert [str(s) for s in skipped] == ["skipped secret.txt: cannot read (Permission denied)"]
+
+
+def _run_kavosh_as(uid: int, gid: int, args: list[str], timeout: float = 120) -> tuple[int, str]:
+    """Run `kavosh ARGS` in a forked child that drops to uid:gid; return its exit code and stderr.
+
+    A fork, not a new interpreter: the interpreter may live where that user cannot reach it (here under
+    /root, mode 0700). Everything the child needs must already be imported by the parent."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        code = 70
+        try:
+            os.close(read_fd)
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            sys.stderr = open(write_fd, "w", encoding="utf-8")  # closed by os._exit
+            try:
+                cli.main(args, prog_name="kavosh")
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(write_fd)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    with os.fdopen(read_fd, "rb") as pipe:
+        while select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            chunk = os.read(pipe.fileno(), 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    status = os.waitpid(pid, 0)[1]
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root")
+def test_unreadable_file_is_skipped_as_root() -> None:
+    """CI runs as root, who reads every file whatever its mode: run `kavosh index` in a child that drops to
+    nobody:nogroup, over a folder that user may traverse (pytest's tmp_path is 0700 under root's)."""
+    try:
+        nobody, nogroup = pwd.getpwnam("nobody").pw_uid, grp.getgrnam("nogroup").gr_gid
+    except KeyError:
+        pytest.skip("no nobody/nogroup user on this system")
+    top = Path(tempfile.mkdtemp(prefix="kavosh-unreadable-"))
+    try:
+        top.chmod(0o755)
+        src = _unreadable_folder(top)
+        src.chmod(0o755)
+        for name in ("a.txt", "b.md"):
+            (src / name).chmod(0o644)
+        # Warm up as root so the child imports and loads nothing new (tqdm is imported when logging).
+        importlib.import_module("tqdm")
+        warm = top / "warm"
+        warm.mkdir()
+        (warm / "w.txt").write_text("گرم کردن\nکتاب‌ها را می‌خوانند", encoding="utf-8")
+        assert index_folder(warm, top / "warm-idx").added == 1
+        idx = top / "idx"
+        idx.mkdir()
+        os.chown(idx, nobody, nogroup)  # the child writes the index as nobody
+        code, stderr = _run_kavosh_as(nobody, nogroup, ["index", str(src), "--index", str(idx)])
+        assert code == 1, stderr  # partial: something was skipped
+        assert "Traceback" not in stderr
+        skip_lines = [line for line in stderr.splitlines() if line.startswith("skipped ")]
+        assert [line for line in skip_lines if not line.startswith("skipped by reason")] == [
+            "skipped secret.txt: cannot read (Permission denied)"
+        ], stderr
+        assert "added 2, updated 0, deleted 0, unchanged 0, skipped 1" in stderr
+        assert "skipped by reason: unreadable 1" in stderr
+        gen = store.open_generation(idx)
+        with gen.index.searcher() as searcher:
+            assert sorted(fields["id"] for fields in searcher.all_stored_fields()) == ["a.txt", "b.md"]
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
 
 
 def test_every_bad_kind_is_counted_by_index_folder(tmp_path: Path) -> None:
