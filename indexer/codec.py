@@ -17,14 +17,17 @@ from pickle import Pickler, dumps
 
 from whoosh import columns
 from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
     STORED_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
+    W3PerDocReader,
     W3PerDocWriter,
     W3PostingsWriter,
     W3TermInfo,
+    _lenfield,
 )
-from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 # Protocol 3 has the short bytes opcodes protocol 2 lacks; 4 is smaller for big pickles but adds a 9-byte
 # frame header, so small pickles use 3.
@@ -146,6 +149,45 @@ class CompactPerDocWriter(W3PerDocWriter):
         return super()._create_column(fieldname, column)
 
 
+# Field lengths are stored as one byte each; this table decodes them without a call per posting.
+_BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
+
+
+class CachedLengthsPerDocReader(W3PerDocReader):
+    """W3PerDocReader that reads a field's length column in one piece the first time it is asked.
+
+    Whoosh's commit asks for the field length of every posting it writes, and the stock reader answers each
+    call with a seek and a one-byte read: a third of the commit time (issue 6). The answers are the same."""
+
+    def __init__(self, storage, segment) -> None:
+        super().__init__(storage, segment)
+        self._length_bytes: dict[str, bytes | None] = {}
+
+    def _lengths_of(self, fieldname: str) -> bytes | None:
+        reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if reader is None:
+            return None
+        if isinstance(reader, columns.NumericColumn.Reader) and reader._fixedlen == 1:
+            count = min(reader._count, self._doccount)
+            data = reader._dbfile.get(reader._basepos, count)
+        else:  # not the one-byte column written by W3: read it value by value
+            data = bytes(reader[n] for n in range(self._doccount))
+        return data
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        if docnum > self._doccount:
+            raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
+        try:
+            data = self._length_bytes[fieldname]
+        except KeyError:
+            data = self._length_bytes[fieldname] = self._lengths_of(fieldname)
+        if data is None:
+            return default
+        lbyte = data[docnum] if docnum < len(data) else 0
+        # Like the stock reader: None (not `default`) for a document without the field.
+        return _BYTE_LENGTHS[lbyte] if lbyte else None
+
+
 class KavoshCodec(W3Codec):
     """W3Codec writing with CompactPostingsWriter and CompactPerDocWriter (read by the stock readers)."""
 
@@ -154,6 +196,9 @@ class KavoshCodec(W3Codec):
 
     def per_document_writer(self, storage, segment):
         return CompactPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        return CachedLengthsPerDocReader(storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         return CompactPostingsWriter(

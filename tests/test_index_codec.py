@@ -6,10 +6,10 @@ import random
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.query import And, Or, Phrase, Term
 
-from indexer.codec import KavoshCodec
+from indexer.codec import CachedLengthsPerDocReader, KavoshCodec
 from indexer.schema import CompactPositions, make_schema
 
 VOCAB = (
@@ -97,3 +97,22 @@ def test_segments_written_by_the_codec_merge(tmp_path: Path) -> None:
         ]
         assert searcher.document(id="40")["id"] == "40"
         assert searcher.document(id="5") is None
+
+
+def test_cached_field_lengths_answer_like_the_stock_reader(tmp_path: Path) -> None:
+    docs = corpus(120)
+    for d in docs[::7]:
+        d["title"] = ""  # documents without a title: no length byte, the stock reader answers None
+    ix = build(tmp_path / "ix", docs, KavoshCodec())
+    with ix.reader() as reader:
+        cached = reader._perdoc  # the segment reader opens the segment's (compound) files with our codec
+        stock = W3PerDocReader(reader._storage, reader.segment())
+        assert isinstance(cached, CachedLengthsPerDocReader)
+        lengths = {}
+        for fieldname in ("title", "body", "nonexistent"):
+            lengths[fieldname] = [stock.doc_field_length(n, fieldname) for n in range(len(docs) + 1)]
+            assert [cached.doc_field_length(n, fieldname) for n in range(len(docs) + 1)] == lengths[fieldname]
+        stock.close()
+    assert all(length > 3 for length in lengths["body"][:-1])  # the real lengths were compared
+    assert lengths["title"][0] is None and lengths["title"][1] == 3
+    assert set(lengths["nonexistent"]) == {0}
