@@ -4,7 +4,9 @@ across fields BEFORE saturation, with one idf per term.
 Whoosh's BM25F scores each field separately and adds the scores, so a word found in a short title and in
 the body counts twice at full strength, and a title's idf is inflated when few documents have titles.
 Measured on qa-ir, that made every title weight above ~0.3 cost points. Summing before saturation lets the
-title weigh more than the body (a title hit alone scores well) without double counting.
+title weigh more than the body (a title hit alone scores well) without double counting. Each field has its
+own length normalization (b, and optionally a fixed pivot length instead of the field's average; see
+`search_ui.compile.Ranking` for why the title uses one).
 """
 
 from __future__ import annotations
@@ -16,19 +18,21 @@ from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
 
-def _norms(reader, fieldname: str, b: float) -> list[float]:
+def _norms(reader, fieldname: str, b: float, pivot: float = 0.0) -> list[float]:
     """BM25 length normalizers of every document of a segment, computed once per reader (readers live as
     long as their generation) instead of one column lookup per posting. The average length is taken over
     the documents that HAVE the field: where most documents have no title, the average over all of them
-    would make every real title look ten times too long."""
+    would make every real title look ten times too long. A `pivot` > 0 stands in for that average: a field
+    whose average is not what a typical value looks like (see `Ranking.title_pivot`)."""
     cache = reader.__dict__.setdefault("_kavosh_norms", {})
-    key = (fieldname, b)
+    key = (fieldname, b, pivot)
     norms = cache.get(key)
     if norms is None:
         length = reader.doc_field_length
-        lengths = [length(d, fieldname, 0) for d in range(reader.doc_count_all())]
+        # Whoosh answers None (not the default) for a document without the field
+        lengths = [length(d, fieldname, 0) or 0 for d in range(reader.doc_count_all())]
         present = [n for n in lengths if n]
-        avg = sum(present) / len(present) if present else 1.0
+        avg = pivot or (sum(present) / len(present) if present else 1.0)
         norms = [(1 - b) + b * max(n, 1) / avg for n in lengths]
         cache[key] = norms
     return norms
@@ -76,12 +80,14 @@ class FieldsTerm(wq.Query):
         K1: float = 1.2,
         B: Mapping[str, float] | float = 0.75,
         boost: float = 1.0,
+        pivot: Mapping[str, float] | None = None,
     ) -> None:
         self.text = text
         self.weights = dict(weights)
         self.K1 = K1
         self.B = B
         self.boost = boost
+        self.pivot = dict(pivot or {})
 
     def __repr__(self) -> str:
         return f"FieldsTerm({self.text!r}, {self.weights!r}, boost={self.boost})"
@@ -111,7 +117,7 @@ class FieldsTerm(wq.Query):
 
     def matcher(self, searcher, context=None):
         scores = term_scores(
-            searcher.reader(), searcher.get_parent(), self.text, self.weights, self.K1, self.B
+            searcher.reader(), searcher.get_parent(), self.text, self.weights, self.K1, self.B, self.pivot
         )
         if not scores:
             return NullMatcher()
@@ -123,8 +129,15 @@ class FieldsPhrase(FieldsTerm):
     """Terms that must stand adjacent and in order (a phrase, or the parts of a split compound), scored by
     BM25F like a single term whose frequency is the number of places the sequence occurs."""
 
-    def __init__(self, terms: list[str], weights: Mapping[str, float], K1: float = 1.2, B=0.75) -> None:
-        super().__init__(" ".join(terms), weights, K1, B)
+    def __init__(
+        self,
+        terms: list[str],
+        weights: Mapping[str, float],
+        K1: float = 1.2,
+        B=0.75,
+        pivot: Mapping[str, float] | None = None,
+    ) -> None:
+        super().__init__(" ".join(terms), weights, K1, B, pivot=pivot)
         self.seq = list(terms)
 
     def __repr__(self) -> str:
@@ -143,7 +156,7 @@ class FieldsPhrase(FieldsTerm):
 
     def matcher(self, searcher, context=None):
         scores = phrase_scores(
-            searcher.reader(), searcher.get_parent(), self.seq, self.weights, self.K1, self.B
+            searcher.reader(), searcher.get_parent(), self.seq, self.weights, self.K1, self.B, self.pivot
         )
         if not scores:
             return NullMatcher()
@@ -172,7 +185,15 @@ def _saturate(acc: dict[int, float], weight: float, k1: float) -> dict[int, floa
     return {d: scale * a / (k1 + a) for d, a in acc.items()}
 
 
-def term_scores(reader, parent, text: str, weights: Mapping[str, float], K1: float, B) -> dict[int, float]:
+def term_scores(
+    reader,
+    parent,
+    text: str,
+    weights: Mapping[str, float],
+    K1: float,
+    B,
+    pivot: Mapping[str, float] | None = None,
+) -> dict[int, float]:
     """BM25F score of one term for every document of a segment holding it (segment docnums)."""
     w_idf = idf(parent, [text], weights)
     if not w_idf:
@@ -181,7 +202,7 @@ def term_scores(reader, parent, text: str, weights: Mapping[str, float], K1: flo
     for fieldname, weight in weights.items():
         if (fieldname, text) not in reader:
             continue
-        norms = _norms(reader, fieldname, _field_b(B, fieldname))
+        norms = _norms(reader, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
         for doc, tf in _postings(reader.postings(fieldname, text)):
             acc[doc] = acc.get(doc, 0.0) + weight * tf / norms[doc]
     return _saturate(acc, w_idf, K1)
@@ -200,7 +221,13 @@ def positions(reader, fieldname: str, term: str) -> dict[int, list[int]]:
 
 
 def phrase_scores(
-    reader, parent, terms: list[str], weights: Mapping[str, float], K1: float, B
+    reader,
+    parent,
+    terms: list[str],
+    weights: Mapping[str, float],
+    K1: float,
+    B,
+    pivot: Mapping[str, float] | None = None,
 ) -> dict[int, float]:
     """BM25F of an exact sequence of terms (a split compound): its frequency is the number of places where
     the terms stand in order, adjacent; its idf is the sum of theirs (as Lucene scores a phrase)."""
@@ -215,7 +242,7 @@ def phrase_scores(
         common = set(lists[0]).intersection(*lists[1:])
         if not common:
             continue
-        norms = _norms(reader, fieldname, _field_b(B, fieldname))
+        norms = _norms(reader, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
         for doc in common:
             later = [set(pl[doc]) for pl in lists[1:]]
             tf = sum(1 for p in lists[0][doc] if all(p + i + 1 in ps for i, ps in enumerate(later)))

@@ -55,16 +55,15 @@ def rank(
     searcher: Searcher, compiled: Compiled, ranking: Ranking, depth: int
 ) -> tuple[list[tuple[float, int]], int]:
     """(score, global docnum) best first, at least `depth` of them when there are, and the match count."""
-    weights = {"title": ranking.title_boost, "body": 1.0}
-    b = {"title": ranking.title_b, "body": ranking.b}
+    params = ranking.bm25f()
     acc: dict[int, float] = defaultdict(float)
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         for terms in compiled.words:
             if len(terms) == 1:
-                scores = term_scores(reader, searcher, terms[0], weights, ranking.k1, b)
+                scores = term_scores(reader, searcher, terms[0], **params)
             else:
-                scores = phrase_scores(reader, searcher, list(terms), weights, ranking.k1, b)
+                scores = phrase_scores(reader, searcher, list(terms), **params)
             for doc, score in scores.items():
                 acc[doc + offset] += score
     total = len(acc)

@@ -2,8 +2,9 @@
 
 All 2,942 questions against the 1,393 passages (about 20 s: indexing ~10 s, questions ~3 ms each), asserting
 issue 4's targets: MRR@10 above 0.83 overall and above 0.71 on parsinlu-rc (Lucene 8.7's PersianAnalyzer
-with BM25: 0.827 and 0.700). Measured when written: 0.8332 and 0.7201. KAVOSH_QUICK_RELEVANCE=1 asks every
-third question only, against bounds measured on that sample less a margin.
+with BM25: 0.827 and 0.700). Measured when written: 0.8332 and 0.7201; with spaced affixes joined and the
+title weighted above the body: 0.8410 and 0.7207. KAVOSH_QUICK_RELEVANCE=1 asks every third question only,
+against bounds measured on that sample less a margin.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from search_ui.evaluate import evaluate, read_qrels, read_queries
 QA = Path(__file__).resolve().parents[2] / "shared" / "data" / "qa-ir"
 FULL = os.environ.get("KAVOSH_QUICK_RELEVANCE") != "1"
 # (overall, parsinlu-rc) lower bounds: the issue's targets for the full set; for the every-third sample, the
-# values measured on it (0.834 / 0.713) less a margin.
+# values measured on it (0.834 / 0.713; now 0.838 / 0.711) less a margin.
 TARGETS = (0.83, 0.71) if FULL else (0.82, 0.70)
 
 pytestmark = pytest.mark.skipif(not (QA / "docs.jsonl").is_file(), reason=f"{QA} not found")
