@@ -3,6 +3,8 @@ the same documents as the joined and ZWNJ spellings, in keyword and in phrase se
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from indexer.build import index_folder
@@ -95,3 +97,17 @@ def test_join_affixes_rules():
     group = join_affixes(parse("(روزنامه ها)").clauses)[0].node
     assert [c.node.text for c in group.clauses] == ["روزنامه ها"]
     assert join_affixes(parse("title:روزنامه ها").clauses)[0].node == Word("روزنامه ها", "title")
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples/ not found")
+def test_the_reported_queries_on_the_samples(tmp_path):
+    """Issue 4's follow-up: `kavosh search "می خوانند"` found nothing on samples/ though خواندن is there."""
+    index_folder(SAMPLES, tmp_path / "index", rebuild=True)
+    engine = SearchEngine(tmp_path / "index")
+    for spellings in (["می خوانند", "می‌خوانند", "میخوانند"], PAPERS):
+        results = [found(engine, s) for s in spellings]
+        assert results[0], spellings[0]
+        assert all(r == results[0] for r in results), spellings
