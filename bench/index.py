@@ -5,11 +5,17 @@ The corpus is ../shared/data/qa-ir/docs.jsonl replicated (fresh ids, shuffled se
 included); plain Whoosh indexes the same records in this process with a similar schema (id, title, body
 stored).
 Also measured: a second `kavosh index` with nothing changed, and the time to reopen the index.
+
+The machine may be shared: the table gives each run's CPU seconds (all its processes) beside the wall time,
+and the load average is printed before and after. On busy cores a two-process run cannot beat a one-process
+run by much, so compare CPU seconds as well as the wall-clock ratios.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -28,39 +34,49 @@ from corpus import load_jsonl, print_table, replicated_docs, require_shared, wri
 KAVOSH = Path(sys.executable).with_name("kavosh")
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and of its finished children (kavosh, Whoosh's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def dir_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def plain_whoosh(folder: Path, index_dir: Path, procs: int) -> float:
-    """Index the jsonl folder with plain Whoosh; return seconds."""
+def plain_whoosh(folder: Path, index_dir: Path, procs: int) -> tuple[float, float]:
+    """Index the jsonl folder with plain Whoosh; return wall and CPU seconds."""
     schema = Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=StandardAnalyzer(), stored=True),
         body=TEXT(analyzer=StandardAnalyzer(), stored=True),
     )
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     ix = whoosh_index.create_in(str(index_dir), schema)
     writer = ix.writer(procs=procs, multisegment=True) if procs > 1 else ix.writer()
     for part in sorted(folder.glob("*.jsonl")):
         for rec in load_jsonl(part):
             writer.add_document(id=rec["id"], title=rec["title"], body=rec["text"])
     writer.commit()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu_seconds() - cpu
 
 
-def kavosh(folder: Path, index_dir: Path, *extra: str) -> float:
-    """Run `kavosh index`; return wall seconds (fails loudly on an error)."""
-    start = time.perf_counter()
+def kavosh(folder: Path, index_dir: Path, *extra: str) -> tuple[float, float]:
+    """Run `kavosh index`; return wall and CPU seconds (fails loudly on an error)."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     run = subprocess.run(
         [str(KAVOSH), "--quiet", "index", str(folder), "--index", str(index_dir), *extra],
         capture_output=True,
         text=True,
     )
-    elapsed = time.perf_counter() - start
+    elapsed, used = time.perf_counter() - start, cpu_seconds() - cpu
     if run.returncode != 0:
         sys.exit(f"kavosh index failed ({run.returncode}): {run.stderr[-2000:]}")
-    return elapsed
+    return elapsed, used
 
 
 def reopen_seconds(index_dir: Path) -> float:
@@ -89,7 +105,8 @@ def main() -> None:
         mb = text_bytes / 1e6
         print(f"corpus: {n_docs} documents, {mb:.1f} MB of text in {len(list(folder.glob('*.jsonl')))} files")
 
-        results: list[tuple[str, float, Path | None]] = []
+        print(f"load average before: {load_average()} on {os.cpu_count()} cores")
+        results: list[tuple[str, tuple[float, float], Path | None]] = []
         plain_dir = work / "plain"
         plain_dir.mkdir()
         results.append(("plain Whoosh, StandardAnalyzer", plain_whoosh(folder, plain_dir, 1), plain_dir))
@@ -107,9 +124,10 @@ def main() -> None:
             )
         results.append(("kavosh index again, unchanged", kavosh(folder, work / "kavosh"), None))
 
-        base = results[0][1]
+        print(f"load average after: {load_average()}")
+        base = results[0][1][0]
         rows = []
-        for name, seconds, index_dir in results:
+        for name, (seconds, cpu), index_dir in results:
             size = dir_mb(index_dir) if index_dir else 0.0
             rows.append(
                 [
@@ -117,6 +135,7 @@ def main() -> None:
                     n_docs,
                     f"{mb:.1f}",
                     f"{seconds:.1f}",
+                    f"{cpu:.1f}",
                     f"{n_docs / seconds:,.0f}",
                     f"{mb / seconds:.2f}",
                     f"{base / seconds:.2f}x",
@@ -130,6 +149,7 @@ def main() -> None:
                 "docs",
                 "MB",
                 "seconds",
+                "CPU s",
                 "docs/s",
                 "MB/s",
                 "speed vs plain",
