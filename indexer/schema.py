@@ -25,9 +25,17 @@ class CompactPositions(Positions):
     postings alone ~1.7x the raw text; this keeps the whole index under 1.5x (issue 6)."""
 
     def encode(self, poslist):
-        deltas = [b - a for a, b in zip([0, *poslist], poslist, strict=False)]
+        # Called for every term of every document: a plain loop and bytes() for the common one-byte case
+        # are about twice as fast as a zip and an array (the bytes are the same).
+        deltas = []
+        previous = 0
+        for pos in poslist:
+            deltas.append(pos - previous)
+            previous = pos
         top = max(deltas, default=0)
-        code = 0 if top < 1 << 8 else 1 if top < 1 << 16 else 2
+        if top < 1 << 8:
+            return b"\x00" + bytes(deltas)
+        code = 1 if top < 1 << 16 else 2
         return bytes((code,)) + array(_WIDTHS[code], deltas).tobytes()
 
     def decode_positions(self, valuestring):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from array import array
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -69,6 +70,11 @@ def test_compact_codec_gives_identical_results_and_is_smaller(tmp_path: Path) ->
 
 def test_compact_positions_round_trip() -> None:
     fmt = CompactPositions()
+    # The layout read by every existing index: a width code, then the deltas as native unsigned ints.
+    assert fmt.encode([3, 4, 9]) == b"\x00\x03\x01\x05"
+    assert fmt.encode([1, 300]) == b"\x01" + array("H", [1, 299]).tobytes()
+    assert fmt.encode([0, 70_000]) == b"\x02" + array("I", [0, 70_000]).tobytes()
+    assert fmt.encode([]) == b"\x00"
     for positions in ([0], [3, 4, 9], [1, 300, 70_000, 70_001], list(range(0, 5000, 7))):
         value = fmt.encode(positions)
         assert fmt.decode_positions(value) == positions
