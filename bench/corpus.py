@@ -1,4 +1,5 @@
-"""Benchmark corpora built at run time from ../shared/data/qa-ir (never copied into the project)."""
+"""Benchmark corpora built at run time from ../shared/data/qa-ir (never copied into the project), and the
+plain-Whoosh baseline every comparison is measured against."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import StandardAnalyzer
+from whoosh.fields import ID, TEXT, Schema
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "qa-ir"
 _SENTENCE_END = re.compile(r"(?<=[.!؟?])\s+")
@@ -64,6 +69,27 @@ def write_jsonl_folder(folder: Path, docs: Iterator[dict], per_file: int = 2000)
     if out:
         out.close()
     return count, size
+
+
+def plain_whoosh_index(folder: Path, index_dir: Path, procs: int = 1) -> None:
+    """Index a jsonl folder with plain Whoosh and its StandardAnalyzer: the baseline of the benchmarks."""
+    schema = Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=StandardAnalyzer(), stored=True),
+        body=TEXT(analyzer=StandardAnalyzer(), stored=True),
+    )
+    index_dir.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(index_dir), schema)
+    writer = ix.writer(procs=procs, multisegment=True) if procs > 1 else ix.writer()
+    for part in sorted(folder.glob("*.jsonl")):
+        for rec in load_jsonl(part):
+            writer.add_document(id=rec["id"], title=rec["title"], body=rec["text"])
+    writer.commit()
+
+
+def dir_bytes(path: Path) -> int:
+    """Bytes of all files below a folder."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def percentile(values: list[float], q: float) -> float:

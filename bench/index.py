@@ -23,13 +23,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh.analysis import StandardAnalyzer
-from whoosh.fields import ID, TEXT, Schema
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from corpus import load_jsonl, print_table, replicated_docs, require_shared, write_jsonl_folder
+from corpus import (
+    dir_bytes,
+    plain_whoosh_index,
+    print_table,
+    replicated_docs,
+    require_shared,
+    write_jsonl_folder,
+)
 
 KAVOSH = Path(sys.executable).with_name("kavosh")
 
@@ -45,23 +48,13 @@ def load_average() -> str:
 
 
 def dir_mb(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+    return dir_bytes(path) / 1e6
 
 
 def plain_whoosh(folder: Path, index_dir: Path, procs: int) -> tuple[float, float]:
     """Index the jsonl folder with plain Whoosh; return wall and CPU seconds."""
-    schema = Schema(
-        id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=StandardAnalyzer(), stored=True),
-        body=TEXT(analyzer=StandardAnalyzer(), stored=True),
-    )
     start, cpu = time.perf_counter(), cpu_seconds()
-    ix = whoosh_index.create_in(str(index_dir), schema)
-    writer = ix.writer(procs=procs, multisegment=True) if procs > 1 else ix.writer()
-    for part in sorted(folder.glob("*.jsonl")):
-        for rec in load_jsonl(part):
-            writer.add_document(id=rec["id"], title=rec["title"], body=rec["text"])
-    writer.commit()
+    plain_whoosh_index(folder, index_dir, procs)
     return time.perf_counter() - start, cpu_seconds() - cpu
 
 

@@ -18,7 +18,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import load_jsonl, percentile, print_table, replicated_docs, require_shared, write_jsonl_folder
+from corpus import (
+    dir_bytes,
+    load_jsonl,
+    percentile,
+    print_table,
+    replicated_docs,
+    require_shared,
+    write_jsonl_folder,
+)
 
 KAVOSH = Path(sys.executable).with_name("kavosh")
 
@@ -65,10 +73,6 @@ def index_with_peak(folder: Path, index_dir: Path) -> tuple[float, float]:
     return elapsed, peak
 
 
-def dir_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
 def latencies(engine, queries: list[str]) -> list[float]:
     out = []
     for q in queries:
@@ -93,7 +97,7 @@ def main() -> None:
         folder, index_dir = work / "docs", work / "index"
         n_docs, raw = write_jsonl_folder(folder, replicated_docs(args.docs, vary=True))
         seconds, peak = index_with_peak(folder, index_dir)
-        on_disk = dir_size(index_dir / current_name(index_dir))
+        on_disk = dir_bytes(index_dir / current_name(index_dir))
 
         start = time.perf_counter()
         gen = open_generation(index_dir)
