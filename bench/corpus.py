@@ -7,6 +7,7 @@ import json
 import random
 import re
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,6 +91,16 @@ def plain_whoosh_index(folder: Path, index_dir: Path, procs: int = 1) -> None:
 def dir_bytes(path: Path) -> int:
     """Bytes of all files below a folder."""
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def search_latencies_ms(engine, queries: list[str], limit: int = 10) -> list[float]:
+    """Milliseconds of each `engine.search` call, one after another on this thread."""
+    out = []
+    for q in queries:
+        start = time.perf_counter()
+        engine.search(q, limit=limit)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -25,6 +25,7 @@ from corpus import (
     print_table,
     replicated_docs,
     require_shared,
+    search_latencies_ms,
     write_jsonl_folder,
 )
 
@@ -73,15 +74,6 @@ def index_with_peak(folder: Path, index_dir: Path) -> tuple[float, float]:
     return elapsed, peak
 
 
-def latencies(engine, queries: list[str]) -> list[float]:
-    out = []
-    for q in queries:
-        start = time.perf_counter()
-        engine.search(q, limit=10)
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=100_000)
@@ -110,7 +102,7 @@ def main() -> None:
         phrases = [f"«{a}»" for q in questions for a in q.get("answers", [])[:1] if len(a.split()) >= 2]
         engine = SearchEngine(index_dir)
         engine.search(keyword[0])  # warm the engine once, as a running server would be
-        kw, ph = latencies(engine, keyword), latencies(engine, phrases)
+        kw, ph = search_latencies_ms(engine, keyword), search_latencies_ms(engine, phrases)
 
         print(f"{n_docs:,} documents, {raw / 1e6:.1f} MB of raw text\n")
         print_table(

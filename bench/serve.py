@@ -22,7 +22,15 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import load_jsonl, percentile, print_table, replicated_docs, require_shared, write_jsonl_folder
+from corpus import (
+    load_jsonl,
+    percentile,
+    print_table,
+    replicated_docs,
+    require_shared,
+    search_latencies_ms,
+    write_jsonl_folder,
+)
 
 KAVOSH = Path(sys.executable).with_name("kavosh")
 OUT = Path(__file__).resolve().parent / "out"
@@ -177,12 +185,7 @@ def direct_latencies(index_dir: Path, queries: list[str]) -> list[float]:
 
     engine = SearchEngine(index_dir)
     engine.search(queries[0])  # load the lexicon and open the index once, as the warm server has
-    out = []
-    for q in queries:
-        start = time.perf_counter()
-        engine.search(q, limit=10)
-        out.append((time.perf_counter() - start) * 1000)
-    return out
+    return search_latencies_ms(engine, queries)
 
 
 def stats_row(name: str, lat: list[float], seconds: float) -> list[object]:
