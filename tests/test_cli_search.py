@@ -7,7 +7,6 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from indexer.build import index_folder
 from search_ui.commands import cli
 
 DOCS = {
@@ -18,13 +17,8 @@ DOCS = {
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cli")
-    (root / "docs").mkdir()
-    for name, text in DOCS.items():
-        (root / "docs" / name).write_text(text, encoding="utf-8")
-    index_folder(root / "docs", root / "ix", rebuild=True)
-    return str(root / "ix")
+def index_dir(build_index):
+    return str(build_index(DOCS, "cli"))
 
 
 def run(*args: str):

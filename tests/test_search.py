@@ -26,19 +26,13 @@ DOCS = {
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("search")
-    folder = root / "docs"
-    folder.mkdir()
-    for name, text in DOCS.items():
-        (folder / name).write_text(text, encoding="utf-8")
+def index_dir(build_index):
     many = [
         {"id": f"n{i:02d}", "title": f"خبر {i}", "text": f"خبر شماره {i} درباره‌ی آب و هوای شهر"}
         for i in range(25)
     ]
-    (folder / "news.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in many), "utf-8")
-    index_folder(folder, root / "index", rebuild=True)
-    return root / "index"
+    news = "\n".join(json.dumps(r, ensure_ascii=False) for r in many)
+    return build_index({**DOCS, "news.jsonl": news}, "search")
 
 
 @pytest.fixture(scope="module")

@@ -28,14 +28,8 @@ PAPERS = ["روزنامه‌ها", "روزنامهها", "روزنامه ها"]
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    root = tmp_path_factory.mktemp("affixes")
-    folder = root / "docs"
-    folder.mkdir()
-    for name, text in DOCS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    index_folder(folder, root / "index", rebuild=True)
-    return SearchEngine(root / "index")
+def engine(build_index):
+    return SearchEngine(build_index(DOCS, "affixes"))
 
 
 def found(engine: SearchEngine, query: str) -> set[str]:
