@@ -1,0 +1,626 @@
+"""A compact term dictionary: sorted keys in front-coded, zlib-compressed blocks, read by bisect (issue 6).
+
+Whoosh's W3 terms file is a hash table costing ~90 bytes a term on qa-ir (slot tables, an order index and
+a fixed 15-byte header before every term info), more than the postings themselves. Whoosh hands the field
+writer its terms already sorted by (field, term bytes), so they can be stored as a search engine stores
+them: blocks of BLOCK_SIZE entries, each key sharing a prefix with the one before, the block compressed when
+that pays, and an index of every block's first key held in memory. A lookup is a bisect over that index and
+the decoding of one block; a small LRU keeps recently decoded blocks because a query looks up the same few
+terms in title and body again and again.
+
+File layout (`.tdx`): MAGIC, the blocks, the block index (zlib), then a trailer giving the index's place.
+A key is the field number (2 bytes, big-endian, as in W3, so byte order is (field, term) order) + the term.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+import threading
+import zlib
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from collections.abc import Iterator
+from itertools import accumulate, pairwise
+from pickle import dumps, loads
+
+from whoosh.codec import base
+from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
+from whoosh.reading import TermNotFound
+from whoosh.system import pack_ushort, unpack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+TERMDICT_EXT = ".tdx"
+MAGIC = b"KTD1"
+BLOCK_SIZE = 64
+# Blocks decoded and kept per reader (a block of 64 Persian terms decodes to a few KB).
+CACHE_BLOCKS = 256
+_TRAILER = struct.Struct("<QQI4s")  # index offset, index length, block size, magic
+_BLOCKHEAD = struct.Struct("<BH")  # compressed?, entry count
+_F32 = struct.Struct("!f")  # the precision W3 stores weights in, so answers match the stock reader's
+_NO_FIELD = 65535
+_BIG = sys.byteorder == "big"
+
+# TermInfo flags
+_INLINED = 1  # postings live in the entry
+_DERIVED = 2  # inlined with integer weights; df, weight, max weight and ids follow from the postings
+_PICKLED = 4  # inlined postings that are not (int ids, int weights, bytes values): pickled
+_WEIGHT_F = 8  # total weight is not a small whole number: stored as a float
+_MAXW_F = 16  # likewise the maximum weight
+_NO_MINID = 32
+_NO_MAXID = 64
+
+
+def _varint(n: int, out: bytearray) -> None:
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+
+
+def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    b = data[pos]
+    if b < 0x80:
+        return b, pos + 1
+    n = b & 0x7F
+    shift = 7
+    while True:
+        pos += 1
+        b = data[pos]
+        n |= (b & 0x7F) << shift
+        if b < 0x80:
+            return n, pos + 1
+        shift += 7
+
+
+def _as_count(value: float) -> int | None:
+    """The value as a non-negative int when it is a whole number a varint can hold exactly, else None."""
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, float) and value.is_integer() and 0 <= value < 2**53:
+        return int(value)
+    return None
+
+
+def _compact_postings(postings: tuple) -> tuple[list[int], list[int], list[bytes]] | None:
+    """(ids, weights, values) if they fit the compact layout: rising int ids, whole weights, bytes values."""
+    ids, weights, values = postings
+    if not ids or len(ids) != len(weights) or len(ids) != len(values):
+        return None
+    if not all(isinstance(v, bytes) for v in values):
+        return None
+    if not all(isinstance(i, int) and i >= 0 for i in ids) or any(b <= a for a, b in pairwise(ids)):
+        return None
+    counts = [_as_count(w) for w in weights]
+    if None in counts:
+        return None
+    return list(ids), counts, list(values)
+
+
+def encode_terminfo(ti: W3TermInfo) -> bytes:
+    """A W3TermInfo in as few bytes as its values allow (varints; floats only for fractional weights)."""
+    out = bytearray(1)
+    flags = 0
+    compact = None
+    if ti.is_inlined():
+        flags |= _INLINED
+        compact = _compact_postings(ti.inlined_postings())
+        if compact is None:
+            flags |= _PICKLED
+        else:
+            ids, counts, _values = compact
+            derived = (
+                ti._df == len(ids)
+                and ti._weight == sum(counts)
+                and ti._maxweight == max(counts)
+                and ti._minid == ids[0]
+                and ti._maxid == ids[-1]
+            )
+            if derived:
+                flags |= _DERIVED
+    out.append(0 if ti._minlength is None else length_to_byte(ti._minlength))
+    out.append(length_to_byte(ti._maxlength))
+    if not flags & _DERIVED:
+        weight = _as_count(ti._weight)
+        if weight is None:
+            flags |= _WEIGHT_F
+            out += _F32.pack(ti._weight)
+        else:
+            _varint(weight, out)
+        _varint(ti._df, out)
+        maxweight = _as_count(ti._maxweight)
+        if maxweight is None:
+            flags |= _MAXW_F
+            out += _F32.pack(ti._maxweight)
+        else:
+            _varint(maxweight, out)
+        if ti._minid is None:
+            flags |= _NO_MINID
+        else:
+            _varint(ti._minid, out)
+        if ti._maxid is None:
+            flags |= _NO_MAXID
+        else:  # zigzag: the distance from the first id, whatever its sign
+            delta = ti._maxid - (ti._minid or 0)
+            _varint(delta * 2 if delta >= 0 else -delta * 2 - 1, out)
+    if flags & _INLINED:
+        if compact is None:
+            out += dumps(ti.inlined_postings(), 4)
+        else:
+            ids, counts, values = compact
+            _varint(len(ids), out)
+            last = 0
+            for docid in ids:
+                _varint(docid - last, out)
+                last = docid
+            for count in counts:
+                _varint(count, out)
+            for value in values:
+                _varint(len(value), out)
+            for value in values:
+                out += value
+    else:
+        offset, length = ti.extent()
+        _varint(offset, out)
+        _varint(length, out)
+    out[0] = flags
+    return bytes(out)
+
+
+def decode_terminfo(data: bytes) -> W3TermInfo:
+    """The W3TermInfo encode_terminfo wrote, with the types the stock reader gives (float weights)."""
+    ti = W3TermInfo.__new__(W3TermInfo)
+    flags = data[0]
+    ti._minlength = byte_to_length(data[1])
+    ti._maxlength = byte_to_length(data[2])
+    ti._offset = ti._length = ti._inlined = None
+    pos = 3
+    if not flags & _DERIVED:
+        if flags & _WEIGHT_F:
+            ti._weight = _F32.unpack_from(data, pos)[0]
+            pos += 4
+        else:
+            weight, pos = _read_varint(data, pos)
+            ti._weight = float(weight)
+        ti._df, pos = _read_varint(data, pos)
+        if flags & _MAXW_F:
+            ti._maxweight = _F32.unpack_from(data, pos)[0]
+            pos += 4
+        else:
+            maxweight, pos = _read_varint(data, pos)
+            ti._maxweight = float(maxweight)
+        if flags & _NO_MINID:
+            ti._minid = None
+        else:
+            ti._minid, pos = _read_varint(data, pos)
+        if flags & _NO_MAXID:
+            ti._maxid = None
+        else:
+            zigzag, pos = _read_varint(data, pos)
+            delta = zigzag >> 1 if not zigzag & 1 else -((zigzag + 1) >> 1)
+            ti._maxid = (ti._minid or 0) + delta
+    if flags & _INLINED:
+        if flags & _PICKLED:
+            ti._inlined = loads(data[pos:])
+        else:
+            count, pos = _read_varint(data, pos)
+            ids = []
+            last = 0
+            for _ in range(count):
+                delta, pos = _read_varint(data, pos)
+                last += delta
+                ids.append(last)
+            weights = []
+            for _ in range(count):
+                weight, pos = _read_varint(data, pos)
+                weights.append(weight)
+            lengths = []
+            for _ in range(count):
+                length, pos = _read_varint(data, pos)
+                lengths.append(length)
+            values = []
+            for length in lengths:
+                values.append(data[pos : pos + length])
+                pos += length
+            ti._inlined = (tuple(ids), tuple(weights), tuple(values))
+            if flags & _DERIVED:
+                ti._df = count
+                ti._weight = float(sum(weights))
+                ti._maxweight = float(max(weights))
+                ti._minid = ids[0]
+                ti._maxid = ids[-1]
+    else:
+        ti._offset, pos = _read_varint(data, pos)
+        ti._length, pos = _read_varint(data, pos)
+    return ti
+
+
+def _u32_array(values: list[int]) -> bytes:
+    arr = array("I", values)
+    if _BIG:
+        arr.byteswap()
+    return arr.tobytes()
+
+
+def _u32_list(data: bytes, start: int, count: int) -> array:
+    arr = array("I")
+    arr.frombytes(data[start : start + 4 * count])
+    if _BIG:
+        arr.byteswap()
+    return arr
+
+
+class TermDictWriter:
+    """Writes (key, term info bytes) pairs, given in rising key order, as blocks plus a block index."""
+
+    def __init__(self, dbfile, fieldmap: dict[str, int], block_size: int = BLOCK_SIZE) -> None:
+        self._file = dbfile
+        self._fieldmap = fieldmap  # filled by the caller as fields start; written at close
+        self._block_size = block_size
+        self._keys: list[bytes] = []
+        self._infos: list[bytes] = []
+        self._lastkey: bytes | None = None
+        self._first_keys: list[bytes] = []
+        self._offsets: list[int] = []
+        self._file.write(MAGIC)
+        self._pos = len(MAGIC)
+
+    def add(self, key: bytes, info: bytes) -> None:
+        if self._lastkey is not None and key <= self._lastkey:
+            raise ValueError(f"term dictionary keys must rise: {key!r} after {self._lastkey!r}")
+        self._lastkey = key
+        self._keys.append(key)
+        self._infos.append(info)
+        if len(self._keys) == self._block_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        keys, infos = self._keys, self._infos
+        prefixes = bytearray()
+        suffixes = []
+        prev = b""
+        for key in keys:
+            shared = 0
+            limit = min(len(prev), len(key), 255)
+            while shared < limit and prev[shared] == key[shared]:
+                shared += 1
+            prefixes.append(shared)
+            suffixes.append(key[shared:])
+            prev = key
+        raw = b"".join(
+            [
+                bytes(prefixes),
+                _u32_array([len(s) for s in suffixes]),
+                _u32_array([len(i) for i in infos]),
+                *suffixes,
+                *infos,
+            ]
+        )
+        packed = zlib.compress(raw, 6)
+        compressed = len(packed) < len(raw)
+        body = _BLOCKHEAD.pack(compressed, len(keys)) + (packed if compressed else raw)
+        self._first_keys.append(keys[0])
+        self._offsets.append(self._pos)
+        self._file.write(body)
+        self._pos += len(body)
+        self._keys, self._infos = [], []
+
+    def close(self) -> None:
+        if self._keys:
+            self._flush()
+        self._offsets.append(self._pos)  # the end of the last block
+        names = sorted(self._fieldmap, key=self._fieldmap.__getitem__)
+        encoded = [name.encode("utf-8") for name in names]
+        index = b"".join(
+            [
+                struct.pack("<II", len(self._first_keys), len(encoded)),
+                _u32_array([len(n) for n in encoded]),
+                *encoded,
+                array("Q", self._offsets).tobytes() if not _BIG else _swapped_q(self._offsets),
+                _u32_array([len(k) for k in self._first_keys]),
+                *self._first_keys,
+            ]
+        )
+        packed = zlib.compress(index, 6)
+        self._file.write(packed)
+        self._file.write(_TRAILER.pack(self._pos, len(packed), self._block_size, MAGIC))
+        self._file.close()
+
+
+def _swapped_q(values: list[int]) -> bytes:
+    arr = array("Q", values)
+    arr.byteswap()
+    return arr.tobytes()
+
+
+class _Block:
+    """One decoded block: its keys (for bisect) and the slices of its term infos, parsed when asked."""
+
+    __slots__ = ("data", "keys", "starts")
+
+    def __init__(self, data: bytes, keys: list[bytes], starts: list[int]) -> None:
+        self.data = data
+        self.keys = keys
+        self.starts = starts
+
+    def info(self, i: int) -> bytes:
+        return self.data[self.starts[i] : self.starts[i + 1]]
+
+
+class CorruptTermDict(ValueError):
+    """The term dictionary file is not one this module wrote (or was cut short)."""
+
+
+class TermDictReader:
+    """Lookups in a `.tdx` file: bisect over the first keys of the blocks, then one decoded block."""
+
+    def __init__(self, dbfile, length: int) -> None:
+        self._file = dbfile
+        if length < len(MAGIC) + _TRAILER.size or dbfile.get(0, len(MAGIC)) != MAGIC:
+            raise CorruptTermDict("not a Kavosh term dictionary")
+        ixpos, ixlen, block_size, magic = _TRAILER.unpack(dbfile.get(length - _TRAILER.size, _TRAILER.size))
+        if magic != MAGIC or ixpos + ixlen + _TRAILER.size != length:
+            raise CorruptTermDict("the term dictionary's trailer is damaged")
+        index = zlib.decompress(dbfile.get(ixpos, ixlen))
+        nblocks, nfields = struct.unpack_from("<II", index, 0)
+        pos = 8
+        name_lens = _u32_list(index, pos, nfields)
+        pos += 4 * nfields
+        names = []
+        for n in name_lens:
+            names.append(index[pos : pos + n].decode("utf-8"))
+            pos += n
+        self.fieldmap = {name: num for num, name in enumerate(names)}
+        self.fieldnames = names
+        offsets = array("Q")
+        offsets.frombytes(index[pos : pos + 8 * (nblocks + 1)])
+        if _BIG:
+            offsets.byteswap()
+        pos += 8 * (nblocks + 1)
+        key_lens = _u32_list(index, pos, nblocks)
+        pos += 4 * nblocks
+        bounds = list(accumulate(key_lens, initial=pos))
+        self._first_keys = [index[a:b] for a, b in pairwise(bounds)]
+        self._offsets = offsets
+        self.block_size = block_size
+        self._cache: OrderedDict[int, _Block] = OrderedDict()
+        self._lock = threading.Lock()
+        if nblocks:
+            last = self._read_block(nblocks - 1)
+            self.term_count = (nblocks - 1) * block_size + len(last.keys)
+        else:
+            self.term_count = 0
+
+    def _read_block(self, b: int) -> _Block:
+        start = self._offsets[b]
+        body = self._file.get(start, self._offsets[b + 1] - start)
+        compressed, count = _BLOCKHEAD.unpack_from(body)
+        data = zlib.decompress(body[_BLOCKHEAD.size :]) if compressed else body[_BLOCKHEAD.size :]
+        suffix_lens = _u32_list(data, count, count)
+        info_lens = _u32_list(data, 5 * count, count)
+        pos = 9 * count
+        keys = []
+        prev = b""
+        for shared, n in zip(data[:count], suffix_lens, strict=True):
+            end = pos + n
+            prev = prev[:shared] + data[pos:end]
+            keys.append(prev)
+            pos = end
+        return _Block(data, keys, list(accumulate(info_lens, initial=pos)))
+
+    def block(self, b: int) -> _Block:
+        """Block `b`, from the LRU when it was decoded recently."""
+        cache = self._cache
+        with self._lock:
+            found = cache.get(b)
+            if found is not None:
+                cache.move_to_end(b)
+                return found
+        found = self._read_block(b)
+        with self._lock:
+            cache[b] = found
+            if len(cache) > CACHE_BLOCKS:
+                cache.popitem(last=False)
+        return found
+
+    def lookup(self, key: bytes) -> bytes | None:
+        """The term info bytes stored under `key`, or None."""
+        b = bisect_right(self._first_keys, key) - 1
+        if b < 0:
+            return None
+        block = self.block(b)
+        i = bisect_left(block.keys, key)
+        if i < len(block.keys) and block.keys[i] == key:
+            return block.info(i)
+        return None
+
+    def lower_bound(self, key: bytes) -> int:
+        """The ordinal of the first key >= `key` (term_count when there is none)."""
+        b = bisect_right(self._first_keys, key) - 1
+        if b < 0:
+            return 0
+        return b * self.block_size + bisect_left(self.block(b).keys, key)
+
+    def entry(self, ordinal: int) -> tuple[bytes, _Block, int] | None:
+        """(key, block, index in block) of the term at `ordinal`, or None past the end."""
+        if ordinal >= self.term_count:
+            return None
+        b, i = divmod(ordinal, self.block_size)
+        block = self.block(b)
+        return block.keys[i], block, i
+
+    def scan(self, start: int = 0) -> Iterator[tuple[bytes, _Block, int]]:
+        """Every (key, block, index) from ordinal `start` on, decoding blocks in turn without the LRU."""
+        first_block, skip = divmod(start, self.block_size)
+        for b in range(first_block, len(self._first_keys)):
+            block = self._cache.get(b) or self._read_block(b)
+            for i in range(skip, len(block.keys)):
+                yield block.keys[i], block, i
+            skip = 0
+
+
+class TermDictFieldCursor(base.FieldCursor):
+    """Walks one field's terms in order (Whoosh's automata, spelling and terms_within use it)."""
+
+    def __init__(self, tdict: TermDictReader, fieldname: str, fieldobj) -> None:
+        self._tdict = tdict
+        self._fieldname = fieldname
+        self._fieldobj = fieldobj
+        self._prefix = pack_ushort(tdict.fieldmap.get(fieldname, _NO_FIELD))
+        self._start = tdict.lower_bound(self._prefix)
+        self._ordinal: int | None = None
+        self._text = None
+        self._block: _Block | None = None
+        self._index = 0
+        self._go(self._start)
+
+    def _go(self, ordinal: int):
+        found = self._tdict.entry(ordinal)
+        if found is not None and found[0][:2] == self._prefix:
+            key, self._block, self._index = found
+            self._ordinal = ordinal
+            self._text = self._fieldobj.from_bytes(key[2:])
+            return self._text
+        self._ordinal = self._text = self._block = None
+        return None
+
+    def first(self):
+        return self._go(self._start)
+
+    def find(self, term):
+        if not isinstance(term, bytes):
+            term = self._fieldobj.to_bytes(term)
+        return self._go(self._tdict.lower_bound(self._prefix + term))
+
+    def next(self):
+        if self._ordinal is None:
+            return None
+        return self._go(self._ordinal + 1)
+
+    def text(self):
+        return self._text
+
+    def term_info(self):
+        if self._ordinal is None:
+            return None
+        return decode_terminfo(self._block.info(self._index))
+
+    def is_valid(self) -> bool:
+        return self._ordinal is not None
+
+
+class TermDictTermsReader(base.TermsReader):
+    """Whoosh's TermsReader over a `.tdx` term dictionary, answering as W3TermsReader does."""
+
+    def __init__(self, codec, dbfile, length: int, postfile) -> None:
+        self._codec = codec
+        self._tdict = TermDictReader(dbfile, length)
+        self._dbfile = dbfile
+        self._postfile = postfile
+        self._fieldmap = self._tdict.fieldmap
+        self._fieldunmap = self._tdict.fieldnames
+
+    def _key(self, fieldname: str, tbytes: bytes) -> bytes:
+        return pack_ushort(self._fieldmap.get(fieldname, _NO_FIELD)) + tbytes
+
+    def _term(self, key: bytes) -> tuple[str, bytes]:
+        return self._fieldunmap[unpack_ushort(key[:2])[0]], key[2:]
+
+    def _info(self, fieldname: str, tbytes: bytes) -> W3TermInfo:
+        data = self._tdict.lookup(self._key(fieldname, tbytes))
+        if data is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return decode_terminfo(data)
+
+    def __contains__(self, term) -> bool:
+        return self._tdict.lookup(self._key(*term)) is not None
+
+    def indexed_field_names(self):
+        return self._fieldmap.keys()
+
+    def cursor(self, fieldname, fieldobj) -> TermDictFieldCursor:
+        return TermDictFieldCursor(self._tdict, fieldname, fieldobj)
+
+    def terms(self):
+        return (self._term(key) for key, _, _ in self._tdict.scan())
+
+    def terms_from(self, fieldname, prefix):
+        start = self._tdict.lower_bound(self._key(fieldname, prefix))
+        return (self._term(key) for key, _, _ in self._tdict.scan(start))
+
+    def items(self):
+        return ((self._term(key), decode_terminfo(block.info(i))) for key, block, i in self._tdict.scan())
+
+    def items_from(self, fieldname, prefix):
+        start = self._tdict.lower_bound(self._key(fieldname, prefix))
+        return (
+            (self._term(key), decode_terminfo(block.info(i))) for key, block, i in self._tdict.scan(start)
+        )
+
+    def term_info(self, fieldname, tbytes) -> W3TermInfo:
+        return self._info(fieldname, tbytes)
+
+    def frequency(self, fieldname, tbytes) -> float:
+        data = self._tdict.lookup(self._key(fieldname, tbytes))
+        if data is None:
+            raise KeyError((fieldname, tbytes))  # as W3TermsReader (SegmentReader answers 0)
+        return decode_terminfo(data).weight()
+
+    def doc_frequency(self, fieldname, tbytes) -> int:
+        data = self._tdict.lookup(self._key(fieldname, tbytes))
+        if data is None:
+            raise KeyError((fieldname, tbytes))
+        return decode_terminfo(data).doc_frequency()
+
+    def matcher(self, fieldname, tbytes, format_, scorer=None):
+        terminfo = self._info(fieldname, tbytes)
+        return self._codec.postings_reader(
+            self._postfile, terminfo, format_, term=(fieldname, tbytes), scorer=scorer
+        )
+
+    def close(self) -> None:
+        self._dbfile.close()
+        self._postfile.close()
+
+
+class TermDictFieldWriter(base.FieldWriter):
+    """W3FieldWriter's job (postings through the codec's postings writer) with terms going to a `.tdx`."""
+
+    def __init__(self, codec, storage, segment, block_size: int = BLOCK_SIZE) -> None:
+        self._codec = codec
+        self._fieldmap: dict[str, int] = {}
+        self._tdict = TermDictWriter(segment.create_file(storage, TERMDICT_EXT), self._fieldmap, block_size)
+        self._postfile = segment.create_file(storage, W3Codec.POSTS_EXT)
+        self._postwriter = None
+        self._fieldprefix = b""
+        self._format = None
+        self._btext = b""
+        self.is_closed = False
+
+    def start_field(self, fieldname, fieldobj) -> None:
+        fieldid = self._fieldmap.setdefault(fieldname, len(self._fieldmap))
+        self._fieldprefix = pack_ushort(fieldid)
+        self._format = fieldobj.format
+        self._postwriter = self._codec.postings_writer(self._postfile)
+
+    def start_term(self, btext) -> None:
+        if self._postwriter is None:
+            raise RuntimeError("start_term called before start_field")
+        self._btext = btext
+        self._postwriter.start_postings(self._format, W3TermInfo())
+
+    def add(self, docnum, weight, vbytes, length) -> None:
+        self._postwriter.add_posting(docnum, weight, vbytes, length)
+
+    def finish_term(self) -> None:
+        terminfo = self._postwriter.finish_postings()
+        self._tdict.add(self._fieldprefix + self._btext, encode_terminfo(terminfo))
+
+    def finish_field(self) -> None:
+        self._postwriter = None
+
+    def close(self) -> None:
+        self._tdict.close()
+        self._postfile.close()
+        self.is_closed = True
