@@ -315,6 +315,7 @@ class TermDictWriter:
         index = b"".join(
             [
                 struct.pack("<II", len(self._first_keys), len(encoded)),
+                _u32_array([self._fieldmap[name] for name in names]),
                 _u32_array([len(n) for n in encoded]),
                 *encoded,
                 array("Q", self._offsets).tobytes() if not _BIG else _swapped_q(self._offsets),
@@ -364,15 +365,16 @@ class TermDictReader:
             raise CorruptTermDict("the term dictionary's trailer is damaged")
         index = zlib.decompress(dbfile.get(ixpos, ixlen))
         nblocks, nfields = struct.unpack_from("<II", index, 0)
-        pos = 8
-        name_lens = _u32_list(index, pos, nfields)
-        pos += 4 * nfields
-        names = []
-        for n in name_lens:
-            names.append(index[pos : pos + n].decode("utf-8"))
+        numbers = _u32_list(index, 8, nfields)
+        name_lens = _u32_list(index, 8 + 4 * nfields, nfields)
+        pos = 8 + 8 * nfields
+        self.fieldmap: dict[str, int] = {}
+        self.fieldnames: list[str | None] = [None] * (max(numbers) + 1 if numbers else 0)
+        for num, n in zip(numbers, name_lens, strict=True):
+            name = index[pos : pos + n].decode("utf-8")
             pos += n
-        self.fieldmap = {name: num for num, name in enumerate(names)}
-        self.fieldnames = names
+            self.fieldmap[name] = num
+            self.fieldnames[num] = name
         offsets = array("Q")
         offsets.frombytes(index[pos : pos + 8 * (nblocks + 1)])
         if _BIG:
