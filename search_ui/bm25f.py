@@ -12,6 +12,7 @@ own length normalization (b, and optionally a fixed pivot length instead of the 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 
 from whoosh import query as wq
@@ -52,6 +53,22 @@ def _postings(m) -> Iterator[tuple[int, float]]:
             m._read_weights()
         yield from zip(m._ids[m._i :], m._weights[m._i :], strict=False)
         m._next_block()
+
+
+def _seek(m, target: int) -> None:
+    """Move a posting matcher to its first posting at or after docnum `target` (the matcher is active and
+    at a smaller docnum). Whoosh's own `skip_to` steps through a block one posting and two method calls at a
+    time; within a block of W3 postings a bisection over the block's ids does the same in one step."""
+    if not (hasattr(m, "block_max_id") and hasattr(m, "_skip_to_block") and hasattr(m, "_read_ids")):
+        m.skip_to(target)
+        return
+    if target > m.block_max_id():
+        m._skip_to_block(lambda: target > m.block_max_id())
+        if not m.is_active():
+            return
+    if m._ids is None:
+        m._read_ids()
+    m._i = bisect_left(m._ids, target, m._i)
 
 
 class _ScoreList(ListMatcher):
@@ -208,16 +225,43 @@ def term_scores(
     return _saturate(acc, w_idf, K1)
 
 
-def positions(reader, fieldname: str, term: str) -> dict[int, list[int]]:
-    """docnum -> positions of a term in a field (one segment)."""
-    if (fieldname, term) not in reader:
+def _sequence_positions(reader, fieldname: str, terms: list[str]) -> dict[int, dict[str, list[int]]]:
+    """docnum -> {term: positions} for the documents of a segment holding every one of `terms` in a field.
+
+    The rarest term's documents are the candidates; every other term's posting list is only skipped through
+    to those candidates (Whoosh skips whole blocks by their last id without decoding them), and positions are
+    decoded only for documents holding all the terms. A phrase full of common words (در، از، که) so costs
+    about as much as its rarest word, instead of decoding the positions of every document that has "در"."""
+    distinct = sorted(set(terms), key=lambda t: reader.doc_frequency(fieldname, t))
+    if not distinct or not all((fieldname, t) in reader for t in distinct):
         return {}
-    m = reader.postings(fieldname, term)
-    out = {}
-    while m.is_active():
-        out[m.id()] = m.value_as("positions")
-        m.next()
-    return out
+    first = reader.postings(fieldname, distinct[0])
+    raw: dict[int, list[bytes]] = {}
+    while first.is_active():
+        raw[first.id()] = [first.value()]
+        first.next()
+    for term in distinct[1:]:
+        m = reader.postings(fieldname, term)
+        kept: dict[int, list[bytes]] = {}
+        for doc, values in raw.items():  # in docnum order: dicts keep insertion order
+            if m.id() < doc:
+                _seek(m, doc)
+                if not m.is_active():
+                    break
+            if m.id() == doc:
+                values.append(m.value())
+                kept[doc] = values
+        raw = kept
+        if not raw:
+            return {}
+    decode = reader.schema[fieldname].format.decoder("positions")
+    return {doc: {t: decode(v) for t, v in zip(distinct, values, strict=True)} for doc, values in raw.items()}
+
+
+def sequence_count(positions: Mapping[str, list[int]], terms: list[str]) -> int:
+    """How many times `terms` stand in order and adjacent, given each term's positions in one field."""
+    later = [set(positions[t]) for t in terms[1:]]
+    return sum(1 for p in positions[terms[0]] if all(p + i + 1 in ps for i, ps in enumerate(later)))
 
 
 def phrase_scores(
@@ -229,23 +273,20 @@ def phrase_scores(
     B,
     pivot: Mapping[str, float] | None = None,
 ) -> dict[int, float]:
-    """BM25F of an exact sequence of terms (a split compound): its frequency is the number of places where
-    the terms stand in order, adjacent; its idf is the sum of theirs (as Lucene scores a phrase)."""
+    """BM25F of an exact sequence of terms (a phrase or a split compound): its frequency is the number of
+    places where the terms stand in order, adjacent; its idf is the sum of theirs (as Lucene scores a
+    phrase)."""
     w_idf = idf(parent, terms, weights)
     if not w_idf:
         return {}
     acc: dict[int, float] = {}
     for fieldname, weight in weights.items():
-        lists = [positions(reader, fieldname, t) for t in terms]
-        if not all(lists):
-            continue
-        common = set(lists[0]).intersection(*lists[1:])
-        if not common:
+        found = _sequence_positions(reader, fieldname, terms)
+        if not found:
             continue
         norms = _norms(reader, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
-        for doc in common:
-            later = [set(pl[doc]) for pl in lists[1:]]
-            tf = sum(1 for p in lists[0][doc] if all(p + i + 1 in ps for i, ps in enumerate(later)))
+        for doc, where in found.items():
+            tf = sequence_count(where, terms)
             if tf:
                 acc[doc] = acc.get(doc, 0.0) + weight * tf / norms[doc]
     return _saturate(acc, w_idf, K1)
