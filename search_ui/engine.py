@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from whoosh.collectors import TopCollector
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
@@ -173,9 +174,15 @@ class SearchEngine:
         Whoosh's matchers. Ties fall back to index order (stable)."""
         if compiled.plain and self.ranking.fast:
             return fastpath.rank(searcher, compiled, self.ranking, limit)
-        results = searcher.search(compiled.query, limit=limit)
-        ranked = list(results.top_n)
-        return ranked, (len(results) if count else len(ranked))
+        if not count:
+            return list(searcher.search(compiled.query, limit=limit).top_n), 0
+        # Count in the same pass. Whoosh's default collector prunes (block quality, and matchers replaced by
+        # cheaper ones that drop what cannot reach the top N), so `len(results)` would run the whole query
+        # a second time; our BM25F matchers cannot skip blocks anyway.
+        collector = TopCollector(limit=limit, usequality=False)
+        collector.replace = 0
+        searcher.search_with_collector(compiled.query, collector)
+        return list(collector.results().top_n), collector.count()
 
     @staticmethod
     def _hit(fields: dict, score: float, compiled: Compiled) -> dict:
