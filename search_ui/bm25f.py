@@ -12,31 +12,67 @@ own length normalization (b, and optionally a fixed pivot length instead of the 
 from __future__ import annotations
 
 import math
+import threading
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.util.numeric import byte_to_length
+
+# BM25 length normalizers per (segment, field, b, pivot). Segments never change once written (deletions do
+# not change lengths), so they are shared by every reader and thread that opens the same segment: the first
+# query of each server thread does not recompute them. Bounded: old generations' segments fall out.
+_NORMS: OrderedDict[tuple, list[float]] = OrderedDict()
+_NORMS_LOCK = threading.Lock()
+_NORMS_KEPT = 64
+_BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
+
+
+def _lengths(reader, fieldname: str) -> list[int]:
+    """Every document's length in a field (0 without the field). Read as the column's bytes in one piece
+    where the codec allows it (indexer.codec), else one call per document."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if perdoc is not None and hasattr(perdoc, "_lengths_of"):
+        data = perdoc._lengths_of(fieldname) or b""
+        table = _BYTE_LENGTHS
+        lengths = [table[b] if b else 0 for b in data[: reader.doc_count_all()]]
+        return lengths + [0] * (reader.doc_count_all() - len(lengths))
+    length = reader.doc_field_length
+    # Whoosh answers None (not the default) for a document without the field
+    return [length(d, fieldname, 0) or 0 for d in range(reader.doc_count_all())]
 
 
 def _norms(reader, fieldname: str, b: float, pivot: float = 0.0) -> list[float]:
-    """BM25 length normalizers of every document of a segment, computed once per reader (readers live as
-    long as their generation) instead of one column lookup per posting. The average length is taken over
-    the documents that HAVE the field: where most documents have no title, the average over all of them
-    would make every real title look ten times too long. A `pivot` > 0 stands in for that average: a field
-    whose average is not what a typical value looks like (see `Ranking.title_pivot`)."""
-    cache = reader.__dict__.setdefault("_kavosh_norms", {})
-    key = (fieldname, b, pivot)
-    norms = cache.get(key)
-    if norms is None:
-        length = reader.doc_field_length
-        # Whoosh answers None (not the default) for a document without the field
-        lengths = [length(d, fieldname, 0) or 0 for d in range(reader.doc_count_all())]
-        present = [n for n in lengths if n]
-        avg = pivot or (sum(present) / len(present) if present else 1.0)
-        norms = [(1 - b) + b * max(n, 1) / avg for n in lengths]
-        cache[key] = norms
+    """BM25 length normalizers of every document of a segment, computed once per segment instead of one
+    column lookup per posting. The average length is taken over the documents that HAVE the field: where
+    most documents have no title, the average over all of them would make every real title look ten times
+    too long. A `pivot` > 0 stands in for that average: a field whose average is not what a typical value
+    looks like (see `Ranking.title_pivot`)."""
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    owner = segment.segment_id() if segment is not None else id(reader)
+    key = (owner, fieldname, b, pivot)
+    with _NORMS_LOCK:
+        norms = _NORMS.get(key)
+        if norms is not None:
+            _NORMS.move_to_end(key)
+            return norms
+    lengths = _lengths(reader, fieldname)
+    present = [n for n in lengths if n]
+    avg = pivot or (sum(present) / len(present) if present else 1.0)
+    norms = [(1 - b) + b * max(n, 1) / avg for n in lengths]
+    with _NORMS_LOCK:
+        _NORMS[key] = norms
+        while len(_NORMS) > _NORMS_KEPT:
+            _NORMS.popitem(last=False)
     return norms
+
+
+def warm(reader, weights: Mapping[str, float], B: Mapping[str, float] | float, pivot=None, K1=None) -> None:
+    """Compute the length normalizers of a segment reader now (at index open), not in the first query."""
+    for fieldname in weights:
+        _norms(reader, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
 
 
 def _postings(m) -> Iterator[tuple[int, float]]:

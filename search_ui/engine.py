@@ -18,7 +18,7 @@ from whoosh.searching import Searcher
 
 from indexer.schema import decode_text
 from indexer.store import IndexMissing, current_name, open_generation
-from search_ui import fastpath, snippets
+from search_ui import bm25f, fastpath, snippets
 from search_ui.analysis import analyze_query
 from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
 from search_ui.query import parse
@@ -80,8 +80,10 @@ class SearchEngine:
                 return gen
             opened = open_generation(self.index_dir)
             analyze_query("کاوش")  # load the analyzer's lexicon now, not inside the first query's time
-            with opened.index.reader() as reader:
-                count = reader.doc_count()
+            with opened.index.searcher() as searcher:
+                count = searcher.doc_count()
+                for leaf, _ in searcher.leaf_searchers():  # length norms now, not in the first query
+                    bm25f.warm(leaf.reader(), **self.ranking.bm25f())
             gen = _Generation(opened.name, opened.index, count, Speller())
             self._gen = gen
             return gen
