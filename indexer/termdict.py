@@ -32,10 +32,11 @@ from whoosh.system import pack_ushort, unpack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 TERMDICT_EXT = ".tdx"
-MAGIC = b"KTD1"
+MAGIC = b"KTD2"
 BLOCK_SIZE = 64
-# Blocks decoded and kept per reader (a block of 64 Persian terms decodes to a few KB).
-CACHE_BLOCKS = 256
+# Blocks kept decoded per reader: a block of 64 Persian terms takes ~7 KB decoded, so at most ~4 MB; qa-ir
+# has 329 blocks in all.
+CACHE_BLOCKS = 512
 _TRAILER = struct.Struct("<QQI4s")  # index offset, index length, block size, magic
 _BLOCKHEAD = struct.Struct("<BH")  # compressed?, entry count
 _F32 = struct.Struct("!f")  # the precision W3 stores weights in, so answers match the stock reader's
