@@ -374,3 +374,33 @@ def test_segments_written_before_the_block_column_still_read(tmp_path) -> None:
         ids = {perdoc.stored_fields(n)["id"] for n in range(segment.doc_count_all())}
         assert ids in ({d["id"] for d in old}, {d["id"] for d in new})
         perdoc.close()
+
+
+def test_old_and_new_segments_merge_into_one_block_segment(tmp_path) -> None:
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    old, new = index_docs(0, 15), index_docs(15, 15)
+    writer = ix.writer(codec=KavoshCodec())
+    add_docs(writer, old)
+    writer.commit()
+    writer = ix.writer(codec=BlockCodec())
+    add_docs(writer, new)
+    writer.commit(optimize=True)
+    (segment,) = ix._segments()
+    storage = segment.open_compound_file(ix.storage) if segment.is_compound() else ix.storage
+    perdoc = BlockPerDocReader(storage, segment)
+    assert perdoc.has_column(BLOCK_STORED_NAME) and not perdoc.has_column("_stored")
+    merged = {f["id"]: f for f in (perdoc.stored_fields(n) for n in range(segment.doc_count_all()))}
+    assert merged == {d["id"]: stored_of(d) for d in old + new}
+    perdoc.close()
+
+
+@pytest.mark.parametrize("level", [0, 9])
+def test_incompressible_blocks_are_stored_raw_and_read_back(level: int) -> None:
+    rng = random.Random(level)
+    docs = [{"id": str(i), "blob": rng.randbytes(rng.randint(1, 3000))} for i in range(120)]
+    column = BlockStoredColumn(level=level)
+    storage, name, count = write_column(column, docs)
+    reader = open_column(column, storage, name, count)
+    assert [reader[i] for i in reversed(range(count))] == docs[::-1]
+    # Random bytes do not compress: the file is the pickles plus a small index, not zlib's overhead on top.
+    assert storage.file_length(name) < sum(len(pickle.dumps(d, 3)) for d in docs) + 2000
