@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import threading
 import tracemalloc
 
 import pytest
@@ -404,3 +405,23 @@ def test_incompressible_blocks_are_stored_raw_and_read_back(level: int) -> None:
     assert [reader[i] for i in reversed(range(count))] == docs[::-1]
     # Random bytes do not compress: the file is the pickles plus a small index, not zlib's overhead on top.
     assert storage.file_length(name) < sum(len(pickle.dumps(d, 3)) for d in docs) + 2000
+
+
+def test_threads_sharing_one_reader_get_their_own_documents() -> None:
+    docs = sample_docs(400, seed=21)
+    reader = build(BlockStoredColumn(cache_blocks=2), docs)
+    wrong: list[int] = []
+
+    def read(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(400):
+            docnum = rng.randrange(len(docs))
+            if reader[docnum] != expected(docs[docnum]):
+                wrong.append(docnum)
+
+    threads = [threading.Thread(target=read, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []
