@@ -46,6 +46,8 @@ class Lexicon:
     past: dict[str, str] = field(default_factory=dict)  # past stem -> lemma (itself)
     present: dict[str, str] = field(default_factory=dict)  # present stem -> lemma (a past stem)
     stopwords: list[str] = field(default_factory=list)
+    # folded form -> its most frequent written form, where that differs (ایین -> آیین, کتابها -> کتاب‌ها)
+    written: dict[str, str] = field(default_factory=dict)
 
     def is_word(self, key: str) -> bool:
         """A word with a part of speech in hazm's lexicon (not just a listed inflected form)."""
@@ -75,7 +77,7 @@ def lexicon() -> Lexicon:
 
 
 _DATA_FILES = ("words.dat", "verbs.dat", "stopwords.dat")
-CACHE_FORMAT = b"kavosh-lexicon-1"
+CACHE_FORMAT = b"kavosh-lexicon-2"
 
 
 def cache_dir() -> Path:
@@ -136,6 +138,7 @@ def _from_bytes(blob: bytes) -> Lexicon:
 
 def _load(folder: Path) -> Lexicon:
     lex = Lexicon()
+    best: dict[str, tuple[int, str]] = {}
     with open(folder / "words.dat", encoding="utf-8") as fh:
         for line in fh:
             cols = line.rstrip("\n").split("\t")
@@ -144,18 +147,21 @@ def _load(folder: Path) -> Lexicon:
                 continue
             key = fold_key(word)
             lex.forms.add(key)
+            count = int(cols[1]) if len(cols) > 1 and cols[1].isdigit() else 0
+            if key not in best or count > best[key][0]:
+                best[key] = (count, word)
             tags = cols[2] if len(cols) > 2 else "0"
             if tags != "0":
                 bits = 0
                 for tag in tags.split(","):
                     bits |= _TAG_BITS.get(tag, OTHER)
                 lex.flags[key] = lex.flags.get(key, 0) | bits
-                count = int(cols[1]) if len(cols) > 1 and cols[1].isdigit() else 0
                 lex.freq[key] = max(lex.freq.get(key, 0), count)
             if ZWNJ in word:
                 parts = tuple(filter(None, (fold_key(p) for p in split_parts(word))))
                 if len(parts) > 1 and sum(map(len, parts)) == len(key) and not _has_affix(parts):
                     lex.compounds.setdefault(key, parts)
+    lex.written = {key: word for key, (_, word) in best.items() if word != key}
     with open(folder / "verbs.dat", encoding="utf-8") as fh:
         for line in fh:
             past, _, present = line.strip().partition("#")
