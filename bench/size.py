@@ -24,13 +24,16 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from whoosh import columns
 from whoosh.filedb.filestore import RamStorage
 
 from corpus import dir_bytes, print_table, replicated_docs, require_shared, write_jsonl_folder
 from indexer.blockstore import DEFAULT_BLOCK_BYTES, DEFAULT_BLOCK_DOCS, BlockStoredColumn
 from indexer.build import index_folder
-from indexer.codec import STORED_COLUMN_9
 from indexer.store import META, open_generation
+
+# What the codec wrote before the block column: each document pickled and zlib-compressed alone.
+STORED_COLUMN_9 = columns.PickleColumn(columns.CompressedBytesColumn(level=9))
 
 KINDS = (
     ("terms", (".trm", ".tdx")),

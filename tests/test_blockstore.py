@@ -9,8 +9,9 @@ import threading
 import tracemalloc
 
 import pytest
+from whoosh import columns
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import STORED_COLUMN
+from whoosh.codec.whoosh3 import STORED_COLUMN, W3PerDocWriter
 from whoosh.filedb.filestore import RamStorage
 from whoosh.qparser import QueryParser
 from whoosh.query import Term
@@ -21,9 +22,11 @@ from indexer.blockstore import (
     BlockStoredReader,
     BlockStoreError,
 )
-from indexer.codec import STORED_COLUMN_9, CachedLengthsPerDocReader, CompactPerDocWriter, KavoshCodec
+from indexer.codec import CachedLengthsPerDocReader, CompactPerDocWriter, KavoshCodec
 from indexer.schema import make_schema
 
+# What the codec wrote before the block column: each document pickled and zlib-compressed alone.
+STORED_COLUMN_9 = columns.PickleColumn(columns.CompressedBytesColumn(level=9))
 SENTENCES = [
     "باران پاییزی روی شیشه‌های کتابخانه می‌بارید و بچه‌ها کنار بخاری درس می‌خواندند.",
     "کاروان از کنار کویر گذشت و شب را در کاروانسرای کهنه‌ای به صبح رساند.",
@@ -294,6 +297,20 @@ class BlockPerDocReader(CachedLengthsPerDocReader):
         return reader[docnum]
 
 
+class OldPerDocWriter(CompactPerDocWriter):
+    """Writes the per-document `_stored` column whatever indexer.codec does now: an index from before."""
+
+    def _create_column(self, fieldname, column):
+        if fieldname == "_stored" and column is STORED_COLUMN:
+            column = STORED_COLUMN_9
+        W3PerDocWriter._create_column(self, fieldname, column)
+
+
+class OldCodec(KavoshCodec):
+    def per_document_writer(self, storage, segment):
+        return OldPerDocWriter(self, storage, segment)
+
+
 class BlockCodec(KavoshCodec):
     def per_document_writer(self, storage, segment):
         return BlockPerDocWriter(self, storage, segment)
@@ -362,25 +379,28 @@ def test_a_whoosh_index_written_with_blocks_searches_and_merges(tmp_path) -> Non
 def test_segments_written_before_the_block_column_still_read(tmp_path) -> None:
     ix = whoosh_index.create_in(str(tmp_path), make_schema())
     old, new = index_docs(0, 12), index_docs(12, 12)
-    writer = ix.writer(codec=KavoshCodec())
+    writer = ix.writer(codec=OldCodec())
     add_docs(writer, old)
     writer.commit()
     writer = ix.writer(codec=BlockCodec())
     add_docs(writer, new)
     writer.commit(merge=False)
     # Read every segment through the block reader, as an upgraded codec would.
+    layouts = []
     for segment in ix._segments():
         storage = segment.open_compound_file(ix.storage) if segment.is_compound() else ix.storage
         perdoc = BlockPerDocReader(storage, segment)
+        layouts.append((perdoc.has_column("_stored"), perdoc.has_column(BLOCK_STORED_NAME)))
         ids = {perdoc.stored_fields(n)["id"] for n in range(segment.doc_count_all())}
         assert ids in ({d["id"] for d in old}, {d["id"] for d in new})
         perdoc.close()
+    assert sorted(layouts) == [(False, True), (True, False)]  # one old segment, one with blocks
 
 
 def test_old_and_new_segments_merge_into_one_block_segment(tmp_path) -> None:
     ix = whoosh_index.create_in(str(tmp_path), make_schema())
     old, new = index_docs(0, 15), index_docs(15, 15)
-    writer = ix.writer(codec=KavoshCodec())
+    writer = ix.writer(codec=OldCodec())
     add_docs(writer, old)
     writer.commit()
     writer = ix.writer(codec=BlockCodec())
