@@ -4,9 +4,9 @@ Whoosh's W3 codec pickles and zlib-compresses each document's stored fields on i
 between documents (the same keys, paths, common words) is never used and every document pays zlib's header.
 This column packs the pickles of consecutive documents into small blocks and compresses each block against
 a preset dictionary: the first ~32 KB of the segment's own pickles (the "dictionary block", stored once,
-compressed plainly). A small block compressed that way is as small as a big block compressed alone, while
-reading one document only inflates its small block. A small LRU cache keeps a few decoded blocks, so a merge
-walking the documents in order inflates each block once.
+compressed plainly). Four documents compressed that way take less room than sixteen compressed alone
+(qa-ir: 0.49 MB against 0.53; per document 0.84), while reading one document only inflates ~4 KB. A small
+LRU cache keeps a few decoded blocks, so a merge walking the documents in order inflates each block once.
 
 File layout (all integers little-endian):
     b"KBS1"                                   magic
@@ -52,6 +52,8 @@ DICT_BYTES = 32 * 1024
 # Protocol 3 compressed in blocks came out smaller than 4 and 5 on the qa-ir passages (no frame headers).
 PICKLE_PROTOCOL = 3
 
+# bench/size.py: 1 to 32 documents a block give 0.63 to 0.55 of the per-document size; a random read costs
+# ~20 us at 1, ~33 at 4, ~115 at 32 (per-document ~15). Four is most of the gain for twice the read cost.
 DEFAULT_BLOCK_DOCS = 4
 DEFAULT_BLOCK_BYTES = 64 * 1024
 DEFAULT_CACHE_BLOCKS = 8
