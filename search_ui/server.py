@@ -1,11 +1,33 @@
-"""`kavosh serve`: the page and API on waitress, a production WSGI server (never Flask's debug server)."""
+"""`kavosh serve`: the page and API on waitress, a production WSGI server (never Flask's debug server).
+
+One process serves with threads, but searching is CPU-bound Python, so one process uses one core at most
+(the GIL). With `--workers N` the parent binds the socket, forks N workers that each open their own engine
+and serve the inherited socket with waitress, and supervises them: a dead worker is replaced, a crash loop
+stops the server with an error, SIGINT/SIGTERM stop every worker, and workers exit when the parent dies.
+"""
 
 from __future__ import annotations
 
+import collections
+import gc
 import ipaddress
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import click
+
+WORKER_HEADER = "X-Kavosh-Worker"  # names the worker (1..N) that answered, when there are several
+RESTART_LIMIT = 5  # more worker deaths than this within RESTART_WINDOW seconds is a crash loop
+RESTART_WINDOW = 60.0
+STOP_GRACE = 8.0  # seconds workers get to finish their requests after SIGTERM before SIGKILL
+BACKLOG = 1024
 
 
 def _is_loopback(host: str) -> bool:
@@ -17,10 +39,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _format_urls(listen: Iterable[tuple[str, int]]) -> str:
+    return ", ".join(f"http://[{h}]:{p}/" if ":" in str(h) else f"http://{h}:{p}/" for h, p in listen)
+
+
 def _urls(server: object) -> str:
     """The address(es) waitress really listens on (several when a name resolves to IPv4 and IPv6)."""
     listen = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
-    return ", ".join(f"http://[{h}]:{p}/" if ":" in str(h) else f"http://{h}:{p}/" for h, p in listen)
+    return _format_urls(listen)
+
+
+def _default_workers() -> int:
+    """Two workers where there are two cores or more: searching is CPU-bound, so a second core doubles
+    throughput under load, while a third worker on two cores only adds memory."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
 @click.command()
@@ -35,9 +67,42 @@ def _urls(server: object) -> str:
 @click.option(
     "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
 )
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
-def serve_command(index_dir: Path, host: str, port: int, threads: int) -> None:
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Threads per worker process."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=_default_workers,
+    show_default="2 with two cores or more, else 1",
+    help="Worker processes sharing the port. Searching is CPU-bound, so one process uses one core; each "
+    "worker holds its own copy of the index caches (about 100 MB on 20k documents). 1 serves from this "
+    "process without forking.",
+)
+def serve_command(index_dir: Path, host: str, port: int, threads: int, workers: int) -> None:
     """Serve the search page and the JSON API for the index in INDEX until interrupted."""
+    if workers > 1 and not hasattr(os, "fork"):
+        click.echo(
+            f"note: this platform cannot fork; serving from one process instead of {workers}", err=True
+        )
+        workers = 1
+    if workers == 1:
+        _serve_in_process(index_dir, host, port, threads)
+    else:
+        _serve_forked(index_dir, host, port, threads, workers)
+
+
+def _announce(index_dir: Path, health: dict, urls: str, how: str, host: str) -> None:
+    click.echo(
+        f"Kavosh is serving {index_dir} (generation {health.get('generation')}, {health.get('documents')} "
+        f"documents) on {urls} with {how}; Ctrl+C stops it."
+    )
+    if not _is_loopback(host):
+        click.echo(f"warning: listening on {host}, reachable from other machines", err=True)
+
+
+def _serve_in_process(index_dir: Path, host: str, port: int, threads: int) -> None:
+    """One process, `threads` threads: the whole server when there is one worker."""
     from waitress import create_server
 
     from indexer.store import KavoshIndexError, open_generation
@@ -60,15 +125,246 @@ def serve_command(index_dir: Path, host: str, port: int, threads: int) -> None:
         server = create_server(app, host=host, port=port, threads=threads, ident="kavosh")
     except OSError as err:
         raise click.ClickException(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
-    click.echo(
-        f"Kavosh is serving {index_dir} (generation {health.get('generation')}, {health.get('documents')} "
-        f"documents) on {_urls(server)} with {threads} threads; Ctrl+C stops it."
-    )
-    if not _is_loopback(host):
-        click.echo(f"warning: listening on {host}, reachable from other machines", err=True)
+    _announce(index_dir, health, _urls(server), f"{threads} threads", host)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
+
+
+# --- pre-fork: the parent -------------------------------------------------------------------------------
+
+
+def _check_index(index_dir: Path) -> dict:
+    """Open the live generation once, only to fail early with the store's message; nothing stays open."""
+    from indexer.store import KavoshIndexError, open_generation
+
+    try:
+        gen = open_generation(index_dir)
+        with gen.index.searcher() as searcher:
+            documents = searcher.doc_count()
+    except KavoshIndexError as err:
+        raise click.ClickException(str(err)) from None
+    except Exception as err:  # Whoosh raises many kinds for a damaged index; all mean the same to a user
+        raise click.ClickException(f"cannot open the index in {index_dir} ({err}); rebuild it") from None
+    return {"loaded": True, "documents": documents, "generation": gen.name}
+
+
+def _bind(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets for every address `host` resolves to (one port for all of them, even with 0)."""
+    try:
+        infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, socket.IPPROTO_TCP, socket.AI_PASSIVE)
+    except OSError as err:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    sockets: list[socket.socket] = []
+    seen: set[tuple[str, int]] = set()
+    try:
+        for family, kind, proto, _, addr in infos:
+            if (addr[0], family) in seen:
+                continue
+            seen.add((addr[0], family))
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            if port == 0 and len(sockets) > 1:  # the same free port on every address
+                addr = (addr[0], sockets[0].getsockname()[1], *addr[2:])
+            sock.bind(addr)
+            sock.listen(BACKLOG)
+    except OSError as err:
+        for sock in sockets:
+            sock.close()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    return sockets
+
+
+class _Stop(Exception):
+    """SIGTERM arrived: stop serving."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop
+
+
+def _serve_forked(index_dir: Path, host: str, port: int, threads: int, workers: int) -> None:
+    """Bind, fork `workers` workers and supervise them until a signal or a crash loop ends the server."""
+    health = _check_index(index_dir)
+    sockets = _bind(host, port)
+    _preload()
+    listen = [sock.getsockname()[:2] for sock in sockets]
+    _announce(index_dir, health, _format_urls(listen), f"{workers} workers x {threads} threads", host)
+    # Every worker blocks reading this pipe; it reads end-of-file when the parent is gone, even after kill -9.
+    alive_r, alive_w = os.pipe()
+    previous = signal.signal(signal.SIGTERM, _raise_stop)
+    children: dict[int, int] = {}  # pid -> worker number
+    failed = ""
+    try:
+
+        def start(slot: int) -> None:
+            pid = _fork(lambda: _worker(slot, index_dir, sockets, threads, alive_r, alive_w))
+            children[pid] = slot
+
+        for slot in range(1, workers + 1):
+            start(slot)
+        failed = _supervise(children, start)
+    except (KeyboardInterrupt, _Stop):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the clean-up short
+        _stop_all(children)
+        signal.signal(signal.SIGTERM, previous)
+        for sock in sockets:
+            sock.close()
+        os.close(alive_r)
+        os.close(alive_w)
+    if failed:
+        raise click.ClickException(failed)
+
+
+def _preload() -> None:
+    """Import the web stack and load the analyzer's lexicon once in the parent: forked workers start fast
+    and share those pages. No index is opened here (readers must not cross a fork)."""
+    import waitress  # noqa: F401
+
+    import search_ui.web  # noqa: F401
+    from search_ui.analysis import analyze_query
+
+    analyze_query("کاوش")
+    gc.collect()
+    gc.freeze()  # keep the collector from touching (and so copying) the parent's objects in every worker
+
+
+def _fork(child: Callable[[], int]) -> int:
+    """Fork; the child runs `child` and exits with its status, never returning into the parent's code."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 1
+    try:
+        status = child()
+    except BaseException as err:  # the worker's last word, then out: never back into the supervisor
+        if not isinstance(err, SystemExit | KeyboardInterrupt):
+            import traceback
+
+            traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def _describe(status: int) -> str:
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+def _supervise(children: dict[int, int], start: Callable[[int], None]) -> str:
+    """Replace workers as they die. Returns the reason to stop when they die too often (a crash loop)."""
+    deaths: collections.deque[float] = collections.deque()
+    while True:
+        pid, status = os.waitpid(-1, 0)
+        slot = children.pop(pid, None)
+        if slot is None:
+            continue
+        now = time.monotonic()
+        deaths.append(now)
+        while deaths and deaths[0] < now - RESTART_WINDOW:
+            deaths.popleft()
+        if len(deaths) > RESTART_LIMIT:
+            return (
+                f"worker {slot} (pid {pid}) {_describe(status)}; {len(deaths)} workers died within "
+                f"{RESTART_WINDOW:.0f} s, so the server stops (see the messages above)"
+            )
+        click.echo(f"worker {slot} (pid {pid}) {_describe(status)}; starting a new one", err=True)
+        time.sleep(0.1 * (len(deaths) - 1))  # back off a little while deaths pile up
+        start(slot)
+
+
+def _stop_all(children: dict[int, int]) -> None:
+    """SIGTERM every worker, give them STOP_GRACE seconds to finish their requests, then SIGKILL; reap all."""
+    for pid in children:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE
+    while children and time.monotonic() < deadline:
+        for pid in list(children):
+            if _reaped(pid):
+                del children[pid]
+        time.sleep(0.02)
+    for pid in list(children):
+        _signal(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        del children[pid]
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return True
+
+
+# --- pre-fork: a worker ---------------------------------------------------------------------------------
+
+
+def _worker(
+    slot: int, index_dir: Path, sockets: list[socket.socket], threads: int, alive_r: int, alive_w: int
+) -> int:
+    """One worker: its own app and engine (opened after the fork), serving the inherited sockets."""
+    os.close(alive_w)  # only the parent holds the write end, so its death means end-of-file here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group; the parent stops us
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    threading.Thread(target=_exit_with_parent, args=(alive_r,), daemon=True, name="parent-watch").start()
+
+    from waitress import create_server
+
+    from search_ui.web import create_app
+
+    app = create_app(index_dir)
+    health = app.extensions["kavosh_engine"].health()  # open the index now, not in the first request
+    if not health.get("loaded"):
+        click.echo(f"worker {slot}: no usable index in {index_dir} ({health.get('generation')})", err=True)
+        return 3
+    app.wsgi_app = _tagged(app.wsgi_app, str(slot))
+    server = create_server(app, sockets=sockets, threads=threads, ident="kavosh")
+    server.run()  # returns after SIGTERM, once waitress has let its threads finish (up to 5 s)
+    return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)  # waitress's run() catches it and shuts its threads down
+
+
+def _exit_with_parent(alive_r: int) -> None:
+    """Block on the parent's pipe; end-of-file means the parent died without stopping us: stop."""
+    while os.read(alive_r, 1):
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _tagged(app: Callable[..., Any], slot: str) -> Callable[..., Any]:
+    """WSGI middleware adding the worker header: shows which process answered (balance, debugging)."""
+
+    def tagged(environ: dict, start_response: Callable[..., Any]) -> Any:
+        def start(status: str, headers: list, exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, (WORKER_HEADER, slot)], exc_info)
+
+        return app(environ, start)
+
+    return tagged
