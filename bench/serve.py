@@ -1,11 +1,14 @@
-"""Load test: concurrent clients against `kavosh serve` while an incremental `kavosh index` runs.
+"""Load test: concurrent clients against `kavosh serve --workers N` while an incremental `kavosh index` runs.
 
-Builds (or reuses) an index of the qa-ir passages replicated to `--docs` documents under bench/out/, starts
-`kavosh serve` on a free 127.0.0.1 port, and keeps `--clients` threads searching `/api/search` with the
+Builds (or reuses) an index of the qa-ir passages replicated to `--docs` documents under bench/out/. For
+each worker count in `--workers` (default 1 and 2, one after the other with identical settings) it starts
+`kavosh serve` on a free 127.0.0.1 port and keeps `--clients` threads searching `/api/search` with the
 qa-ir questions for `--seconds`. A few seconds in, it adds a file and rewrites another in the document
 folder and runs `kavosh index` on the same index; a monitor polls `/healthz` to see the new generation go
-live. It prints requests/s, p50/p95/p99 latency (overall, during the update, and outside it) and the
-error count, which must be zero. Traffic goes only to 127.0.0.1; the run is bounded in time and requests.
+live and samples the memory of the server's process tree (RSS, which counts pages shared by forked workers
+once per process, and PSS, which splits them). It prints one table with a row per worker count: requests/s,
+p50/p95/p99 latency, errors (which must be zero) and memory; then latency during and outside the update.
+Traffic goes only to 127.0.0.1; every run is bounded in time and requests.
 """
 
 from __future__ import annotations
@@ -64,11 +67,11 @@ def build_index(docs: int) -> tuple[Path, Path]:
     return folder, index_dir
 
 
-def start_server(index_dir: Path, threads: int, log: Path) -> tuple[subprocess.Popen, int]:
+def start_server(index_dir: Path, threads: int, workers: int, log: Path) -> tuple[subprocess.Popen, int]:
     """Run `kavosh serve --port 0` (its log to `log`) and read the port it really listens on."""
     proc = subprocess.Popen(
         [str(KAVOSH), "serve", "--index", str(index_dir), "--host", "127.0.0.1", "--port", "0",
-         "--threads", str(threads)],
+         "--threads", str(threads), "--workers", str(workers)],
         stdout=subprocess.PIPE,
         stderr=log.open("w"),
         text=True,
@@ -164,15 +167,49 @@ def update(folder: Path, index_dir: Path, run_id: str, timing: dict) -> None:
         print(f"kavosh index failed ({run.returncode}): {run.stderr[-1000:]}", file=sys.stderr)
 
 
-def monitor(port: int, stop: threading.Event, seen: list[tuple[float, str]], load: Load) -> None:
-    """Poll /healthz and note every generation served, with the time it was first seen."""
+def tree(pid: int) -> list[int]:
+    """`pid` and its children (the workers), from /proc; empty where /proc is missing."""
+    found = [pid]
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = entry.read_text()
+        except OSError:
+            continue
+        if int(raw[raw.rindex(")") + 2 :].split()[1]) == pid:
+            found.append(int(entry.parent.name))
+    return found
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) of one process in MB from /proc/PID/smaps_rollup; zeros when unreadable."""
+    values = {"Rss:": 0.0, "Pss:": 0.0}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            parts = line.split()
+            if parts and parts[0] in values:
+                values[parts[0]] = int(parts[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return values["Rss:"], values["Pss:"]
+
+
+def monitor(
+    port: int, stop: threading.Event, seen: list[tuple[float, str]], load: Load, server_pid: int, peak: dict
+) -> None:
+    """Poll /healthz, note every generation served with the time it was first seen, and keep the peak
+    memory of the server's process tree."""
     while not stop.is_set():
+        pids = tree(server_pid)
+        sizes = [memory_mb(pid) for pid in pids]
+        rss, pss = sum(r for r, _ in sizes), sum(p for _, p in sizes)
+        if rss > peak.get("rss", 0.0):
+            peak.update(rss=rss, pss=pss, processes=len(pids), largest=max(r for r, _ in sizes))
         try:
             status, body = get_json(port, "/healthz")
             gen = str(body.get("generation")) if isinstance(body, dict) else "?"
             if status != 200:
                 load.error(f"healthz {status}")
-            elif not seen or seen[-1][1] != gen:
+            elif gen not in {g for _, g in seen}:  # workers may switch a moment apart: first sight only
                 seen.append((time.perf_counter(), gen))
         except (OSError, http.client.HTTPException, ValueError) as err:
             load.error(f"healthz {type(err).__name__}")
@@ -194,50 +231,41 @@ def stats_row(name: str, lat: list[float], seconds: float) -> list[object]:
     return [name, len(lat), rate, f"{p50:.1f}", f"{p95:.1f}", f"{p99:.1f}"]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--docs", type=int, default=20_000, help="documents in the index")
-    parser.add_argument("--seconds", type=float, default=30.0, help="how long the clients search")
-    parser.add_argument("--clients", type=int, default=16, help="concurrent client threads")
-    parser.add_argument("--threads", type=int, default=8, help="server worker threads")
-    parser.add_argument("--update-after", type=float, default=3.0, help="seconds before the update starts")
-    parser.add_argument("--max-requests", type=int, default=200_000, help="upper bound on all requests")
-    parser.add_argument("--baseline", type=int, default=100, help="queries timed in-process first (0: none)")
-    args = parser.parse_args()
-    shared = require_shared()
-    queries = [q["text"] for q in load_jsonl(shared / "queries.jsonl")]
-    folder, index_dir = build_index(args.docs)
-
-    baseline = direct_latencies(index_dir, queries[: args.baseline]) if args.baseline else []
-    log = OUT / "serve-server.log"  # waitress warns here when requests wait for a free thread
-    proc, port = start_server(index_dir, args.threads, log)
-    load, timing, seen = Load(), {}, []
+def run_load(
+    args: argparse.Namespace, workers: int, queries: list[str], folder: Path, index_dir: Path
+) -> dict:
+    """One load run against `kavosh serve --workers workers`; its samples, errors, timings and memory."""
+    log = OUT / f"serve-server-w{workers}.log"  # waitress warns here when requests wait for a free thread
+    proc, port = start_server(index_dir, args.threads, workers, log)
+    load, timing, seen, peak = Load(), {}, [], {}
     stop = threading.Event()
     try:
         _, health = get_json(port, "/healthz")
         print(
-            f"serving {health} on 127.0.0.1:{port}; {args.clients} clients for {args.seconds:.0f} s",
+            f"workers={workers}: serving {health} on 127.0.0.1:{port}; {args.clients} clients for "
+            f"{args.seconds:.0f} s",
             flush=True,
         )
-        get_json(port, "/api/search?" + urllib.parse.urlencode({"q": queries[0]}))  # warm up once
-        watcher = threading.Thread(target=monitor, args=(port, stop, seen, load), daemon=True)
+        for q in queries[: 4 * workers]:  # warm every worker a little (fresh connections spread them)
+            get_json(port, "/api/search?" + urllib.parse.urlencode({"q": q}))
+        watcher = threading.Thread(target=monitor, args=(port, stop, seen, load, proc.pid, peak), daemon=True)
         watcher.start()
         begin = time.perf_counter()
         stop_at = begin + args.seconds
         budget = max(1, args.max_requests // args.clients)
-        workers = [
+        clients = [
             threading.Thread(target=client, args=(port, queries, i * 97, stop_at, budget, load), daemon=True)
             for i in range(args.clients)
         ]
-        for w in workers:
-            w.start()
+        for c in clients:
+            c.start()
         time.sleep(min(args.update_after, args.seconds))
-        updater = threading.Thread(target=update, args=(folder, index_dir, str(int(time.time())), timing))
+        updater = threading.Thread(
+            target=update, args=(folder, index_dir, f"{int(time.time())}-w{workers}", timing)
+        )
         updater.start()
-        for w in workers:
-            w.join()
+        for c in clients:
+            c.join()
         elapsed = time.perf_counter() - begin
         updater.join(timeout=900)
         time.sleep(1.0)  # let the monitor see a generation that went live at the very end
@@ -249,34 +277,111 @@ def main() -> int:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
-
-    lat_all = [ms for _, ms in load.samples]
-    u0, u1 = timing.get("start", 0.0), timing.get("end", 0.0)
-    during = [ms for t, ms in load.samples if u0 <= t < u1]
-    outside = [ms for t, ms in load.samples if not u0 <= t < u1]
-    overlap = max(0.0, min(u1, begin + elapsed) - max(u0, begin))
-    print()
-    print_table(
-        ["requests", "n", "req/s", "p50 ms", "p95 ms", "p99 ms"],
-        [
-            stats_row("all", lat_all, elapsed),
-            stats_row("during the update", during, overlap),
-            stats_row("outside the update", outside, elapsed - overlap),
-            stats_row("in-process, 1 thread", baseline, sum(baseline) / 1000),
-        ],
-    )
     queued = sum("Task queue depth" in line for line in log.read_text().splitlines())
-    print(f"\nwaitress found all {args.threads} threads busy {queued} times (requests waited in its queue)")
-    errors = sum(load.errors.values())
+    return {
+        "workers": workers,
+        "load": load,
+        "timing": timing,
+        "seen": seen,
+        "peak": peak,
+        "begin": begin,
+        "elapsed": elapsed,
+        "queued": queued,
+    }
+
+
+def summary_row(run: dict) -> list[object]:
+    lat = [ms for _, ms in run["load"].samples]
+    p50, p95, p99 = (percentile(lat, q) for q in (50, 95, 99))
+    peak = run["peak"]
+    return [
+        run["workers"],
+        len(lat),
+        f"{len(lat) / run['elapsed']:.1f}",
+        f"{p50:.0f}",
+        f"{p95:.0f}",
+        f"{p99:.0f}",
+        sum(run["load"].errors.values()),
+        peak.get("processes", "-"),
+        f"{peak.get('rss', 0):.0f}",
+        f"{peak.get('pss', 0):.0f}",
+        f"{peak.get('largest', 0):.0f}",
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=20_000, help="documents in the index")
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long the clients search, per run")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent client threads")
+    parser.add_argument("--threads", type=int, default=8, help="server threads per worker")
+    parser.add_argument(
+        "--workers", default="1,2", help="worker counts to compare, run one after the other (e.g. 1,2,3)"
+    )
+    parser.add_argument("--update-after", type=float, default=3.0, help="seconds before the update starts")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="upper bound on requests per run")
+    parser.add_argument("--baseline", type=int, default=100, help="queries timed in-process first (0: none)")
+    args = parser.parse_args()
+    try:
+        counts = [int(w) for w in args.workers.split(",") if w.strip()]
+    except ValueError:
+        parser.error(f"--workers wants comma-separated whole numbers, not {args.workers!r}")
+    if not counts or any(not 1 <= w <= 16 for w in counts):
+        parser.error("--workers wants counts between 1 and 16")
+    shared = require_shared()
+    queries = [q["text"] for q in load_jsonl(shared / "queries.jsonl")]
+    folder, index_dir = build_index(args.docs)
+
+    baseline = direct_latencies(index_dir, queries[: args.baseline]) if args.baseline else []
+    runs = [run_load(args, workers, queries, folder, index_dir) for workers in counts]
+
     print()
-    print(f"errors: {errors} {load.errors if errors else ''}".rstrip())
-    print(f"incremental update: status {timing.get('status')}, {u1 - u0:.1f} s, {overlap:.1f} s under load")
-    print("generations served: " + ", ".join(f"{g} (at {t - begin:+.1f} s)" for t, g in seen))
-    if not any(begin < t <= begin + elapsed for t, _ in seen[1:]):
+    print(
+        f"{args.clients} clients x {args.seconds:.0f} s per run, {args.threads} threads per worker, "
+        "one incremental update per run"
+    )
+    print_table(
+        ["workers", "n", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "procs", "RSS MB", "PSS MB",
+         "largest MB"],
+        [summary_row(run) for run in runs],
+    )  # fmt: skip
+    if baseline:
+        p50, p95, p99 = (percentile(baseline, q) for q in (50, 95, 99))
         print(
-            "note: the new generation did not go live while the clients were running (make --seconds longer)"
+            f"in-process, 1 thread, {len(baseline)} queries: p50 {p50:.0f} ms, p95 {p95:.0f}, p99 {p99:.0f}"
         )
-    return 1 if errors else 0
+    print(
+        "(memory: peak over the run for the server's process tree; RSS counts shared pages in every process)"
+    )
+
+    rows = []
+    for run in runs:
+        u0, u1 = run["timing"].get("start", 0.0), run["timing"].get("end", 0.0)
+        begin, elapsed = run["begin"], run["elapsed"]
+        overlap = max(0.0, min(u1, begin + elapsed) - max(u0, begin))
+        during = [ms for t, ms in run["load"].samples if u0 <= t < u1]
+        outside = [ms for t, ms in run["load"].samples if not u0 <= t < u1]
+        rows.append(stats_row(f"workers={run['workers']}, during the update", during, overlap))
+        rows.append(stats_row(f"workers={run['workers']}, outside it", outside, elapsed - overlap))
+    print()
+    print_table(["requests", "n", "req/s", "p50 ms", "p95 ms", "p99 ms"], rows)
+
+    failed = False
+    for run in runs:
+        timing, seen, begin, elapsed = run["timing"], run["seen"], run["begin"], run["elapsed"]
+        errors = run["load"].errors
+        print(f"\nworkers={run['workers']}:")
+        print(f"  errors: {sum(errors.values())} {errors if errors else ''}".rstrip())
+        u0, u1 = timing.get("start", 0.0), timing.get("end", 0.0)
+        print(f"  incremental update: status {timing.get('status')}, {u1 - u0:.1f} s")
+        print("  generations served: " + ", ".join(f"{g} (at {t - begin:+.1f} s)" for t, g in seen))
+        print(f"  waitress found all {args.threads} threads of a worker busy {run['queued']} times")
+        if not any(begin < t <= begin + elapsed for t, _ in seen[1:]):
+            print("  note: the new generation did not go live while the clients ran (make --seconds longer)")
+        failed = failed or bool(errors)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
