@@ -75,6 +75,21 @@ def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
+def _read_varints(data: bytes, pos: int, count: int) -> tuple[list[int], int]:
+    """`count` varints from `pos` (most are one byte: that case skips the call)."""
+    out = []
+    append = out.append
+    for _ in range(count):
+        b = data[pos]
+        if b < 0x80:
+            append(b)
+            pos += 1
+        else:
+            n, pos = _read_varint(data, pos)
+            append(n)
+    return out, pos
+
+
 def _as_count(value: float) -> int | None:
     """The value as a non-negative int when it is a whole number a varint can hold exactly, else None."""
     if isinstance(value, int) and value >= 0:
@@ -177,7 +192,12 @@ def decode_terminfo(data: bytes) -> W3TermInfo:
     ti._maxlength = byte_to_length(data[2])
     ti._offset = ti._length = ti._inlined = None
     pos = 3
-    if not flags & _DERIVED:
+    if not flags & (_DERIVED | _WEIGHT_F | _MAXW_F | _NO_MINID | _NO_MAXID):  # the usual case, in one call
+        (weight, ti._df, maxweight, ti._minid, zigzag), pos = _read_varints(data, pos, 5)
+        ti._weight = float(weight)
+        ti._maxweight = float(maxweight)
+        ti._maxid = ti._minid + (zigzag >> 1 if not zigzag & 1 else -((zigzag + 1) >> 1))
+    elif not flags & _DERIVED:
         if flags & _WEIGHT_F:
             ti._weight = _F32.unpack_from(data, pos)[0]
             pos += 4
@@ -206,25 +226,12 @@ def decode_terminfo(data: bytes) -> W3TermInfo:
             ti._inlined = loads(data[pos:])
         else:
             count, pos = _read_varint(data, pos)
-            ids = []
-            last = 0
-            for _ in range(count):
-                delta, pos = _read_varint(data, pos)
-                last += delta
-                ids.append(last)
-            weights = []
-            for _ in range(count):
-                weight, pos = _read_varint(data, pos)
-                weights.append(weight)
-            lengths = []
-            for _ in range(count):
-                length, pos = _read_varint(data, pos)
-                lengths.append(length)
-            values = []
-            for length in lengths:
-                values.append(data[pos : pos + length])
-                pos += length
-            ti._inlined = (tuple(ids), tuple(weights), tuple(values))
+            numbers, pos = _read_varints(data, pos, 3 * count)  # id gaps, weights, value lengths
+            ids = tuple(accumulate(numbers[:count]))
+            weights = tuple(numbers[count : 2 * count])
+            bounds = list(accumulate(numbers[2 * count :], initial=pos))
+            values = tuple([data[a:b] for a, b in pairwise(bounds)])
+            ti._inlined = (ids, weights, values)
             if flags & _DERIVED:
                 ti._df = count
                 ti._weight = float(sum(weights))
@@ -232,8 +239,7 @@ def decode_terminfo(data: bytes) -> W3TermInfo:
                 ti._minid = ids[0]
                 ti._maxid = ids[-1]
     else:
-        ti._offset, pos = _read_varint(data, pos)
-        ti._length, pos = _read_varint(data, pos)
+        (ti._offset, ti._length), pos = _read_varints(data, pos, 2)
     return ti
 
 
