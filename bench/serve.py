@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import re
 import subprocess
 import sys
@@ -180,6 +181,28 @@ def tree(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU seconds these processes have used so far (from /proc/PID/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def idle_seconds() -> float:
+    """Seconds all cores of the machine spent idle since boot (/proc/stat), to see what CPU was free."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return 0.0
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")  # idle + iowait
+
+
 def memory_mb(pid: int) -> tuple[float, float]:
     """(RSS, PSS) of one process in MB from /proc/PID/smaps_rollup; zeros when unreadable."""
     values = {"Rss:": 0.0, "Pss:": 0.0}
@@ -251,6 +274,7 @@ def run_load(
         watcher = threading.Thread(target=monitor, args=(port, stop, seen, load, proc.pid, peak), daemon=True)
         watcher.start()
         begin = time.perf_counter()
+        cpu0, idle0 = cpu_seconds(tree(proc.pid)), idle_seconds()
         stop_at = begin + args.seconds
         budget = max(1, args.max_requests // args.clients)
         clients = [
@@ -267,6 +291,7 @@ def run_load(
         for c in clients:
             c.join()
         elapsed = time.perf_counter() - begin
+        cpu, idle = cpu_seconds(tree(proc.pid)) - cpu0, idle_seconds() - idle0
         updater.join(timeout=900)
         time.sleep(1.0)  # let the monitor see a generation that went live at the very end
         stop.set()
@@ -287,6 +312,8 @@ def run_load(
         "begin": begin,
         "elapsed": elapsed,
         "queued": queued,
+        "cores": cpu / elapsed,
+        "idle": idle / elapsed,
     }
 
 
@@ -306,6 +333,8 @@ def summary_row(run: dict) -> list[object]:
         f"{peak.get('rss', 0):.0f}",
         f"{peak.get('pss', 0):.0f}",
         f"{peak.get('largest', 0):.0f}",
+        f"{run['cores']:.2f}",
+        f"{run['idle']:.2f}",
     ]
 
 
@@ -344,7 +373,7 @@ def main() -> int:
     )
     print_table(
         ["workers", "n", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "procs", "RSS MB", "PSS MB",
-         "largest MB"],
+         "largest MB", "server cores", "idle cores"],
         [summary_row(run) for run in runs],
     )  # fmt: skip
     if baseline:

@@ -49,12 +49,6 @@ def _urls(server: object) -> str:
     return _format_urls(listen)
 
 
-def _default_workers() -> int:
-    """Two workers where there are two cores or more: searching is CPU-bound, so a second core doubles
-    throughput under load, while a third worker on two cores only adds memory."""
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
-
-
 @click.command()
 @click.option(
     "--index",
@@ -73,11 +67,12 @@ def _default_workers() -> int:
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    default=_default_workers,
-    show_default="2 with two cores or more, else 1",
-    help="Worker processes sharing the port. Searching is CPU-bound, so one process uses one core; each "
-    "worker holds its own copy of the index caches (about 100 MB on 20k documents). 1 serves from this "
-    "process without forking.",
+    default=1,
+    show_default=True,
+    help="Processes sharing the port. A search is CPU-bound Python, so one process uses at most one core: "
+    "under concurrent load, one worker per core (e.g. 2 on two cores) serves more requests, but each "
+    "worker keeps its own index caches (about 250 MB more on 20k documents). One person searching needs "
+    "only 1, which serves from this process without forking.",
 )
 def serve_command(index_dir: Path, host: str, port: int, threads: int, workers: int) -> None:
     """Serve the search page and the JSON API for the index in INDEX until interrupted."""
