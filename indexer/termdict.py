@@ -243,6 +243,27 @@ def decode_terminfo(data: bytes) -> W3TermInfo:
     return ti
 
 
+def term_doc_frequency(data: bytes) -> int:
+    """decode_terminfo(data).doc_frequency() without decoding the rest (BM25 asks for it per query term)."""
+    flags = data[0]
+    if flags & _DERIVED:
+        return _read_varint(data, 3)[0]
+    pos = 7 if flags & _WEIGHT_F else _read_varint(data, 3)[1]
+    return _read_varint(data, pos)[0]
+
+
+def term_weight(data: bytes) -> float:
+    """decode_terminfo(data).weight() without decoding the rest."""
+    flags = data[0]
+    if flags & _DERIVED:
+        count, pos = _read_varint(data, 3)
+        numbers = _read_varints(data, pos, 2 * count)[0]
+        return float(sum(numbers[count:]))
+    if flags & _WEIGHT_F:
+        return _F32.unpack_from(data, 3)[0]
+    return float(_read_varint(data, 3)[0])
+
+
 def _u32_array(values: list[int]) -> bytes:
     arr = array("I", values)
     if _BIG:
@@ -421,11 +442,15 @@ class TermDictReader:
     def block(self, b: int) -> _Block:
         """Block `b`, from the LRU when it was decoded recently."""
         cache = self._cache
-        with self._lock:
-            found = cache.get(b)
-            if found is not None:
+        found = cache.get(b)
+        if (
+            found is not None
+        ):  # a hit takes no lock: both calls are atomic, and an eviction between them is fine
+            try:
                 cache.move_to_end(b)
-                return found
+            except KeyError:
+                pass
+            return found
         found = self._read_block(b)
         with self._lock:
             cache[b] = found
@@ -574,13 +599,13 @@ class TermDictTermsReader(base.TermsReader):
         data = self._tdict.lookup(self._key(fieldname, tbytes))
         if data is None:
             raise KeyError((fieldname, tbytes))  # as W3TermsReader (SegmentReader answers 0)
-        return decode_terminfo(data).weight()
+        return term_weight(data)
 
     def doc_frequency(self, fieldname, tbytes) -> int:
         data = self._tdict.lookup(self._key(fieldname, tbytes))
         if data is None:
             raise KeyError((fieldname, tbytes))
-        return decode_terminfo(data).doc_frequency()
+        return term_doc_frequency(data)
 
     def matcher(self, fieldname, tbytes, format_, scorer=None):
         terminfo = self._info(fieldname, tbytes)

@@ -28,6 +28,8 @@ from indexer.termdict import (
     TermDictWriter,
     decode_terminfo,
     encode_terminfo,
+    term_doc_frequency,
+    term_weight,
 )
 
 # Original sentences; "کاوش" is in every document, "زرافه" in one, Latin words, digits and ids among them.
@@ -243,8 +245,11 @@ def _terminfos(draw) -> W3TermInfo:
 @given(_terminfos())
 def test_term_info_round_trip_matches_the_stock_encoding(ti: W3TermInfo) -> None:
     stock = W3TermInfo.from_bytes(ti.to_bytes())  # W3 keeps weights as 32-bit floats: so must we
-    ours = decode_terminfo(encode_terminfo(ti))
+    data = encode_terminfo(ti)
+    ours = decode_terminfo(data)
     assert _stats(ours) == _stats(stock)
+    assert term_doc_frequency(data) == stock.doc_frequency()
+    assert term_weight(data) == stock.weight()
     assert ours.max_id() == stock.max_id()
     assert ours.is_inlined() == ti.is_inlined()
     if ti.is_inlined():
