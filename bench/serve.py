@@ -274,7 +274,7 @@ def run_load(
         watcher = threading.Thread(target=monitor, args=(port, stop, seen, load, proc.pid, peak), daemon=True)
         watcher.start()
         begin = time.perf_counter()
-        cpu0, idle0 = cpu_seconds(tree(proc.pid)), idle_seconds()
+        cpu0, idle0, own0 = cpu_seconds(tree(proc.pid)), idle_seconds(), sum(os.times()[:2])
         stop_at = begin + args.seconds
         budget = max(1, args.max_requests // args.clients)
         clients = [
@@ -292,6 +292,7 @@ def run_load(
             c.join()
         elapsed = time.perf_counter() - begin
         cpu, idle = cpu_seconds(tree(proc.pid)) - cpu0, idle_seconds() - idle0
+        own = sum(os.times()[:2]) - own0
         updater.join(timeout=900)
         time.sleep(1.0)  # let the monitor see a generation that went live at the very end
         stop.set()
@@ -314,6 +315,7 @@ def run_load(
         "queued": queued,
         "cores": cpu / elapsed,
         "idle": idle / elapsed,
+        "clients": own / elapsed,
     }
 
 
@@ -334,6 +336,7 @@ def summary_row(run: dict) -> list[object]:
         f"{peak.get('pss', 0):.0f}",
         f"{peak.get('largest', 0):.0f}",
         f"{run['cores']:.2f}",
+        f"{run['clients']:.2f}",
         f"{run['idle']:.2f}",
     ]
 
@@ -373,7 +376,7 @@ def main() -> int:
     )
     print_table(
         ["workers", "n", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "procs", "RSS MB", "PSS MB",
-         "largest MB", "server cores", "idle cores"],
+         "largest MB", "server cores", "client cores", "idle cores"],
         [summary_row(run) for run in runs],
     )  # fmt: skip
     if baseline:
@@ -382,7 +385,9 @@ def main() -> int:
             f"in-process, 1 thread, {len(baseline)} queries: p50 {p50:.0f} ms, p95 {p95:.0f}, p99 {p99:.0f}"
         )
     print(
-        "(memory: peak over the run for the server's process tree; RSS counts shared pages in every process)"
+        "(memory: peak over the run for the server's processes, RSS counting shared pages in each one;\n"
+        " server cores: CPU seconds the server's processes used per second; client cores: the same for this\n"
+        " load generator; idle cores: what the machine left unused meanwhile)"
     )
 
     rows = []

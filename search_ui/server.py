@@ -208,9 +208,12 @@ def _serve_forked(index_dir: Path, host: str, port: int, threads: int, workers: 
     except (KeyboardInterrupt, _Stop):
         pass
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the clean-up short
+        # A second Ctrl+C or SIGTERM must not cut the clean-up short.
+        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _stop_all(children)
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         for sock in sockets:
             sock.close()
         os.close(alive_r)

@@ -44,6 +44,7 @@ class Server:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its own process group, as a terminal gives it (Ctrl+C goes to all)
         )
         self.line = self.proc.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:(\d+)/", self.line)
@@ -220,7 +221,10 @@ def test_a_killed_worker_is_replaced(two_workers):
 def test_a_signal_stops_every_process(two_workers, signum):
     workers = running_workers(two_workers)
     two_workers.get("/healthz")
-    os.kill(two_workers.proc.pid, signum)
+    if signum == signal.SIGINT:  # Ctrl+C in a terminal: the whole process group gets it
+        os.killpg(two_workers.proc.pid, signum)
+    else:  # `kill PID`, a service manager: only the parent gets it
+        os.kill(two_workers.proc.pid, signum)
     assert two_workers.proc.wait(timeout=10) == 0
     assert not any(alive(pid) for pid in workers)
     assert "Traceback" not in two_workers.proc.stderr.read()
