@@ -378,7 +378,33 @@ class _Block:
 
 
 class CorruptTermDict(ValueError):
-    """The term dictionary file is not one this module wrote (or was cut short)."""
+    """The term dictionary file is not one this module wrote, or was cut short: the index needs a rebuild."""
+
+
+def _parse_index(index: bytes) -> tuple[dict[str, int], list[str | None], array, list[bytes]]:
+    """(field numbers by name, names by number, block offsets, first key of each block) from the index."""
+    nblocks, nfields = struct.unpack_from("<II", index, 0)
+    numbers = _u32_list(index, 8, nfields)
+    name_lens = _u32_list(index, 8 + 4 * nfields, nfields)
+    pos = 8 + 8 * nfields
+    fieldmap: dict[str, int] = {}
+    fieldnames: list[str | None] = [None] * (max(numbers) + 1 if numbers else 0)
+    for num, n in zip(numbers, name_lens, strict=True):
+        name = index[pos : pos + n].decode("utf-8")
+        pos += n
+        fieldmap[name] = num
+        fieldnames[num] = name
+    offsets = array("Q")
+    offsets.frombytes(index[pos : pos + 8 * (nblocks + 1)])
+    if _BIG:
+        offsets.byteswap()
+    pos += 8 * (nblocks + 1)
+    key_lens = _u32_list(index, pos, nblocks)
+    pos += 4 * nblocks
+    bounds = list(accumulate(key_lens, initial=pos))
+    if len(offsets) != nblocks + 1 or len(key_lens) != nblocks or bounds[-1] != len(index):
+        raise ValueError("sizes do not add up")
+    return fieldmap, fieldnames, offsets, [index[a:b] for a, b in pairwise(bounds)]
 
 
 class TermDictReader:
@@ -391,28 +417,13 @@ class TermDictReader:
         ixpos, ixlen, block_size, magic = _TRAILER.unpack(dbfile.get(length - _TRAILER.size, _TRAILER.size))
         if magic != MAGIC or ixpos + ixlen + _TRAILER.size != length:
             raise CorruptTermDict("the term dictionary's trailer is damaged")
-        index = zlib.decompress(dbfile.get(ixpos, ixlen))
-        nblocks, nfields = struct.unpack_from("<II", index, 0)
-        numbers = _u32_list(index, 8, nfields)
-        name_lens = _u32_list(index, 8 + 4 * nfields, nfields)
-        pos = 8 + 8 * nfields
-        self.fieldmap: dict[str, int] = {}
-        self.fieldnames: list[str | None] = [None] * (max(numbers) + 1 if numbers else 0)
-        for num, n in zip(numbers, name_lens, strict=True):
-            name = index[pos : pos + n].decode("utf-8")
-            pos += n
-            self.fieldmap[name] = num
-            self.fieldnames[num] = name
-        offsets = array("Q")
-        offsets.frombytes(index[pos : pos + 8 * (nblocks + 1)])
-        if _BIG:
-            offsets.byteswap()
-        pos += 8 * (nblocks + 1)
-        key_lens = _u32_list(index, pos, nblocks)
-        pos += 4 * nblocks
-        bounds = list(accumulate(key_lens, initial=pos))
-        self._first_keys = [index[a:b] for a, b in pairwise(bounds)]
-        self._offsets = offsets
+        try:
+            self.fieldmap, self.fieldnames, self._offsets, self._first_keys = _parse_index(
+                zlib.decompress(dbfile.get(ixpos, ixlen))
+            )
+        except (zlib.error, struct.error, ValueError, IndexError) as exc:
+            raise CorruptTermDict(f"the term dictionary's block index is damaged ({exc})") from exc
+        nblocks = len(self._first_keys)
         self.block_size = block_size
         self._cache: OrderedDict[int, _Block] = OrderedDict()
         self._lock = threading.Lock()

@@ -23,6 +23,7 @@ from indexer.build import index_folder
 from indexer.codec import KavoshCodec
 from indexer.schema import make_schema
 from indexer.termdict import (
+    CorruptTermDict,
     TermDictReader,
     TermDictTermsReader,
     TermDictWriter,
@@ -305,6 +306,30 @@ def test_lookups_across_many_blocks(block_size: int) -> None:
         bad = TermDictWriter(storage.create_file("bad.tdx"), {})
         bad.add(b"\x00\x00b", b"")
         bad.add(b"\x00\x00a", b"")
+
+
+def test_empty_and_damaged_dictionaries() -> None:
+    storage = RamStorage()
+    TermDictWriter(storage.create_file("empty.tdx"), {}).close()
+    empty = TermDictReader(storage.open_file("empty.tdx"), storage.file_length("empty.tdx"))
+    assert empty.term_count == 0 and empty.lookup(b"\x00\x00a") is None and list(empty.scan()) == []
+    writer = TermDictWriter(storage.create_file("t.tdx"), {"body": 0}, block_size=4)
+    for word in _syllable_words(50, seed=1):
+        writer.add(b"\x00\x00" + word.encode(), b"\x01")
+    writer.close()
+    good = storage.open_file("t.tdx").read()
+    index_start = int.from_bytes(good[-24:-16], "little")
+    damaged = {
+        "magic": b"XXXX" + good[4:],
+        "cut": good[:-5],
+        "index": good[: index_start + 2] + bytes(3) + good[index_start + 5 :],
+        "tiny": good[:10],
+    }
+    for name, data in damaged.items():
+        with storage.create_file(name) as out:
+            out.write(data)
+        with pytest.raises(CorruptTermDict):
+            TermDictReader(storage.open_file(name), storage.file_length(name))
 
 
 def test_many_terms_in_an_index_answer_like_stock(tmp_path: Path) -> None:
