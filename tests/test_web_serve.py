@@ -308,3 +308,12 @@ def test_a_missing_index_is_refused_with_workers(tmp_path):
     )
     assert run.returncode == 1
     assert "no Kavosh index" in run.stderr and "kavosh index" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_without_fork_one_process_serves_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.delattr(os, "fork")  # as on Windows; the missing index then stops it before it serves
+    result = CliRunner().invoke(
+        cli, ["serve", "--index", str(tmp_path / "none"), "--port", "0", "--workers", "3"]
+    )
+    assert "cannot fork; serving from one process instead of 3" in result.output
+    assert result.exit_code == 1 and "no Kavosh index" in result.output
