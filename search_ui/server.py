@@ -246,7 +246,7 @@ def _fork(child: Callable[[], int]) -> int:
     try:
         status = child()
     except BaseException as err:  # the worker's last word, then out: never back into the supervisor
-        if not isinstance(err, SystemExit | KeyboardInterrupt):
+        if not isinstance(err, SystemExit | KeyboardInterrupt | _Stop):  # a signal before the worker's own
             import traceback
 
             traceback.print_exc()

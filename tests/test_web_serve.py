@@ -272,8 +272,9 @@ def test_a_crash_loop_stops_the_server_with_an_error(tmp_path):
     _, index_dir = build_index(tmp_path)
     server = Server(index_dir, "--workers", "2", "--threads", "1")
     try:
+        workers = running_workers(server)
         (index_dir / "CURRENT").write_text("gen-999999\n", encoding="ascii")  # new workers cannot start
-        for pid in children(server.proc.pid):
+        for pid in workers:
             os.kill(pid, signal.SIGKILL)
         status = server.proc.wait(timeout=20)
         err = server.proc.stderr.read()
