@@ -14,6 +14,7 @@ Traffic goes only to 127.0.0.1; every run is bounded in time and requests.
 from __future__ import annotations
 
 import argparse
+import collections
 import http.client
 import json
 import os
@@ -85,14 +86,14 @@ def start_server(index_dir: Path, threads: int, workers: int, log: Path) -> tupl
     return proc, int(match.group(1))
 
 
-def get_json(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, object]:
-    """GET a path on the local server; returns (status, parsed JSON body)."""
+def get_json(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, object, str]:
+    """GET a path on the local server; returns (status, parsed JSON body, the worker that answered)."""
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         conn.request("GET", path)
         resp = conn.getresponse()
-        return resp.status, json.loads(resp.read())
+        return resp.status, json.loads(resp.read()), resp.getheader("X-Kavosh-Worker", "1")
     finally:
         if own:
             conn.close()
@@ -105,6 +106,7 @@ class Load:
         self.lock = threading.Lock()
         self.samples: list[tuple[float, float]] = []  # (start time, latency ms)
         self.errors: dict[str, int] = {}
+        self.by_worker: collections.Counter[str] = collections.Counter()  # answers per worker
 
     def error(self, kind: str) -> None:
         with self.lock:
@@ -115,13 +117,14 @@ def client(port: int, queries: list[str], offset: int, stop_at: float, budget: i
     """One client: search query after query on a keep-alive connection until the time or budget runs out."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     mine: list[tuple[float, float]] = []
+    workers: collections.Counter[str] = collections.Counter()
     i = offset
     while time.perf_counter() < stop_at and len(mine) < budget:
         path = "/api/search?" + urllib.parse.urlencode({"q": queries[i % len(queries)], "limit": 10})
         i += 1
         start = time.perf_counter()
         try:
-            status, body = get_json(port, path, conn)
+            status, body, worker = get_json(port, path, conn)
         except (OSError, http.client.HTTPException, ValueError) as err:
             load.error(type(err).__name__)
             conn.close()
@@ -132,9 +135,11 @@ def client(port: int, queries: list[str], offset: int, stop_at: float, budget: i
             load.error(f"HTTP {status}")
         else:
             mine.append((start, elapsed))
+            workers[worker] += 1
     conn.close()
     with load.lock:
         load.samples.extend(mine)
+        load.by_worker.update(workers)
 
 
 def update(folder: Path, index_dir: Path, run_id: str, timing: dict) -> None:
@@ -228,7 +233,7 @@ def monitor(
         if rss > peak.get("rss", 0.0):
             peak.update(rss=rss, pss=pss, processes=len(pids), largest=max(r for r, _ in sizes))
         try:
-            status, body = get_json(port, "/healthz")
+            status, body, _ = get_json(port, "/healthz")
             gen = str(body.get("generation")) if isinstance(body, dict) else "?"
             if status != 200:
                 load.error(f"healthz {status}")
@@ -263,7 +268,7 @@ def run_load(
     load, timing, seen, peak = Load(), {}, [], {}
     stop = threading.Event()
     try:
-        _, health = get_json(port, "/healthz")
+        _, health, _ = get_json(port, "/healthz")
         print(
             f"workers={workers}: serving {health} on 127.0.0.1:{port}; {args.clients} clients for "
             f"{args.seconds:.0f} s",
@@ -412,6 +417,8 @@ def main() -> int:
         print(f"  incremental update: status {timing.get('status')}, {u1 - u0:.1f} s")
         print("  generations served: " + ", ".join(f"{g} (at {t - begin:+.1f} s)" for t, g in seen))
         print(f"  waitress found all {args.threads} threads of a worker busy {run['queued']} times")
+        shares = sorted(run["load"].by_worker.items())
+        print("  answers by worker: " + ", ".join(f"{w}: {n}" for w, n in shares))
         if not any(begin < t <= begin + elapsed for t, _ in seen[1:]):
             print("  note: the new generation did not go live while the clients ran (make --seconds longer)")
         failed = failed or bool(errors)
