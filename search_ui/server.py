@@ -71,8 +71,8 @@ def _urls(server: object) -> str:
     show_default=True,
     help="Processes sharing the port. A search is CPU-bound Python, so one process uses at most one core: "
     "under concurrent load, one worker per core (e.g. 2 on two cores) serves more requests, but each "
-    "worker keeps its own index caches (about 250 MB more on 20k documents). One person searching needs "
-    "only 1, which serves from this process without forking.",
+    "worker keeps its own index caches (about 300 MB more on 20k documents once warm). One person "
+    "searching is served as fast by 1, which runs in this process without forking.",
 )
 def serve_command(index_dir: Path, host: str, port: int, threads: int, workers: int) -> None:
     """Serve the search page and the JSON API for the index in INDEX until interrupted."""
