@@ -21,58 +21,94 @@ from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.util.numeric import byte_to_length
 
-# BM25 length normalizers per (segment, field, b, pivot). Segments never change once written (deletions do
-# not change lengths), so they are shared by every reader and thread that opens the same segment: the first
-# query of each server thread does not recompute them. Bounded: old generations' segments fall out.
-_NORMS: OrderedDict[tuple, list[float]] = OrderedDict()
-_NORMS_LOCK = threading.Lock()
-_NORMS_KEPT = 64
+# Per-segment length data: ("len", segment, field) -> every document's length, ("sum", ...) -> (total length,
+# documents with the field), ("norm", segment, field, b, avg) -> BM25 normalizers. Segments never change once
+# written (deletions do not change lengths), so this is shared by every reader and thread that opens the same
+# segment: the first query of each server thread does not recompute it. Bounded: old segments fall out.
+_CACHE: OrderedDict[tuple, object] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_KEPT = 256
 _BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
 
 
-def _lengths(reader, fieldname: str) -> list[int]:
+def _cached(key: tuple, make):
+    with _CACHE_LOCK:
+        value = _CACHE.get(key)
+        if value is not None:
+            _CACHE.move_to_end(key)
+            return value
+    value = make()
+    with _CACHE_LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _CACHE_KEPT:
+            _CACHE.popitem(last=False)
+    return value
+
+
+def _segment_id(reader) -> object:
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    return segment.segment_id() if segment is not None else id(reader)
+
+
+def _read_lengths(reader, fieldname: str) -> list[int]:
     """Every document's length in a field (0 without the field). Read as the column's bytes in one piece
     where the codec allows it (indexer.codec), else one call per document."""
+    count = reader.doc_count_all()
     perdoc = getattr(reader, "_perdoc", None)
     if perdoc is not None and hasattr(perdoc, "_lengths_of"):
         data = perdoc._lengths_of(fieldname) or b""
         table = _BYTE_LENGTHS
-        lengths = [table[b] if b else 0 for b in data[: reader.doc_count_all()]]
-        return lengths + [0] * (reader.doc_count_all() - len(lengths))
+        lengths = [table[b] if b else 0 for b in data[:count]]
+        return lengths + [0] * (count - len(lengths))
     length = reader.doc_field_length
     # Whoosh answers None (not the default) for a document without the field
-    return [length(d, fieldname, 0) or 0 for d in range(reader.doc_count_all())]
+    return [length(d, fieldname, 0) or 0 for d in range(count)]
 
 
-def _norms(reader, fieldname: str, b: float, pivot: float = 0.0) -> list[float]:
+def _lengths(reader, fieldname: str) -> list[int]:
+    return _cached(("len", _segment_id(reader), fieldname), lambda: _read_lengths(reader, fieldname))
+
+
+def _sums(reader, fieldname: str) -> tuple[int, int]:
+    def make() -> tuple[int, int]:
+        lengths = _lengths(reader, fieldname)
+        return sum(lengths), sum(1 for n in lengths if n)
+
+    return _cached(("sum", _segment_id(reader), fieldname), make)
+
+
+def average_length(parent, fieldname: str) -> float:
+    """The field's average length over the documents of the whole index that HAVE the field: where most
+    documents have no title, the average over all of them would make every real title look ten times too
+    long. Taken over every segment (Whoosh's own average divides the index's total by one segment's count),
+    so a score does not depend on how documents happened to fall into segments."""
+    top = parent.reader() if hasattr(parent, "reader") else parent
+    total = present = 0
+    for leaf, _ in top.leaf_readers():
+        t, p = _sums(leaf, fieldname)
+        total += t
+        present += p
+    return total / present if present else 1.0
+
+
+def _norms(reader, parent, fieldname: str, b: float, pivot: float = 0.0) -> list[float]:
     """BM25 length normalizers of every document of a segment, computed once per segment instead of one
-    column lookup per posting. The average length is taken over the documents that HAVE the field: where
-    most documents have no title, the average over all of them would make every real title look ten times
-    too long. A `pivot` > 0 stands in for that average: a field whose average is not what a typical value
-    looks like (see `Ranking.title_pivot`)."""
-    segment = reader.segment() if hasattr(reader, "segment") else None
-    owner = segment.segment_id() if segment is not None else id(reader)
-    key = (owner, fieldname, b, pivot)
-    with _NORMS_LOCK:
-        norms = _NORMS.get(key)
-        if norms is not None:
-            _NORMS.move_to_end(key)
-            return norms
-    lengths = _lengths(reader, fieldname)
-    present = [n for n in lengths if n]
-    avg = pivot or (sum(present) / len(present) if present else 1.0)
-    norms = [(1 - b) + b * max(n, 1) / avg for n in lengths]
-    with _NORMS_LOCK:
-        _NORMS[key] = norms
-        while len(_NORMS) > _NORMS_KEPT:
-            _NORMS.popitem(last=False)
-    return norms
+    column lookup per posting. A `pivot` > 0 stands in for the average length: a field whose average is not
+    what a typical value looks like (see `Ranking.title_pivot`)."""
+    avg = pivot or average_length(parent, fieldname)
+
+    def make() -> list[float]:
+        return [(1 - b) + b * max(n, 1) / avg for n in _lengths(reader, fieldname)]
+
+    return _cached(("norm", _segment_id(reader), fieldname, b, avg), make)
 
 
-def warm(reader, weights: Mapping[str, float], B: Mapping[str, float] | float, pivot=None, K1=None) -> None:
+def warm(
+    reader, parent, weights: Mapping[str, float], B: Mapping[str, float] | float, pivot=None, K1=None
+) -> None:
     """Compute the length normalizers of a segment reader now (at index open), not in the first query."""
     for fieldname in weights:
-        _norms(reader, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
+        _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
 
 
 def _postings(m) -> Iterator[tuple[int, float]]:
@@ -205,7 +241,7 @@ class FieldsPhrase(FieldsTerm):
                 yield (f, t)
 
     def estimate_size(self, ixreader) -> int:
-        return min(ixreader.doc_frequency("body", t) for t in self.seq)
+        return max(min(ixreader.doc_frequency(f, t) for t in self.seq) for f in self.weights)
 
     def matcher(self, searcher, context=None):
         scores = phrase_scores(
@@ -255,7 +291,7 @@ def term_scores(
     for fieldname, weight in weights.items():
         if (fieldname, text) not in reader:
             continue
-        norms = _norms(reader, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
+        norms = _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
         for doc, tf in _postings(reader.postings(fieldname, text)):
             acc[doc] = acc.get(doc, 0.0) + weight * tf / norms[doc]
     return _saturate(acc, w_idf, K1)
@@ -320,7 +356,7 @@ def phrase_scores(
         found = _sequence_positions(reader, fieldname, terms)
         if not found:
             continue
-        norms = _norms(reader, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
+        norms = _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
         for doc, where in found.items():
             tf = sequence_count(where, terms)
             if tf:

@@ -77,12 +77,6 @@ class Compiled:
     plain: bool = False  # only optional words, no field or prefix: `words` says it all (the fast path)
 
 
-def _seq(fieldname: str, terms: list[str], boost: float = 1.0) -> wq.Query:
-    if len(terms) == 1:
-        return wq.Term(fieldname, terms[0], boost=boost)
-    return wq.Phrase(fieldname, terms, slop=1, boost=boost)
-
-
 def _flat(queries: list[wq.Query]) -> list[wq.Query]:
     """Inline plain Or sub-queries: the same scores (sums), a shallower and faster matcher tree."""
     out: list[wq.Query] = []
@@ -169,11 +163,14 @@ class Compiler:
         self.ranking = ranking
 
     def _fields(self, terms: list[str], fieldname: str | None) -> wq.Query:
+        """One word's terms (or a phrase's) as a query over both fields, or over `fieldname` alone (`title:`),
+        scored by the same BM25F either way."""
+        params = self.ranking.bm25f()
         if fieldname:
-            return _seq(fieldname, terms)
+            params["weights"] = {fieldname: params["weights"].get(fieldname, 1.0)}
         if len(terms) == 1:
-            return FieldsTerm(terms[0], **self.ranking.bm25f())
-        return FieldsPhrase(terms, **self.ranking.bm25f())
+            return FieldsTerm(terms[0], **params)
+        return FieldsPhrase(terms, **params)
 
     def _known(self, terms: list[str]) -> bool:
         return any(self.reader.doc_frequency(f, t) for f in FIELDS for t in terms)

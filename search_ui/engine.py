@@ -83,7 +83,7 @@ class SearchEngine:
             with opened.index.searcher() as searcher:
                 count = searcher.doc_count()
                 for leaf, _ in searcher.leaf_searchers():  # length norms now, not in the first query
-                    bm25f.warm(leaf.reader(), **self.ranking.bm25f())
+                    bm25f.warm(leaf.reader(), searcher, **self.ranking.bm25f())
             gen = _Generation(opened.name, opened.index, count, Speller())
             self._gen = gen
             return gen
