@@ -80,10 +80,16 @@ class SearchEngine:
                 return gen
             opened = open_generation(self.index_dir)
             analyze_query("کاوش")  # load the analyzer's lexicon now, not inside the first query's time
-            with opened.index.searcher() as searcher:
-                count = searcher.doc_count()
-                for leaf, _ in searcher.leaf_searchers():  # length norms now, not in the first query
-                    bm25f.warm(leaf.reader(), searcher, **self.ranking.bm25f())
+            try:
+                with opened.index.searcher() as searcher:
+                    count = searcher.doc_count()
+                    for leaf, _ in searcher.leaf_searchers():  # length norms now, not in the first query
+                        bm25f.warm(leaf.reader(), searcher, **self.ranking.bm25f())
+            except Exception as exc:  # a damaged segment file: Whoosh and our codec raise many kinds
+                raise IndexMissing(
+                    f"cannot read the index in {opened.path} ({exc}); rebuild it with "
+                    f"`kavosh index FOLDER --index {self.index_dir} --rebuild`"
+                ) from exc
             gen = _Generation(opened.name, opened.index, count, Speller())
             self._gen = gen
             return gen
