@@ -127,7 +127,7 @@ def _postings(m) -> Iterator[tuple[int, float]]:
         m._next_block()
 
 
-def _seek(m, target: int) -> None:
+def seek(m, target: int) -> None:
     """Move a posting matcher to its first posting at or after docnum `target` (the matcher is active and
     at a smaller docnum). Whoosh's own `skip_to` steps through a block one posting and two method calls at a
     time; within a block of W3 postings a bisection over the block's ids does the same in one step."""
@@ -316,8 +316,10 @@ def _sequence_positions(reader, fieldname: str, terms: list[str]) -> dict[int, d
         m = reader.postings(fieldname, term)
         kept: dict[int, list[bytes]] = {}
         for doc, values in raw.items():  # in docnum order: dicts keep insertion order
+            if not m.is_active():  # also at the start: a merge can leave a term whose postings were deleted
+                break
             if m.id() < doc:
-                _seek(m, doc)
+                seek(m, doc)
                 if not m.is_active():
                     break
             if m.id() == doc:

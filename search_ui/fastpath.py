@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from whoosh.searching import Searcher
 
-from search_ui.bm25f import phrase_scores, term_scores
+from search_ui.bm25f import phrase_scores, seek, term_scores
 from search_ui.compile import Compiled, Ranking, proximity_pairs
 
 PROX_CANDIDATES = 100
@@ -42,8 +42,10 @@ def _term_positions(searcher: Searcher, term: str, docs: list[int]) -> dict[int,
             continue
         m = reader.postings("body", term)
         for doc in local:
+            if not m.is_active():  # also at the start: a merge can leave a term whose postings were deleted
+                break
             if m.id() < doc:
-                m.skip_to(doc)
+                seek(m, doc)
                 if not m.is_active():
                     break
             if m.id() == doc:
