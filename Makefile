@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python bench/analyzer.py
 	$(BIN)/python bench/index.py
 	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/size.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/scale.py
 
