@@ -7,6 +7,8 @@ import random
 import re
 from pathlib import Path
 
+import pytest
+
 from indexer import store
 from indexer.build import index_folder
 from indexer.encoding import decode_bytes
@@ -24,7 +26,8 @@ def persian_vocabulary() -> list[str]:
     return sorted(counts, key=lambda w: -counts[w])
 
 
-def test_index_is_within_1_5x_the_raw_text(tmp_path: Path) -> None:
+@pytest.mark.parametrize("procs", [1, 2])
+def test_index_is_within_1_5x_the_raw_text(tmp_path: Path, procs: int) -> None:
     vocab = persian_vocabulary()
     assert len(vocab) > 1500
     rng = random.Random(11)
@@ -47,8 +50,9 @@ def test_index_is_within_1_5x_the_raw_text(tmp_path: Path) -> None:
             record = {"id": f"d{i}", "title": " ".join(topic[:4]), "text": " ".join(sentences)}
             raw += len(record["title"].encode()) + len(record["text"].encode())
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    summary = index_folder(src, tmp_path / "idx", procs=1)
+    summary = index_folder(src, tmp_path / "idx", procs=procs)
     assert summary.added == 300
     gen = tmp_path / "idx" / store.current_name(tmp_path / "idx")
     size = sum(p.stat().st_size for p in gen.iterdir() if p.name != store.META)
+    print(f"procs={procs}: index {size} bytes for {raw} bytes of text ({size / raw:.2f}x)")
     assert size <= 1.5 * raw, f"index {size} bytes for {raw} bytes of text ({size / raw:.2f}x)"
