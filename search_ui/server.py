@@ -235,12 +235,20 @@ def _preload() -> None:
     gc.freeze()  # keep the collector from touching (and so copying) the parent's objects in every worker
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _fork(child: Callable[[], int]) -> int:
     """Fork; the child runs `child` and exits with its status, never returning into the parent's code."""
     sys.stdout.flush()
     sys.stderr.flush()
+    # SIGINT/SIGTERM stay blocked across the fork: a child signalled in its first instants (a crash loop
+    # being stopped) would otherwise run the parent's handler inside Python's after-fork hooks and print a
+    # traceback. The worker unblocks them once its own handlers are in place; the parent at once.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     pid = os.fork()
     if pid:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return pid
     status = 1
     try:
@@ -328,6 +336,7 @@ def _worker(
     os.close(alive_w)  # only the parent holds the write end, so its death means end-of-file here
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group; the parent stops us
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by _fork until now
     threading.Thread(target=_exit_with_parent, args=(alive_r,), daemon=True, name="parent-watch").start()
 
     from waitress import create_server
