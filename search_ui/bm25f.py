@@ -127,7 +127,7 @@ def _postings(m) -> Iterator[tuple[int, float]]:
         m._next_block()
 
 
-def seek(m, target: int) -> None:
+def _seek(m, target: int) -> None:
     """Move a posting matcher to its first posting at or after docnum `target` (the matcher is active and
     at a smaller docnum). Whoosh's own `skip_to` steps through a block one posting and two method calls at a
     time; within a block of W3 postings a bisection over the block's ids does the same in one step."""
@@ -141,6 +141,20 @@ def seek(m, target: int) -> None:
     if m._ids is None:
         m._read_ids()
     m._i = bisect_left(m._ids, target, m._i)
+
+
+def values_at(m, docs: Iterable[int]) -> Iterator[tuple[int, bytes]]:
+    """(docnum, encoded value) of the postings of matcher `m` at those of `docs` (ascending) that it holds,
+    skipping through the list to them rather than reading every posting."""
+    for doc in docs:
+        if not m.is_active():  # also at the start: a merge can leave a term whose postings were deleted
+            return
+        if m.id() < doc:
+            _seek(m, doc)
+            if not m.is_active():
+                return
+        if m.id() == doc:
+            yield doc, m.value()
 
 
 class _ScoreList(ListMatcher):
@@ -313,18 +327,10 @@ def _sequence_positions(reader, fieldname: str, terms: list[str]) -> dict[int, d
         raw[first.id()] = [first.value()]
         first.next()
     for term in distinct[1:]:
-        m = reader.postings(fieldname, term)
         kept: dict[int, list[bytes]] = {}
-        for doc, values in raw.items():  # in docnum order: dicts keep insertion order
-            if not m.is_active():  # also at the start: a merge can leave a term whose postings were deleted
-                break
-            if m.id() < doc:
-                seek(m, doc)
-                if not m.is_active():
-                    break
-            if m.id() == doc:
-                values.append(m.value())
-                kept[doc] = values
+        for doc, value in values_at(reader.postings(fieldname, term), raw):  # raw keeps docnum order
+            kept[doc] = raw[doc]
+            kept[doc].append(value)
         raw = kept
         if not raw:
             return {}

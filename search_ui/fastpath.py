@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from whoosh.searching import Searcher
 
-from search_ui.bm25f import phrase_scores, seek, term_scores
+from search_ui.bm25f import phrase_scores, term_scores, values_at
 from search_ui.compile import Compiled, Ranking, proximity_pairs
 
 PROX_CANDIDATES = 100
@@ -40,16 +40,9 @@ def _term_positions(searcher: Searcher, term: str, docs: list[int]) -> dict[int,
         local = [d - offset for d in docs if offset <= d < end]
         if not local or ("body", term) not in reader:
             continue
-        m = reader.postings("body", term)
-        for doc in local:
-            if not m.is_active():  # also at the start: a merge can leave a term whose postings were deleted
-                break
-            if m.id() < doc:
-                seek(m, doc)
-                if not m.is_active():
-                    break
-            if m.id() == doc:
-                out[doc + offset] = m.value_as("positions")
+        decode = reader.schema["body"].format.decoder("positions")
+        for doc, value in values_at(reader.postings("body", term), local):
+            out[doc + offset] = decode(value)
     return out
 
 
