@@ -56,7 +56,7 @@ def _text_field(analyzer) -> TEXT:
 
 def make_schema() -> Schema:
     """Build the schema. The body is indexed but not stored: its original text lives once in `content`
-    (compressed on disk by Whoosh), which keeps the index small (issue 6: within 1.5x the raw text)."""
+    (compressed on disk by the codec), which keeps the index small (issue 6: within 1.5x the raw text)."""
     analyzer = PersianAnalyzer()
     title = _text_field(analyzer)
     title.stored = True
@@ -72,8 +72,9 @@ def make_schema() -> Schema:
 
 
 def encode_text(text: str) -> str:
-    """The value stored in `content`. Whoosh's W3 codec already zlib-compresses each document's stored
-    fields together; compressing the text first made them 20% bigger (zlib over zlib), so it goes in plain."""
+    """The value stored in `content`. The codec compresses stored fields (in blocks of documents, see
+    indexer.blockstore); compressing the text first made them 20% bigger (zlib over zlib), so it goes in
+    plain."""
     return text
 
 
