@@ -39,6 +39,8 @@ from collections.abc import Iterator, Mapping
 
 from whoosh import columns
 
+from indexer.store import KavoshIndexError
+
 # The column (file) name the codec stores the blocks under; an index without it uses the stock `_stored`.
 BLOCK_STORED_NAME = "_stored_blk"
 
@@ -61,8 +63,9 @@ DEFAULT_CACHE_BLOCKS = 8
 DEFAULT_CACHE_BYTES = 4 * 1024 * 1024
 
 
-class BlockStoreError(ValueError):
-    """The stored-fields file is damaged or truncated: the index must be rebuilt."""
+class BlockStoreError(KavoshIndexError):
+    """The stored-fields file is damaged or truncated: the index must be rebuilt. A KavoshIndexError, so the
+    commands and the page report it (503) like any other unusable index."""
 
 
 def _le_bytes(values: array) -> bytes:

@@ -31,6 +31,8 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort, unpack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from indexer.store import KavoshIndexError
+
 TERMDICT_EXT = ".tdx"
 MAGIC = b"KTD2"
 BLOCK_SIZE = 64
@@ -377,8 +379,9 @@ class _Block:
         return self.data[self.starts[i] : self.starts[i + 1]]
 
 
-class CorruptTermDict(ValueError):
-    """The term dictionary file is not one this module wrote, or was cut short: the index needs a rebuild."""
+class CorruptTermDict(KavoshIndexError):
+    """The term dictionary file is not one this module wrote, or was cut short: the index needs a rebuild
+    (a KavoshIndexError, reported like any other unusable index)."""
 
 
 def _parse_index(index: bytes) -> tuple[dict[str, int], list[str | None], array, list[bytes]]:

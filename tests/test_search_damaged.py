@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import FileStorage
 
 from indexer import store
+from indexer.blockstore import BLOCK_STORED_NAME
 from indexer.build import index_folder
 from search_ui.engine import SearchEngine
 from search_ui.web import create_app
@@ -53,3 +56,31 @@ def test_a_word_whose_only_documents_were_deleted_is_searchable(tmp_path: Path) 
     assert engine.search("«یگانه اینجا»")["total"] == 0
     assert engine.search("«اینجا در باغ»")["total"] == 1
     assert engine.search("+باغ یگانه -دریا")["total"] == 1
+
+
+def test_a_damaged_stored_text_block_is_a_clear_index_error(tmp_path: Path) -> None:
+    """A flipped byte inside the compressed document texts (found by its checksum when read)."""
+    (tmp_path / "docs").mkdir()
+    for i in range(40):
+        text = f"یادداشت {i}: باغ و کتاب و دریا، و سخنی دیگر درباره‌ی شهر شماره‌ی {i * 7}."
+        (tmp_path / "docs" / f"{i}.txt").write_text(text, encoding="utf-8")
+    index_folder(tmp_path / "docs", tmp_path / "index")
+    gen = tmp_path / "index" / store.current_name(tmp_path / "index")
+    (segment,) = gen.glob("*.seg")
+    compound = CompoundStorage(FileStorage(str(gen)).open_file(segment.name), use_mmap=False)
+    (name,) = [n for n in compound.list() if n.endswith(f"{BLOCK_STORED_NAME}.col")]
+    where = compound._dir[name]
+    compound.close()  # closes the segment file too
+    data = bytearray(segment.read_bytes())
+    middle = where["offset"] + where["length"] // 2
+    data[middle] ^= 0xFF
+    segment.write_bytes(bytes(data))
+
+    engine = SearchEngine(tmp_path / "index")
+    with pytest.raises(store.KavoshIndexError, match="damaged"):
+        for page in (1, 2, 3, 4):  # every hit's text is read: one of them lies in the damaged block
+            engine.search("کتاب", page=page, limit=10)
+    client = create_app(tmp_path / "index").test_client()
+    statuses = [client.get(f"/api/search?q=کتاب&page={page}") for page in (1, 2, 3, 4)]
+    assert {r.status_code for r in statuses} <= {200, 503}
+    assert any(r.status_code == 503 and "rebuild" in r.get_json()["error"] for r in statuses)
