@@ -92,6 +92,24 @@ def _read_varints(data: bytes, pos: int, count: int) -> tuple[list[int], int]:
     return out, pos
 
 
+def _put_number(value: float, out: bytearray) -> bool:
+    """Append a weight as a varint when it is a count, else as a 32-bit float; True for the float."""
+    count = _as_count(value)
+    if count is None:
+        out += _F32.pack(value)
+        return True
+    _varint(count, out)
+    return False
+
+
+def _get_number(data: bytes, pos: int, is_float: int) -> tuple[float, int]:
+    """Read back what `_put_number` wrote at `pos`: (the value, the position after it)."""
+    if is_float:
+        return _F32.unpack_from(data, pos)[0], pos + 4
+    count, pos = _read_varint(data, pos)
+    return float(count), pos
+
+
 def _as_count(value: float) -> int | None:
     """The value as a non-negative int when it is a whole number a varint can hold exactly, else None."""
     if isinstance(value, int) and value >= 0:
@@ -140,19 +158,11 @@ def encode_terminfo(ti: W3TermInfo) -> bytes:
     out.append(0 if ti._minlength is None else length_to_byte(ti._minlength))
     out.append(length_to_byte(ti._maxlength))
     if not flags & _DERIVED:
-        weight = _as_count(ti._weight)
-        if weight is None:
+        if _put_number(ti._weight, out):
             flags |= _WEIGHT_F
-            out += _F32.pack(ti._weight)
-        else:
-            _varint(weight, out)
         _varint(ti._df, out)
-        maxweight = _as_count(ti._maxweight)
-        if maxweight is None:
+        if _put_number(ti._maxweight, out):
             flags |= _MAXW_F
-            out += _F32.pack(ti._maxweight)
-        else:
-            _varint(maxweight, out)
         if ti._minid is None:
             flags |= _NO_MINID
         else:
@@ -200,19 +210,9 @@ def decode_terminfo(data: bytes) -> W3TermInfo:
         ti._maxweight = float(maxweight)
         ti._maxid = ti._minid + (zigzag >> 1 if not zigzag & 1 else -((zigzag + 1) >> 1))
     elif not flags & _DERIVED:
-        if flags & _WEIGHT_F:
-            ti._weight = _F32.unpack_from(data, pos)[0]
-            pos += 4
-        else:
-            weight, pos = _read_varint(data, pos)
-            ti._weight = float(weight)
+        ti._weight, pos = _get_number(data, pos, flags & _WEIGHT_F)
         ti._df, pos = _read_varint(data, pos)
-        if flags & _MAXW_F:
-            ti._maxweight = _F32.unpack_from(data, pos)[0]
-            pos += 4
-        else:
-            maxweight, pos = _read_varint(data, pos)
-            ti._maxweight = float(maxweight)
+        ti._maxweight, pos = _get_number(data, pos, flags & _MAXW_F)
         if flags & _NO_MINID:
             ti._minid = None
         else:
