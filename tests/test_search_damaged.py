@@ -16,15 +16,19 @@ from search_ui.engine import SearchEngine
 from search_ui.web import create_app
 
 
-@pytest.mark.parametrize("keep", [0.5, 0.9])
-def test_a_truncated_segment_is_a_clear_index_error(tmp_path: Path, keep: float) -> None:
+def _indexed_segment(tmp_path: Path, texts: list[str]) -> Path:
+    """Index one note per text under tmp_path/index; return the live generation's segment file."""
     (tmp_path / "docs").mkdir()
-    for i in range(30):
-        text = f"یادداشت {i} درباره‌ی باغ و کتاب و دریا"
+    for i, text in enumerate(texts):
         (tmp_path / "docs" / f"{i}.txt").write_text(text, encoding="utf-8")
     index_folder(tmp_path / "docs", tmp_path / "index")
-    gen = tmp_path / "index" / store.current_name(tmp_path / "index")
-    (segment,) = gen.glob("*.seg")
+    (segment,) = (tmp_path / "index" / store.current_name(tmp_path / "index")).glob("*.seg")
+    return segment
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9])
+def test_a_truncated_segment_is_a_clear_index_error(tmp_path: Path, keep: float) -> None:
+    segment = _indexed_segment(tmp_path, [f"یادداشت {i} درباره‌ی باغ و کتاب و دریا" for i in range(30)])
     data = segment.read_bytes()
     segment.write_bytes(data[: int(len(data) * keep)])
 
@@ -60,14 +64,9 @@ def test_a_word_whose_only_documents_were_deleted_is_searchable(tmp_path: Path) 
 
 def test_a_damaged_stored_text_block_is_a_clear_index_error(tmp_path: Path) -> None:
     """A flipped byte inside the compressed document texts (found by its checksum when read)."""
-    (tmp_path / "docs").mkdir()
-    for i in range(40):
-        text = f"یادداشت {i}: باغ و کتاب و دریا، و سخنی دیگر درباره‌ی شهر شماره‌ی {i * 7}."
-        (tmp_path / "docs" / f"{i}.txt").write_text(text, encoding="utf-8")
-    index_folder(tmp_path / "docs", tmp_path / "index")
-    gen = tmp_path / "index" / store.current_name(tmp_path / "index")
-    (segment,) = gen.glob("*.seg")
-    compound = CompoundStorage(FileStorage(str(gen)).open_file(segment.name), use_mmap=False)
+    texts = [f"یادداشت {i}: باغ و کتاب و دریا، و سخنی دیگر درباره‌ی شهر شماره‌ی {i * 7}." for i in range(40)]
+    segment = _indexed_segment(tmp_path, texts)
+    compound = CompoundStorage(FileStorage(str(segment.parent)).open_file(segment.name), use_mmap=False)
     (name,) = [n for n in compound.list() if n.endswith(f"{BLOCK_STORED_NAME}.col")]
     where = compound._dir[name]
     compound.close()  # closes the segment file too
