@@ -14,6 +14,7 @@ from pathlib import Path
 
 from whoosh.collectors import TopCollector
 from whoosh.index import Index
+from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from indexer.schema import decode_text
@@ -22,7 +23,6 @@ from search_ui import bm25f, fastpath, snippets
 from search_ui.analysis import analyze_query
 from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
 from search_ui.query import parse
-from search_ui.scoring import KavoshBM25F
 from search_ui.suggest import Speller, complete
 
 __all__ = ["QueryRefused", "Ranking", "SearchEngine"]
@@ -62,7 +62,9 @@ class SearchEngine:
         self.index_dir = Path(index_dir)
         self.ranking = ranking or Ranking()
         r = self.ranking
-        self.weighting = KavoshBM25F(B=r.b, K1=r.k1, title_B=r.title_b)
+        # Every scored query is search_ui.bm25f's own (FieldsTerm/FieldsPhrase); Whoosh's weighting only
+        # scores the proximity spans, which ConstantScoreQuery overrides.
+        self.weighting = BM25F(B=r.b, K1=r.k1)
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
 
