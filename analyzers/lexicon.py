@@ -53,6 +53,11 @@ class Lexicon:
         """A word with a part of speech in hazm's lexicon (not just a listed inflected form)."""
         return key in self.flags
 
+    def whole(self, key: str) -> bool:
+        """A listed compound that is one word, one term (کتاب‌خانه، یک‌شنبه، هم‌زمان، انجام‌شده): a tagged
+        word. A compound hazm lists without a part of speech is analyzed by its parts."""
+        return key in self.compounds and key in self.flags
+
 
 _LOCK = threading.Lock()
 _LEXICON: Lexicon | None = None

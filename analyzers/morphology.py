@@ -7,6 +7,7 @@ surface form is not itself a word, so ماهی, جوان, بیمار and ایر�
 from __future__ import annotations
 
 from .lexicon import ADV, AJ, PL, SUFFIXES, Lexicon, N, lexicon
+from .stopwords import STOP_KEYS
 
 # A segment is (term, start, end) with start/end indexing the folded key.
 Segment = tuple[str, int, int]
@@ -24,6 +25,7 @@ _BARE_PRESENT_FORMAL = frozenset(
 )
 _FORMAL_ENDINGS = ("د", "ند", "ید", "یم")
 _MIN_STEM = 2
+_NEGATIONS = ("ن", "نمی")
 # Every conjugated form ends in one of these (stems in ت/د, person endings, participle ه, infinitive ن).
 _VERB_FINALS = frozenset("تدمینه")
 _FAR_MORE = 20  # frequency ratio that lets a shorter base win over a longer one
@@ -56,7 +58,7 @@ def _analyze(lex: Lexicon, key: str) -> Result:
 
 def _resolve(lex: Lexicon, key: str, strong_verbs: bool) -> Result | None:
     """Everything except decompounding; None when the lexicon knows nothing about the key."""
-    if key in lex.compounds:
+    if key in lex.compounds and not lex.whole(key):
         return _compound(lex, key, 0, len(key)), "compound"
     if strong_verbs:
         lemma = _verb(lex, key, strong=True)
@@ -75,6 +77,11 @@ def _resolve(lex: Lexicon, key: str, strong_verbs: bool) -> Result | None:
     return None
 
 
+def word_term(key: str) -> str:
+    """The term of a word of the lexicon read as that word (not as a verb form): its singular if a plural."""
+    return _word_term(lexicon(), key)
+
+
 def _word_term(lex: Lexicon, key: str) -> str:
     """A tagged word is its own term, except a listed plural (حیوانات) which meets its singular."""
     if key.endswith("گان") and len(key) > 5 and key[-4] != "و":
@@ -82,7 +89,8 @@ def _word_term(lex: Lexicon, key: str) -> str:
         if lex.flags.get(base, 0) & (N | AJ):
             return base
     if lex.flags[key] & PL:
-        for suffix, restore in (("ها", ""), ("ات", ""), ("ان", ""), ("یان", ""), ("گان", "ه")):
+        # ات after a lost ه first: آیات is the plural of آیه (not of ای), جملات of جمله.
+        for suffix, restore in (("ها", ""), ("ات", "ه"), ("ات", ""), ("ان", ""), ("یان", ""), ("گان", "ه")):
             base = key[: -len(suffix)] + restore if key.endswith(suffix) else ""
             if len(base) >= _MIN_STEM and lex.flags.get(base, 0) & (N | AJ) and not lex.flags[base] & PL:
                 return base
@@ -104,7 +112,7 @@ def _compound(lex: Lexicon, key: str, start: int, end: int) -> tuple[Segment, ..
 
 
 def _verb(lex: Lexicon, key: str, strong: bool) -> str | None:
-    """The verb lemma (its past stem) of a conjugated form, or None.
+    """The verb lemma (its past stem, with ن when negated) of a conjugated form, or None.
 
     Strong forms carry an unmistakable verb marker (می/نمی، ب، ن، participle ه، infinitive ن) and win over
     the lexicon; weak forms (past stem + person ending, bare present) apply only to words not in it.
@@ -121,7 +129,8 @@ def _verb(lex: Lexicon, key: str, strong: bool) -> str | None:
         for rest in rests:
             lemma = _verb_body(lex, rest, prefix, strong)
             if lemma is not None:
-                return lemma
+                # A negated verb says the opposite: ندارد, نمی‌رود meet نداشت, نرفت, never دارد, رفت.
+                return "ن" + lemma if prefix in _NEGATIONS else lemma
     return None
 
 
@@ -193,7 +202,7 @@ def key_free(lex: Lexicon, key: str) -> bool:
 _SUFFIXES: tuple[tuple[str, str, str], ...] = tuple(
     sorted(
         [(s, "", "ha") for s in "ها های هایی هایم هایت هایش هایمان هایتان هایشان هام هات هاش".split()]
-        + [("ان", "", "an"), ("ات", "", "an"), ("یان", "", "yan"), ("گان", "ه", "an")]
+        + [("ان", "", "an"), ("ات", "", "an"), ("ات", "ه", "an"), ("یان", "", "yan"), ("گان", "ه", "an")]
         + [("تر", "", "cmp"), ("ترین", "", "cmp"), ("تری", "", "cmp"), ("ترها", "", "cmp")]
         + [(s, "", "poss1") for s in ("م", "ت", "ش")]
         + [(s, "", "poss") for s in ("مان", "تان", "شان", "یم", "یت", "یش")]
@@ -270,7 +279,7 @@ def _suffix_allowed(lex: Lexicon, key: str, base: str, kind: str, depth: int = 1
 
 def _base(lex: Lexicon, base: str, end: int, listed_ok: bool = False) -> tuple[Segment, ...] | None:
     """The base after stripping, spanning to the end of the surface form (listed_ok: any listed form)."""
-    if base in lex.compounds:
+    if base in lex.compounds and not lex.whole(base):
         return _compound(lex, base, 0, end)
     if lex.is_word(base):
         return ((_word_term(lex, base), 0, end),)
@@ -279,14 +288,37 @@ def _base(lex: Lexicon, base: str, end: int, listed_ok: bool = False) -> tuple[S
     return None
 
 
+# Preverbs written joined to a verb (برشمرد، درگذشت، بازگشت): the verb stays one word.
+_PREVERBS = ("باز", "فرو", "فرا", "بر", "در", "ور", "وا")
+_MIN_PART = 3  # a shorter part is too often a piece of another word (بو|جود، ال|ملل)
+
+
 def _decompound(lex: Lexicon, key: str) -> tuple[Segment, ...] | None:
-    """Split an unknown joined word into two lexicon words (محیطزیست-like), preferring frequent parts."""
-    if len(key) < 5:
+    """Split an unknown joined string into the words it is made of, or None to keep it whole.
+
+    Only where the reading is safe: two attested words of three letters or more (محیطزیست-like), a joined
+    به (بوجود = به وجود), a joined که (حالیکه = حالی که). A preverb before a verb form (برشمرد) is a verb,
+    never split; nor is a string whose parts are too short to be sure of.
+    """
+    if len(key) < 4:
         return None
+    for preverb in _PREVERBS:
+        if key.startswith(preverb) and _verb(lex, key[len(preverb) :], strong=True) is not None:
+            return None
+        if key.startswith(preverb) and _verb(lex, key[len(preverb) :], strong=False) is not None:
+            return None
+    if key.startswith("ب") and lex.freq.get(key[1:], 0) and len(key) > _MIN_PART:
+        tail = _resolve(lex, key[1:], strong_verbs=False)
+        if tail is not None and len(tail[0]) == 1 and tail[1] == "word":
+            return (("به", 0, 1), (tail[0][0][0], 1, len(key)))
+    if key.endswith("که") and len(key) - 2 >= _MIN_PART:
+        head = _resolve(lex, key[:-2], strong_verbs=True)
+        if head is not None and len(head[0]) == 1:
+            return ((head[0][0][0], 0, len(key) - 2), ("که", len(key) - 2, len(key)))
     best: tuple[int, tuple[Segment, ...]] | None = None
-    for cut in range(2, len(key) - 1):
+    for cut in range(_MIN_PART, len(key) - _MIN_PART + 1):
         head, tail = key[:cut], key[cut:]
-        if len(tail) < 3 or tail in SUFFIXES or not (lex.is_word(head) and lex.is_word(tail)):
+        if tail in SUFFIXES or not (lex.is_word(head) and lex.is_word(tail)):
             continue
         score = min(lex.freq.get(head, 0), lex.freq.get(tail, 0))
         if score == 0:  # both parts must be attested words, not just listed ones
@@ -299,3 +331,30 @@ def _decompound(lex: Lexicon, key: str) -> tuple[Segment, ...] | None:
 
 def _is_persian(key: str) -> bool:
     return bool(key) and all("\u0621" <= ch <= "\u06ff" for ch in key)
+
+
+_SPACED: tuple[frozenset[str], dict[str, int]] | None = None
+
+
+def spaced_compounds() -> tuple[frozenset[str], dict[str, int]]:
+    """Compounds whose spaced spelling is joined into the one word (دانش آموز، گفت و گو، کتاب خانه).
+
+    Returns the first parts that may start one and, per compound key, the length of its first part (the
+    spaced spelling must cut there). Left out: a function word beside a word that also stands alone (هم
+    زمان، به روز، انجام شده read as "also time", "to the day", a passive as often as the one word); kept:
+    one beside a piece that is no word by itself (بین المللی).
+    """
+    global _SPACED
+    if _SPACED is None:
+        lex = lexicon()
+        table = {}
+        for key, parts in lex.compounds.items():
+            if not lex.whole(key) or min(len(parts[0]), len(parts[-1])) < 2:
+                continue
+            if parts[0] in STOP_KEYS and lex.is_word(key[len(parts[0]) :]):
+                continue
+            if parts[-1] in STOP_KEYS and lex.is_word(key[: -len(parts[-1])]):
+                continue
+            table[key] = len(parts[0])
+        _SPACED = frozenset(key[:cut] for key, cut in table.items()), table
+    return _SPACED

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter2 import stem as porter_stem
 
-from .lexicon import PREFIXES, SUFFIXES
-from .morphology import analyze_key
+from .lexicon import PREFIXES, SUFFIXES, lexicon
+from .morphology import analyze_key, spaced_compounds, word_term
 from .normalize import _BREAK_RE, fold, fold_key, quick_fold
-from .stopwords import ENGLISH_STOPWORDS, stop_terms
+from .stopwords import ENGLISH_STOPWORDS, STOP_KEYS
 
 _FA_LETTERS = "\u0621-\u063a\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06e5\u06e6\u06ee\u06ef\u06fa-\u06ff"
 _FA_MARKS = "\u0640\u064b-\u065f\u0670\u0610-\u061a\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
@@ -42,14 +42,14 @@ _PATTERN = re.compile(
     r"|(?P<digits>\d+))"
 )
 _WORD = rf"{_FA}+(?:{_JOINERS}+{_FA}+)*"
-_NEXT_WORD = re.compile(rf"[ \t\u00a0]{{1,3}}({_WORD})")
+_NEXT_WORD = re.compile(rf"[ \t\u00a0_]{{1,3}}({_WORD})")  # `_` joins the words of a hashtag
 _URL_TRAIL = ".,;:!?؟،؛"
 _EZAFE = ("ی", "ای")  # detached after a host: the host's own inflection, dropped
 
 # A token: (term, start, end) with offsets relative to the word's start.
 Seg = tuple[str, int, int]
-_NO_STOPS: frozenset[str] = frozenset()
-_WORD_CACHE: dict[str, tuple[str | None, tuple[Seg, ...], str]] = {}
+Entry = tuple[str | None, tuple[Seg, ...], str, tuple[bool, ...], bool]
+_WORD_CACHE: dict[str, Entry] = {}
 _LATIN_CACHE: dict[str, str] = {}
 _CACHE_LIMIT = 100_000  # about 600 bytes a word with the morphology cache: bounded under 150 MB RSS
 
@@ -89,9 +89,9 @@ class PersianTokenizer(Tokenizer):
         pos = start_pos
         cache = _WORD_CACHE
         # Whoosh's indexing (mode="index", removestops left True) discards stopped tokens: there no mark is
-        # set, so the index keeps stopwords for exact phrases. Everywhere else stopwords are marked.
-        stops = _NO_STOPS if (removestops and mode == "index") else stop_terms()
-        at = 0  # where the next token may start (a joined affix moves it past the next word)
+        # set, so the index keeps stopwords for exact phrases. Everywhere else function words are marked.
+        marks = not (removestops and mode == "index")
+        at = 0  # where the next token may start (a joined affix or compound moves it past the next words)
         for match in _PATTERN.finditer(value):
             kind = match.lastgroup
             if kind == "fa" or kind == "affix":
@@ -102,9 +102,9 @@ class PersianTokenizer(Tokenizer):
                 raw = value[start:end]
                 hit = cache.get(raw) or _remember(raw)
                 term = hit[0]
-                if term is not None and kind == "fa":  # the common case, kept lean
+                if term is not None and kind == "fa" and not hit[4]:  # the common case, kept lean
                     t.text = term
-                    t.stopped = term in stops
+                    t.stopped = marks and hit[3][0]
                     if keeporiginal:
                         t.original = raw
                     if positions:
@@ -115,14 +115,15 @@ class PersianTokenizer(Tokenizer):
                         t.endchar = start_char + end
                     yield t
                     continue
-                segs = hit[1]
-                if kind == "affix" or hit[2] in PREFIXES:
-                    joined = _join_next(value, start, at, segs, hit[2])
-                    if joined is not None:
-                        segs, at = joined
-                for term, s, e in segs:
+                segs, stops = hit[1], hit[3]
+                joined = _join_compound(value, start, at, hit[2]) if hit[4] else None
+                if joined is None and (kind == "affix" or hit[2] in PREFIXES):
+                    joined = _join_next(value, start, at, segs, stops, hit[2])
+                if joined is not None:
+                    segs, stops, at = joined
+                for (term, s, e), stopped in zip(segs, stops, strict=True):
                     t.text = term
-                    t.stopped = term in stops
+                    t.stopped = marks and stopped
                     if keeporiginal:
                         t.original = value[start + s : start + e]
                     if positions:
@@ -134,7 +135,7 @@ class PersianTokenizer(Tokenizer):
             elif match.start(kind) >= at:
                 for term, s, e in _non_persian(match):
                     t.text = term
-                    t.stopped = term in stops
+                    t.stopped = marks and term in ENGLISH_STOPWORDS
                     if keeporiginal:
                         t.original = value[s:e]
                     if positions:
@@ -168,11 +169,11 @@ def _non_persian(match: re.Match[str]) -> list[Seg]:
 
 
 def _join_next(
-    text: str, start: int, end: int, segs: tuple[Seg, ...], key: str
-) -> tuple[tuple[Seg, ...], int] | None:
+    text: str, start: int, end: int, segs: tuple[Seg, ...], stops: tuple[bool, ...], key: str
+) -> tuple[tuple[Seg, ...], tuple[bool, ...], int] | None:
     """Join a space-detached prefix or suffix (می نویسم، روزنامه ها، خانه ی) to its neighbour, if it fits.
 
-    Returns the joined segments (offsets relative to start) and where scanning resumes.
+    Returns the joined segments (offsets relative to start), their stop marks and where scanning resumes.
     """
     nxt = _NEXT_WORD.match(text, end)
     if nxt is None:
@@ -186,18 +187,84 @@ def _join_next(
         if len(segs) == 1:
             found, how = analyze_key(joined)
             if how == "verb":
-                return ((found[0][0], 0, new_end - start),), new_end
+                return ((found[0][0], 0, new_end - start),), (joined in STOP_KEYS,), new_end
         return None
     if next_key not in _DETACHED or not segs:
         return None
     last = segs[-1]
     if next_key in _EZAFE and key.endswith(("ه", "ا", "و")):
-        return (*segs[:-1], (last[0], last[1], new_end - start)), new_end
-    if len(segs) == 1:
         found, how = analyze_key(joined)
-        if how == "strip" and len(found) == 1:
-            return ((found[0][0], 0, new_end - start),), new_end
+        if how == "word":  # حرفه ای is the adjective حرفه‌ای, not حرفه with an ezafe
+            return ((found[0][0], 0, new_end - start),), (False,), new_end
+        return (*segs[:-1], (last[0], last[1], new_end - start)), stops, new_end
+    if len(segs) != 1:
+        return None
+    term = segs[0][0]  # the suffix inflects the word before it ...
+    if next_key.startswith("ها") and lexicon().is_word(key):
+        term = word_term(key)  # ... as a noun (نوشته ها are writings) ...
+    elif lexicon().is_word(joined):  # ... unless together they are a word of their own
+        found, _how = analyze_key(joined)
+        if len(found) != 1:
+            return None
+        term = found[0][0]
+    while (nxt := _NEXT_WORD.match(text, new_end)) is not None and fold_key(nxt.group(1)) in _DETACHED:
+        new_end = nxt.end()  # a chain of them: بزرگ ترین ها
+    return ((term, 0, new_end - start),), (False,), new_end
+
+
+def _join_compound(
+    text: str, start: int, end: int, key: str
+) -> tuple[tuple[Seg, ...], tuple[bool, ...], int] | None:
+    """Join a compound written with spaces (دانش آموز، گفت و گو، کتاب خانه ها) into the one word it is.
+
+    Two words (or X و Y) join when together they spell a listed compound, or an inflection of one, that cuts
+    where the first word ends; a detached suffix after them joins too.
+    """
+    table = spaced_compounds()[1]
+    joined, new_end = key, end
+    for n in range(2):
+        nxt = _NEXT_WORD.match(text, new_end)
+        if nxt is None:
+            return None
+        next_segs, next_key = analyze_word(nxt.group(1))
+        joined, new_end = joined + next_key, nxt.end()
+        if n == 0 and next_key == "و":
+            continue
+        if len(next_segs) != 1:
+            return None
+        if not _spells_compound(key, joined[len(key) :], table):
+            return None
+        found, _how = analyze_key(joined)
+        if len(found) != 1:
+            return None
+        term = found[0][0]
+        nxt = _NEXT_WORD.match(text, new_end)
+        if nxt is not None and fold_key(nxt.group(1)) in _DETACHED:
+            found, _how = analyze_key(joined + fold_key(nxt.group(1)))
+            if len(found) == 1:
+                term, new_end = found[0][0], nxt.end()
+        return ((term, 0, new_end - start),), (False,), new_end
     return None
+
+
+# Inflections a spaced compound's last word may carry (دانش آموزان، کتاب خانه ها), with what they restore.
+_INFLECTIONS = (("هایی", ""), ("های", ""), ("ها", ""), ("گان", "ه"), ("ان", ""), ("ات", "ه"), ("ات", ""))
+_INFLECTIONS += (("یی", ""), ("ای", ""), ("ی", ""))
+_NOT_A_WORD = ("unknown", "form", "split")  # analyze_key's verdicts for a string that is no word by itself
+
+
+def _spells_compound(key: str, last: str, table: dict[str, int]) -> bool:
+    """Whether `key` + `last` spell a listed compound cut after `key`, or an inflection of one whose
+    suffix the last word itself would give up (علی خانه‌ای is not علی‌خان + های)."""
+    if table.get(key + last) == len(key):
+        return True
+    found, how = analyze_key(last)
+    for suffix, restore in _INFLECTIONS:
+        if last.endswith(suffix) and len(last) > len(suffix):
+            part = last[: -len(suffix)] + restore
+            if table.get(key + part) == len(key) and (how in _NOT_A_WORD or found[0][0] == part):
+                return True
+    return False
 
 
 def analyze_word(raw: str) -> tuple[tuple[Seg, ...], str]:
@@ -208,17 +275,19 @@ def analyze_word(raw: str) -> tuple[tuple[Seg, ...], str]:
     return hit[1], hit[2]
 
 
-def _remember(raw: str) -> tuple[str | None, tuple[Seg, ...], str]:
-    """Cache entry: (the term when the word is one plain token spanning it all, else None; segments; key)."""
+def _remember(raw: str) -> Entry:
+    """Cache entry: (the term when the word is one plain token spanning it all, else None; segments; key;
+    stop marks of the segments; whether a spaced compound may start here)."""
     if len(_WORD_CACHE) >= _CACHE_LIMIT:
         _WORD_CACHE.clear()
-    segs, key = _analyze_word(raw)
+    segs, key, stops = _analyze_word(raw)
     plain = len(segs) == 1 and segs[0][1] == 0 and segs[0][2] == len(raw) and key not in PREFIXES
-    hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key)
+    head = len(segs) == 1 and key in spaced_compounds()[0]
+    hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key, stops, head)
     return hit
 
 
-def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str]:
+def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
     keys: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -240,10 +309,10 @@ def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str]:
         pos += len(piece) + 1
     joined = "".join(keys)
     if not joined:
-        return (), ""
+        return (), "", ()
     # A ZWNJ-detached ezafe or indefinite ی/ای belongs to the host before it (خانه‌ی، خانه‌ای).
     tail_end = len(joined)
-    while len(keys) > 1 and keys[-1] in _EZAFE:
+    while len(keys) > 1 and keys[-1] in _EZAFE and not lexicon().is_word(joined):
         keys.pop()
         bounds.pop()
     host_len = bounds[-1]
@@ -252,10 +321,37 @@ def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str]:
         return starts[a], ends[(tail_end if b >= host_len else b) - 1]
 
     host = joined[:host_len]
-    found, how = analyze_key(host)
-    if len(keys) > 1 and how in ("unknown", "split"):
-        found = _by_parts(keys)
-    return tuple((term, *span(a, b)) for term, a, b in found), joined
+    found = _before_suffixes(keys) if keys[-1] in SUFFIXES and len(keys) > 1 else None
+    if found is None:
+        found, how = analyze_key(host)
+        if len(keys) > 1 and how in ("unknown", "split"):
+            found = _by_parts(keys)
+    # Stopped by what was typed: the word itself is a function word, whatever its stem (امکانات is not
+    # امکان's stopword). A word split into words (بوجود = به + وجود) marks each part that is one.
+    if len(found) == 1:
+        stops: tuple[bool, ...] = (joined in STOP_KEYS,)
+    else:
+        stops = tuple(term in STOP_KEYS or host[a:b] in STOP_KEYS for term, a, b in found)
+    return tuple((term, *span(a, b)) for term, a, b in found), joined, stops
+
+
+def _before_suffixes(keys: list[str]) -> tuple[tuple[str, int, int], ...] | None:
+    """A ZWNJ is a boundary: in دندان‌های، خانه‌ام، بچه‌اش the stem is what stands before the suffixes,
+    never a longer or shorter word a free reading of the letters would prefer (دندانه، خان). None when
+    the whole is a word of its own or the stem is not one word."""
+    whole = "".join(keys)
+    if keys[0] in PREFIXES or lexicon().is_word(whole):  # می‌آید is a verb, not می + اید
+        return None
+    n = len(keys)
+    while n > 1 and keys[n - 1] in SUFFIXES:
+        n -= 1
+    stem_key = "".join(keys[:n])
+    if keys[n].startswith("ها") and lexicon().is_word(stem_key):  # نوشته‌ها are writings, not a verb
+        return ((word_term(stem_key), 0, len(whole)),)
+    stem, how = analyze_key(stem_key)
+    if len(stem) != 1 or how == "split":
+        return None
+    return ((stem[0][0], 0, len(whole)),)
 
 
 def _by_parts(keys: list[str]) -> tuple[tuple[str, int, int], ...]:
@@ -318,13 +414,14 @@ def _url(raw: str, start: int) -> Iterator[Seg]:
 
 
 def joins_neighbour(word: str) -> str | None:
-    """'next' for a detached prefix (می، نمی), 'previous' for a detached suffix (ها، ترین، ی), else None.
+    """'next' for a detached prefix (می، نمی) or a word that may begin a spaced compound (دانش in دانش آموز),
+    'previous' for a detached suffix (ها، ترین، ی), else None.
 
     Query code that analyzes words one at a time should analyze such a word together with that neighbour
     ("می خوانند", "روزنامه ها" as one string): the analyzer then joins them when they form one word.
     """
     key = fold_key(word)
-    if key in PREFIXES:
+    if key in PREFIXES or key in spaced_compounds()[0]:
         return "next"
     if key in _DETACHED:
         return "previous"

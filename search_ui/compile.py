@@ -19,7 +19,7 @@ from whoosh.reading import IndexReader
 
 from analyzers import joins_neighbour
 from search_ui.analysis import analyze_query
-from search_ui.bm25f import FieldsPhrase, FieldsTerm
+from search_ui.bm25f import FieldsPhrase, FieldsTerm, idf
 from search_ui.query import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
 
 PREFIX_CAP = 2000
@@ -48,7 +48,8 @@ class Ranking:
     b: float = 0.75
     title_b: float = 1.0
     title_pivot: float = 4.0  # the title length its norm pivots on (0: the average title length)
-    prox_boost: float = 1.5
+    prox_boost: float = 1.5  # the most a pair of query words found close together adds
+    prox_rarity: float = 0.2  # that bonus is this share of the rarer word's idf (up to prox_boost)
     prox_slop: int = 4
     prox_window: int = 1  # pairs of query words up to this far apart in the query
     fast: bool = True  # plain keyword queries ranked term-at-a-time (search_ui.fastpath)
@@ -97,27 +98,38 @@ def _joined_occur(a: str, b: str) -> str | None:
     return MUST
 
 
-def _join(first: Clause, second: Clause) -> Clause | None:
-    """The two word clauses as one word when the analyzer joins them into other terms than it gives apart."""
-    a, b = first.node, second.node
-    if not (isinstance(a, Word) and isinstance(b, Word)) or a.prefix or b.prefix:
+def _join(first: Clause, *rest: Clause) -> Clause | None:
+    """The word clauses as one word when the analyzer joins them into other terms than it gives apart."""
+    a = first.node
+    if not isinstance(a, Word) or a.prefix:
         return None
-    if b.field not in (None, a.field):  # `title:روزنامه ها` is one title word; `می title:خوانند` is not
-        return None
-    occur = _joined_occur(first.occur, second.occur)
-    if occur is None:
-        return None
-    text = f"{a.text} {b.text}"
+    occur: str | None = first.occur
+    for clause in rest:
+        b = clause.node
+        if not isinstance(b, Word) or b.prefix:
+            return None
+        if b.field not in (None, a.field):  # `title:روزنامه ها` is one title word; `می title:خوانند` is not
+            return None
+        occur = _joined_occur(occur, clause.occur)
+        if occur is None:
+            return None
+    words = [c.node.text for c in (first, *rest)]
+    text = " ".join(words)
     joined = [t.term for t in analyze_query(text)]
-    apart = [t.term for t in analyze_query(a.text) + analyze_query(b.text)]
+    apart = [t.term for word in words for t in analyze_query(word)]
     if joined == apart:
         return None
     return Clause(occur, Word(text, a.field))
 
 
+def _is_and(clause: Clause) -> bool:
+    return isinstance(clause.node, Word) and clause.node.text == "و"
+
+
 def join_affixes(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
-    """Clauses with every detached prefix (می، نمی) joined to the next word and every detached suffix (ها،
-    ترین، ی) to the previous one, at every level, so keywords match whatever spelling the user typed."""
+    """Clauses with every detached prefix (می، نمی) joined to the next word, every detached suffix (ها،
+    ترین، ی) to the previous one and the words of a spaced compound (دانش آموز، گفت و گو) to each other, at
+    every level, so keywords match whatever spelling the user typed."""
     out: list[Clause] = []
     i = 0
     while i < len(clauses):
@@ -129,10 +141,12 @@ def join_affixes(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
             continue
         side = joins_neighbour(node.text) if isinstance(node, Word) else None
         if side == "next" and i + 1 < len(clauses):
-            merged = _join(clause, clauses[i + 1])
+            merged, used = _join(clause, clauses[i + 1]), 2
+            if merged is None and i + 2 < len(clauses) and _is_and(clauses[i + 1]):  # گفت و گو
+                merged, used = _join(clause, clauses[i + 1], clauses[i + 2]), 3
             if merged is not None:
                 out.append(merged)
-                i += 2
+                i += used
                 continue
         if side == "previous" and out:
             merged = _join(out[-1], clause)
@@ -143,6 +157,15 @@ def join_affixes(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
         out.append(clause)
         i += 1
     return tuple(out)
+
+
+def proximity_bonus(parent, a: str, b: str, ranking: Ranking) -> float:
+    """What query terms `a` and `b` found close together add to a document's score: a share of the rarer
+    term's idf, bounded by `prox_boost`. Two common words side by side (سال، کشور) add little; a flat bonus
+    let them outrank the only document holding a rare word (qa-ir MRR@10 0.8439 -> 0.8460, ParsiNLU
+    0.7230 -> 0.7281). `parent` is a searcher or reader (document counts over the whole index)."""
+    rarer = min(idf(parent, [a], FIELDS), idf(parent, [b], FIELDS))
+    return min(ranking.prox_rarity * rarer, ranking.prox_boost)
 
 
 def proximity_pairs(keywords: list[str], window: int = 1) -> list[tuple[str, str]]:
@@ -213,6 +236,8 @@ class Compiler:
             return None
         if occur == SHOULD and drop_stops and all(t.stopped for t in toks):
             return None
+        if occur == SHOULD and drop_stops and len(toks) > 1:
+            toks = [t for t in toks if not t.stopped]  # چه سالی, بوجود: the words that carry the meaning
         terms = [t.term for t in toks]
         out.terms.update(terms)
         if len(terms) > 1:
@@ -254,8 +279,8 @@ class Compiler:
 
     def _proximity(self, keywords: list[str]) -> list[wq.Query]:
         """Optional clauses rewarding query terms (neighbours in the query, or next-but-one with a window of
-        2) that occur within `prox_slop` positions of each other in the body: a constant bonus per pair
-        (scaling it by the pair's idf, or adding one for exact order, measured no better on qa-ir)."""
+        2) that occur within `prox_slop` positions of each other in the body: `proximity_bonus` per pair
+        (adding one for exact order measured no better on qa-ir)."""
         r = self.ranking
         if r.prox_boost <= 0:
             return []
@@ -263,7 +288,7 @@ class Compiler:
         out: list[wq.Query] = []
         for a, b in pairs:
             near = SpanNear2([wq.Term("body", a), wq.Term("body", b)], slop=r.prox_slop, ordered=False)
-            out.append(wq.ConstantScoreQuery(near, r.prox_boost))
+            out.append(wq.ConstantScoreQuery(near, proximity_bonus(self.reader, a, b, r)))
         return out
 
     def _combine(self, buckets: dict[str, list[wq.Query]], out: Compiled, top: bool) -> wq.Query | None:

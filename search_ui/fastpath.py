@@ -2,8 +2,9 @@
 
 It computes exactly the BM25F scores `search_ui.bm25f` gives inside Whoosh's machinery, but adds them up in
 one dictionary instead of merging matchers document by document, which in pure Python is several times
-faster on a large index. The proximity bonus (a constant per pair of neighbouring query terms found within
-`prox_slop` positions) is then given to the best `PROX_CANDIDATES` documents, read from their positions.
+faster on a large index. The proximity bonus (`proximity_bonus` per pair of neighbouring query terms found
+within `prox_slop` positions) is then given to the best `PROX_CANDIDATES` documents, read from their
+positions.
 Queries with required or excluded parts, phrases, fields or prefixes take Whoosh's path.
 """
 
@@ -16,7 +17,7 @@ from collections import defaultdict
 from whoosh.searching import Searcher
 
 from search_ui.bm25f import phrase_scores, term_scores, values_at
-from search_ui.compile import Compiled, Ranking, proximity_pairs
+from search_ui.compile import Compiled, Ranking, proximity_bonus, proximity_pairs
 
 PROX_CANDIDATES = 100
 
@@ -67,9 +68,10 @@ def rank(
         head = heapq.nlargest(max(depth, PROX_CANDIDATES), acc.items(), key=lambda kv: (kv[1], -kv[0]))
         docs = sorted(d for d, _ in head)
         where = {t: _term_positions(searcher, t, docs) for t in {t for pair in pairs for t in pair}}
+        weight = {pair: proximity_bonus(searcher, *pair, ranking) for pair in pairs}
         for doc in docs:
             bonus = sum(
-                ranking.prox_boost
+                weight[(x, y)]
                 for x, y in pairs
                 if doc in where[x]
                 and doc in where[y]
