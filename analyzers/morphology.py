@@ -66,7 +66,7 @@ def _resolve(lex: Lexicon, key: str, strong_verbs: bool) -> Result | None:
             return ((lemma, 0, len(key)),), "verb"
     if lex.is_word(key):
         return ((_word_term(lex, key), 0, len(key)),), "word"
-    lemma = _verb(lex, key, strong=False)
+    lemma = _verb(lex, key, strong=False) or _preverb_verb(lex, key)
     if lemma is not None:
         return ((lemma, 0, len(key)),), "verb"
     stripped = _strip(lex, key, depth=2)
@@ -82,8 +82,25 @@ def word_term(key: str) -> str:
     return _word_term(lexicon(), key)
 
 
+def _preverb_verb(lex: Lexicon, key: str) -> str | None:
+    """A preverb joined to a marked verb form is one verb: برمی‌گردد → برگشت، درمی‌آید → درامد، برنگشته →
+    برنگشت (never a junk term such as برمی)."""
+    for preverb in _PREVERBS:
+        if key.startswith(preverb) and len(key) - len(preverb) > _MIN_STEM:
+            lemma = _verb(lex, key[len(preverb) :], strong=True)
+            if lemma is not None:
+                return preverb + lemma
+    return None
+
+
 def _word_term(lex: Lexicon, key: str) -> str:
-    """A tagged word is its own term, except a listed plural (حیوانات) which meets its singular."""
+    """A tagged word is its own term, except a listed plural (حیوانات) which meets its singular, and a
+    compound with و written whole (گفت‌وگو) which meets its spelling without و (گفتگو) when that is a word."""
+    parts = lex.compounds.get(key)
+    if parts is not None and len(parts) == 2 and parts[1][:1] == "و" and len(parts[1]) > 2:
+        short = parts[0] + parts[1][1:]
+        if short in lex.flags:
+            return short
     if key.endswith("گان") and len(key) > 5 and key[-4] != "و":
         base = key[:-3] + "ه"  # پرندگان، نمایندگان: a regular plural listed as a word (not گروگان)
         if lex.flags.get(base, 0) & (N | AJ):

@@ -340,8 +340,8 @@ def _before_suffixes(keys: list[str]) -> tuple[tuple[str, int, int], ...] | None
     never a longer or shorter word a free reading of the letters would prefer (دندانه، خان). None when
     the whole is a word of its own or the stem is not one word."""
     whole = "".join(keys)
-    if keys[0] in PREFIXES or lexicon().is_word(whole):  # می‌آید is a verb, not می + اید
-        return None
+    if keys[0] in PREFIXES or lexicon().is_word(whole) or analyze_key(whole)[1] == "verb":
+        return None  # می‌آید، درمی‌آید are verbs, not می + اید
     n = len(keys)
     while n > 1 and keys[n - 1] in SUFFIXES:
         n -= 1

@@ -263,8 +263,8 @@ def test_exact_offsets(text: str, expected: list[tuple[str, str]]) -> None:
 def test_positions_count_each_word_once_whatever_the_spelling() -> None:
     for text in ("محیط‌زیست سالم", "محیطزیست سالم", "محیط زیست سالم"):
         assert [(t, p) for t, p, *_ in tokens(text)] == [("محیطزیست", 0), ("سالم", 1)], text
-    for text in ("گفت‌وگو کردند", "گفتوگو کردند", "گفت و گو کردند"):
-        assert [(t, p) for t, p, *_ in tokens(text)] == [("گفتوگو", 0), ("کرد", 1)], text
+    for text in ("گفت‌وگو کردند", "گفتوگو کردند", "گفت و گو کردند", "گفتگو کردند"):
+        assert [(t, p) for t, p, *_ in tokens(text)] == [("گفتگو", 0), ("کرد", 1)], text
     for text in ("روزنامه‌ها را", "روزنامهها را", "روزنامه ها را"):
         assert [(t, p) for t, p, *_ in tokens(text)] == [("روزنامه", 0), ("را", 1)], text
 

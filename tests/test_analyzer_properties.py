@@ -120,3 +120,38 @@ def test_any_spelling_variant_gives_the_same_terms(pair: tuple[str, str]) -> Non
     doc_terms = [(t.text, t.pos) for t in ANALYZER(document, positions=True, mode="index", removestops=False)]
     query_terms = [(t.text, t.pos) for t in ANALYZER(query, positions=True, mode="query", removestops=False)]
     assert doc_terms == query_terms, (document, query)
+
+
+def _frequent_lexicon_words() -> list[str]:
+    """Tagged single words of hazm's lexicon used at least 1,000 times (with their ZWNJ, if written so)."""
+    from analyzers.lexicon import data_dir
+
+    words = []
+    with open(data_dir() / "words.dat", encoding="utf-8") as fh:
+        for line in fh:
+            word, freq, tags = [*line.rstrip("\n").split("\t"), "", "", ""][:3]
+            if tags not in ("", "0") and " " not in word and freq.isdigit() and int(freq) >= 1000:
+                words.append(word)
+    return words
+
+
+LEXICON_WORDS = _frequent_lexicon_words()
+
+
+@SETTINGS
+@given(st.sampled_from(LEXICON_WORDS))
+def test_a_word_of_the_lexicon_is_one_term(word: str) -> None:
+    """A word the lexicon knows is never cut into parts, and no word of it vanishes: only a function word
+    is marked stopped."""
+    from analyzers.stopwords import is_function_word
+
+    toks = list(ANALYZER(word, mode="query", removestops=False))
+    assert len(toks) == 1, (word, [t.text for t in toks])
+    assert not toks[0].stopped or is_function_word(word), word
+
+
+@SETTINGS
+@given(st.sampled_from([w for w in LEXICON_WORDS if ZWNJ in w]))
+def test_a_compound_meets_its_joined_spelling(word: str) -> None:
+    joined = [t.text for t in ANALYZER(word.replace(ZWNJ, ""), mode="query", removestops=False)]
+    assert [t.text for t in ANALYZER(word, mode="query", removestops=False)] == joined, word
