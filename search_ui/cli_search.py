@@ -166,8 +166,8 @@ def search_command(
 
     \b
     Filters and sort (with them, --json adds "filters" and "facets"):
-      kavosh search ایران --index ~/.kavosh-index --folder sport --folder history
-      kavosh search ایران --index ~/.kavosh-index --from 1403/01/01 --to 2025-12-31 --sort newest
+      kavosh search ایران --index ~/.kavosh-index --folder sport --folder history --sort newest
+      kavosh search ایران --index ~/.kavosh-index --format txt --from 1400/01/01 --to 2030-12-31
     Days are Jalali when the year is below 1700 (1403/01/15, ۱۴۰۳-۱-۱۵), Gregorian otherwise
     (2024-04-03); a year alone means its first day.
     """
