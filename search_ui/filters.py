@@ -126,7 +126,7 @@ def make_filters(
             raise FilterError("bad-format", f"قالب «{fmt[:20]}» شناخته نیست؛ یکی از {'، '.join(FORMATS)}.")
     sort = (sort or "relevance").strip().lower()
     if sort not in SORTS:
-        raise FilterError("bad-sort", f"ترتیب «{sort[:20]}» شناخته نیست؛ یکی از {'، '.join(SORTS)}.")
+        raise FilterError("bad-sort", f"ترتیب «{sort[:20]}» شناخته نیست؛ مرتبط‌ترین، تازه‌ترین یا قدیمی‌ترین.")
     start = _epoch(read_day(date_from)) if date_from and date_from.strip() else None
     end = _epoch(read_day(date_to)) + _DAY if date_to and date_to.strip() else None
     if start is not None and end is not None and end <= start:
