@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +23,7 @@ from analyzers import ANALYZER_VERSION
 from indexer.schema import SCHEMA_VERSION
 from search_ui.commands import cli
 from search_ui.engine import SearchEngine
+from search_ui.suggest import max_distance, persian_distance
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -291,3 +294,34 @@ def test_help_and_readme_name_the_same_index_folder():
     named = set(re.findall(r"--index (~\S+)", help_text() + help_text("search")))
     assert named == {"~/.kavosh-index"}
     assert "~/.kavosh-index" in README and "~/.kavosh " not in README
+
+
+def test_did_you_mean_offers_no_word_a_reader_would_take_for_another(tmp_path):
+    """The issue's case: without the foreign-policy sample, «سیاست خارجی» suggested ساخت، ساعت، سایت."""
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder)
+    (folder / POLICY).unlink()
+    assert _run("index", str(folder), "--index", str(tmp_path / "ix")).exit_code == 0
+    engine = SearchEngine(tmp_path / "ix")
+    result = engine.search("سیاست خارجی")
+    offered = " ".join(result["suggestions"])
+    assert not any(word in offered for word in ("ساخت", "ساعت", "سایت")), offered
+    assert persian_distance("سیاست", "ساخت") > max_distance("سیاست")
+    assert engine.search("آرژانتبن")["suggestions"][:1] == ["آرژانتین"]  # a long word: offered
+    assert engine.search("قهوع")["suggestions"][:1] == ["قهوه"]  # one edit on a four-letter word
+
+
+def test_serve_announces_only_once_it_listens_and_never_on_a_busy_port(index_dir):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run(
+            [str(KAVOSH), "serve", "--index", str(index_dir), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode != 0 and "serving" not in proc.stdout and "cannot listen" in proc.stderr
+    demo = (ROOT / "Makefile").read_text().split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    assert "serving" not in demo and "kavosh serve" in demo  # the server itself announces, after binding
