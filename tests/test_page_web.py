@@ -120,3 +120,13 @@ def test_without_title_line_drops_only_a_repeated_title():
     assert page_text.without_title_line("<mark>عنوان</mark>\nمتن", "عنوان") == "متن"
     assert page_text.without_title_line("سطر دیگر\nمتن", "عنوان") == "سطر دیگر\nمتن"
     assert page_text.without_title_line("عنوان", "عنوان") == "عنوان"  # nothing else: keep it
+
+
+def test_a_document_opened_with_a_refused_query_says_so_in_persian_digits(client):
+    main = _main(client.get("/doc/sport/football.txt", query_string={"q": "ک*"}))
+    assert "۲ حرف" in main and "بدون برجسته" in main and not re.search(r"[0-9]", main.split("تیم ملی")[0])
+
+
+def test_the_date_span_of_the_matches_is_shown_in_jalali(client):
+    main = _main(client.get("/", query_string={"q": "ایران", "format": "txt"}))
+    assert "سندهای یافته از ۱۱ خرداد ۱۴۰۲ تا ۱۱ خرداد ۱۴۰۴" in main
