@@ -28,7 +28,6 @@ browser:
 
 demo: install
 	$(BIN)/kavosh index samples --index $(INDEX)
-	@echo "Kavosh is serving on http://$(HOST):$(PORT)/"
 	$(BIN)/kavosh serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
 lint: install

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import shutil
 import time
@@ -23,7 +24,7 @@ from indexer import store
 from indexer.codec import KavoshCodec
 from indexer.loader import Doc, FileEntry, Skip, parse_file, walk
 from indexer.progress import Progress
-from indexer.schema import SCHEMA_VERSION, encode_text, make_schema
+from indexer.schema import SCHEMA_VERSION, encode_text, folder_of, make_schema
 
 log = logging.getLogger("kavosh.indexer")
 
@@ -47,7 +48,8 @@ class Summary:
     deleted: int = 0
     unchanged: int = 0
     skipped: Counter = field(default_factory=Counter)
-    files: int = 0  # supported files found
+    files: int = 0  # supported files found, including those skipped
+    sources: int = 0  # files whose documents are in the live index after the run
     documents: int = 0  # documents in the live index after the run
     bytes_read: int = 0  # bytes of the files read and indexed in this run
     elapsed: float = 0.0
@@ -68,19 +70,25 @@ class Summary:
         return self.bytes_read / 1e6 / self.elapsed if self.elapsed > 0 else 0.0
 
     def lines(self) -> list[str]:
-        """The human summary printed at the end of `kavosh index`."""
+        """The human summary printed at the end of `kavosh index`.
+
+        Rates only when something was indexed (a run with nothing to do has none), and the documents
+        counted from the files that hold them, not from every file found (some may be skipped)."""
         state = f"generation {self.generation}" if self.changed else f"already up to date ({self.generation})"
         out = [
-            f"indexed {self.files} files into {state}: {self.documents} documents",
+            f"{state}: {self.documents} documents from {self.sources} files",
             f"added {self.added}, updated {self.updated}, deleted {self.deleted}, "
             f"unchanged {self.unchanged}, skipped {self.skipped_total}",
         ]
         if self.skipped:
             out.append("skipped by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items())))
-        out.append(
-            f"elapsed {self.elapsed:.2f} s, {self.docs_per_s:,.0f} docs/s, {self.mb_per_s:.2f} MB/s"
-            f" ({self.bytes_read / 1e6:.1f} MB read)"
-        )
+        if self.added or self.updated:
+            out.append(
+                f"elapsed {self.elapsed:.2f} s, {self.docs_per_s:,.0f} docs/s, {self.mb_per_s:.2f} MB/s"
+                f" ({self.bytes_read / 1e6:.1f} MB read)"
+            )
+        else:
+            out.append(f"elapsed {self.elapsed:.2f} s, nothing new to index")
         return out
 
 
@@ -178,6 +186,7 @@ def index_folder(
 
         if current is not None and not to_index and not gone and unchanged == old_files:
             summary.documents = current.meta.get("documents", 0)
+            summary.sources = _sources(old_files)
             summary.elapsed = time.perf_counter() - began
             return summary
 
@@ -216,10 +225,12 @@ def index_folder(
                     shutil.rmtree(gen_path, ignore_errors=True)
                     progress.close()
                     summary.documents = current.meta.get("documents", 0)
+                    summary.sources = _sources(old_files)
                     summary.elapsed = time.perf_counter() - began
                     return summary
             with ix.reader() as reader:
                 summary.documents = reader.doc_count()
+            summary.sources = _sources(manifest)
             meta = {
                 "analyzer_version": ANALYZER_VERSION,
                 "schema_version": SCHEMA_VERSION,
@@ -242,6 +253,11 @@ def index_folder(
         summary.changed = True
     summary.elapsed = time.perf_counter() - began
     return summary
+
+
+def _sources(manifest: dict) -> int:
+    """How many files of a manifest have documents in the index."""
+    return sum(1 for meta in manifest.values() if meta.get("ids"))
 
 
 def _warm_up(ix) -> None:
@@ -328,6 +344,7 @@ def _index_file(
 
 
 def _add(writer, doc: Doc, mtime: float) -> None:
+    """Add one document; its date is the one it gives itself, else its file's modification time."""
     writer.add_document(
         id=doc.id,
         path=doc.path,
@@ -336,4 +353,14 @@ def _add(writer, doc: Doc, mtime: float) -> None:
         content=encode_text(doc.body),
         mtime=mtime,
         format=doc.format,
+        folder=folder_of(doc.path),
+        date=_date_of(doc, mtime),
     )
+
+
+def _date_of(doc: Doc, mtime: float) -> int:
+    """The document's own date when it gives a usable one, else the file's time (whole epoch seconds)."""
+    given = doc.date
+    if isinstance(given, int | float) and math.isfinite(given) and abs(given) < 1e12:
+        return int(given)
+    return int(mtime)

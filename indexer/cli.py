@@ -60,7 +60,35 @@ def _configure_logging(level: int) -> None:
     root.propagate = False
 
 
+def _version_message() -> str:
+    """What `kavosh --version` prints: the package, and the versions an index is checked against."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from analyzers import ANALYZER_VERSION
+    from indexer.schema import SCHEMA_VERSION
+
+    try:
+        package = version("kavosh")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        package = "(not installed)"
+    return f"kavosh {package} (analyzer {ANALYZER_VERSION}, index schema {SCHEMA_VERSION})"
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_version_message())
+        ctx.exit(0)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Print the versions of Kavosh, its analyzer and its index schema, and exit.",
+)
 @click.option(
     "-q", "--quiet", is_flag=True, help="Print only errors (no progress, no skip lines, no summary)."
 )
@@ -71,9 +99,9 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 
     \b
     Typical use:
-      kavosh index ~/docs --index ~/.kavosh     build or update the index of a folder
-      kavosh search "کتاب‌های تاریخی" --index ~/.kavosh
-      kavosh serve --index ~/.kavosh            the search page on http://127.0.0.1:8000/
+      kavosh index ~/docs --index ~/.kavosh-index     build or update the index of a folder
+      kavosh search "کتاب‌های تاریخی" --index ~/.kavosh-index
+      kavosh serve --index ~/.kavosh-index            the search page on http://127.0.0.1:8000/
 
     Run `kavosh COMMAND --help` for each command's options.
     """

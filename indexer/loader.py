@@ -54,6 +54,7 @@ class Doc:
     title: str
     body: str
     format: str
+    date: float | None = None  # the document's own date (epoch seconds, UTC), if it gives one
 
 
 def walk(folder: Path, exclude: Path | None = None) -> Iterator[FileEntry | Skip]:

@@ -7,13 +7,13 @@ from array import array
 from collections.abc import Mapping
 from itertools import accumulate
 
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
 from analyzers import PersianAnalyzer
 
 # Bump when fields change: an index built with another schema version must be rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: sortable `folder`, `format` and `date` columns for filters and sort
 
 # Widths of the position deltas in CompactPositions, by the first byte of an encoded value.
 _WIDTHS = {0: "B", 1: "H", 2: "I"}
@@ -67,8 +67,18 @@ def make_schema() -> Schema:
         body=_text_field(analyzer),
         content=STORED(),
         mtime=STORED(),
-        format=ID(stored=True),
+        # The columns the page's filters and date sort read for every matching document (search_ui.filters):
+        # Whoosh columns give docnum -> value without unpickling the stored text.
+        format=ID(stored=True, sortable=True),
+        folder=ID(stored=True, sortable=True),
+        date=NUMERIC(numtype=int, bits=64, signed=True, stored=True, sortable=True),
     )
+
+
+def folder_of(path: str) -> str:
+    """The folder of a document's path relative to the indexed folder ("" for the top folder)."""
+    head, _, _ = path.rpartition("/")
+    return head
 
 
 def encode_text(text: str) -> str:

@@ -20,6 +20,8 @@ from search_ui.batch import run_parallel, write_run
 from search_ui.compile import QueryRefused
 from search_ui.engine import MAX_LIMIT, SearchEngine
 from search_ui.evaluate import METRICS, evaluate, read_qrels, read_queries
+from search_ui.filters import FORMATS, SORTS, FilterError, make_filters
+from search_ui.jalali import format_timestamp
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -67,13 +69,17 @@ def _print_readable(result: dict, color: bool) -> None:
     shown = len(result["hits"])
     span = f"{first}-{first + shown - 1} of " if shown else ""
     click.echo(f"{span}{result['total']:,} results ({result['took_ms']:.1f} ms)")
+    for name in ("folder", "format"):
+        values = result.get("facets", {}).get(name)
+        if values:
+            click.echo(f"{name}s: " + ", ".join(f"{v['value'] or '(top)'} {v['count']}" for v in values))
     for i, hit in enumerate(result["hits"], first):
         title = hit["title"] or hit["path"] or hit["id"]
         click.echo("")
         click.echo(f"{i}. " + click.style(title, bold=True) + f"  [{hit['score']:.3f}]", color=color)
-        click.echo(
-            f"   {hit['id']}" + (f"  ({hit['path']})" if hit["path"] and hit["path"] != hit["id"] else "")
-        )
+        where = f"  ({hit['path']})" if hit["path"] and hit["path"] != hit["id"] else ""
+        when = format_timestamp(hit.get("date"))
+        click.echo(f"   {hit['id']}{where}" + (f"  {when}" if when else ""))
         click.echo("   " + terminal_text(hit["snippet"], color), color=color)
 
 
@@ -87,6 +93,26 @@ def _print_readable(result: dict, color: bool) -> None:
     "--limit", type=click.IntRange(1, MAX_LIMIT), default=10, show_default=True, help="Results per page."
 )
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page of results.")
+@click.option(
+    "--folder",
+    "folders",
+    multiple=True,
+    help="Only documents in this folder of the indexed one (subfolders included); repeat for several.",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMATS),
+    help="Only this format; repeat for several.",
+)
+@click.option(
+    "--from", "date_from", default="", help="Only documents dated on or after this day (see below)."
+)
+@click.option("--to", "date_to", default="", help="Only documents dated on or before this day.")
+@click.option(
+    "--sort", type=click.Choice(SORTS), default="relevance", show_default=True, help="Order of the results."
+)
 @click.option(
     "--batch",
     "batch_path",
@@ -118,6 +144,11 @@ def search_command(
     as_json: bool,
     limit: int,
     page: int,
+    folders: tuple[str, ...],
+    formats: tuple[str, ...],
+    date_from: str,
+    date_to: str,
+    sort: str,
     batch_path: str | None,
     run_path: str | None,
     depth: int,
@@ -132,6 +163,13 @@ def search_command(
       +ایران -عراق            require / exclude (also AND, NOT, OR, parentheses)
       title:تاریخ             only in titles
       کتاب*                  words starting with کتاب (at least two letters)
+
+    \b
+    Filters and sort (with them, --json adds "filters" and "facets"):
+      kavosh search ایران --index ~/.kavosh-index --folder sport --folder history --sort newest
+      kavosh search ایران --index ~/.kavosh-index --format txt --from 1400/01/01 --to 2030-12-31
+    Days are Jalali when the year is below 1700 (1403/01/15, ۱۴۰۳-۱-۱۵), Gregorian otherwise
+    (2024-04-03); a year alone means its first day.
     """
     if batch_path:
         if query:
@@ -142,13 +180,21 @@ def search_command(
         return
     if not query:
         raise click.UsageError("give a QUERY (or --batch QUERIES.jsonl --run RUN.tsv)")
+    try:
+        filters = make_filters(folders, formats, date_from, date_to, sort)
+    except FilterError as err:
+        raise click.UsageError(f"{err.code}: {err}") from None
     engine = SearchEngine(index_dir)
     with _user_errors():
-        result = engine.search(query, page=page, limit=limit)
+        result = engine.search(query, page=page, limit=limit, filters=filters if filters.active else None)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
     else:
         _print_readable(result, color=sys.stdout.isatty())
+    if result["total"] and not result["hits"]:
+        last = -(-result["total"] // limit)
+        click.echo(f"page {page} is past the last page ({last}) of {result['total']:,} results", err=True)
+        sys.exit(1)
     sys.exit(0 if result["total"] else 1)
 
 

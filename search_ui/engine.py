@@ -22,6 +22,7 @@ from indexer.store import IndexMissing, current_name, open_generation
 from search_ui import bm25f, fastpath, snippets
 from search_ui.analysis import analyze_query
 from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
+from search_ui.filters import Filters, narrow
 from search_ui.query import parse
 from search_ui.suggest import Speller, complete
 
@@ -108,8 +109,11 @@ class SearchEngine:
             return {"loaded": False, "documents": 0, "generation": current_name(self.index_dir)}
         return {"loaded": True, "documents": gen.documents, "generation": gen.name}
 
-    def search(self, query: str, page: int = 1, limit: int = 10) -> dict:
-        """One page of ranked hits with snippets, the total, the time taken, notices and suggestions."""
+    def search(self, query: str, page: int = 1, limit: int = 10, filters: Filters | None = None) -> dict:
+        """One page of ranked hits with snippets, the total, the time taken, notices and suggestions.
+
+        With `filters` (search_ui.filters) the matches are narrowed and sorted and the answer adds
+        "filters" and "facets"; that needs every match ranked, not only the first pages."""
         if not isinstance(page, int) or page < 1:
             raise ValueError("page must be an integer >= 1")
         if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
@@ -120,12 +124,18 @@ class SearchEngine:
         compiled = Compiler(searcher.reader(), self.ranking).compile(parse(query))
         hits: list[dict] = []
         total = 0
+        facets = None
         if compiled.query is not None:
-            ranked, total = self._run(searcher, compiled, page * limit, count=True)
+            if filters is None:
+                ranked, total = self._run(searcher, compiled, page * limit, count=True)
+            else:
+                everything, _ = self._run(searcher, compiled, max(1, searcher.doc_count_all()), count=False)
+                narrowed = narrow(searcher.reader(), everything, filters)
+                ranked, total, facets = narrowed.ranked, narrowed.total, narrowed.facets
             for score, docnum in ranked[(page - 1) * limit : page * limit]:
                 hits.append(self._hit(searcher.stored_fields(docnum), score, compiled))
         suggestions = gen.speller.suggest(searcher.reader(), query, compiled) if compiled.unknown else []
-        return {
+        result = {
             "query": query,
             "total": total,
             "took_ms": round((time.perf_counter() - began) * 1000, 2),
@@ -135,6 +145,10 @@ class SearchEngine:
             "limit": limit,
             "notices": compiled.notices,
         }
+        if filters is not None:
+            empty = {"folder": [], "format": [], "date": {"min": None, "max": None}}
+            result.update(filters=filters.as_dict(), facets=facets or empty)
+        return result
 
     def ranked(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the top `limit` documents, no snippets or counts: the batch and evaluation path."""
@@ -168,6 +182,8 @@ class SearchEngine:
             "title": fields.get("title", ""),
             "format": fields.get("format", ""),
             "mtime": fields.get("mtime"),
+            "folder": fields.get("folder", ""),
+            "date": fields.get("date", fields.get("mtime")),
             "text": text,
             "html": snippets.highlight_all(text, terms, sequences),
         }
@@ -203,4 +219,6 @@ class SearchEngine:
             "title": fields.get("title", ""),
             "score": round(float(score), 4),
             "snippet": snippets.snippet(text, compiled.terms, compiled.sequences),
+            "folder": fields.get("folder", ""),
+            "date": fields.get("date", fields.get("mtime")),
         }

@@ -29,6 +29,7 @@ MONTHS = (
 _BREAKS = (-61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262, 2324, 2394,
            2456, 3178)  # fmt: skip
 _DIGITS = str.maketrans("0123456789,.", "۰۱۲۳۴۵۶۷۸۹٬٫")
+_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
 def _nowruz_day_in_march(jy: int) -> int:
@@ -75,6 +76,22 @@ def gregorian_to_jalali(day: _dt.date) -> tuple[int, int, int]:
         return jy, offset // 31 + 1, offset % 31 + 1
     offset -= 186
     return jy, offset // 30 + 7, offset % 30 + 1
+
+
+def jalali_to_gregorian(jy: int, jm: int, jd: int) -> _dt.date:
+    """The Gregorian date of Jalali day `jd` of month `jm` (1-12) of year `jy`; ValueError if none."""
+    if not 1 <= jm <= 12:
+        raise ValueError(f"Jalali month {jm} is not between 1 and 12")
+    days = 31 if jm <= 6 else 30 if jm <= 11 else 30 if is_leap(jy) else 29
+    if not 1 <= jd <= days:
+        raise ValueError(f"Jalali month {jm} of {jy} has {days} days, not {jd}")
+    offset = (jm - 1) * 31 if jm <= 7 else 186 + (jm - 7) * 30
+    return nowruz(jy) + _dt.timedelta(days=offset + jd - 1)
+
+
+def latin_digits(text: str) -> str:
+    """`text` with Persian and Arabic-Indic digits as ASCII ones (for reading numbers people type)."""
+    return text.translate(_LATIN)
 
 
 def persian_digits(value: object) -> str:

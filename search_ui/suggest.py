@@ -1,13 +1,14 @@
 """Did-you-mean for query words the index does not know, and completions of the word being typed.
 
 Candidates come from the index's own terms (already normalized by the analyzer: letters folded, diacritics
-and tatweel gone), within two edits sharing the first letter, then ranked
+and tatweel gone) sharing the first letter, within `max_distance` of the typed word, then ranked
 by a Persian-aware edit distance (confusable letters such as س/ص/ث or ز/ذ/ض/ظ cost half) and by how many
 documents hold them.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from itertools import islice
@@ -63,6 +64,17 @@ def persian_distance(a: str, b: str) -> float:
     return prev[-1]
 
 
+def max_distance(term: str) -> float:
+    """How far a correction may be from a typed word before a reader takes it for another word.
+
+    Two edits on a five-letter word leave less than half of it (سیاست -> ساخت، ساعت، سایت), which readers
+    take for noise; one edit is a typo. So: a confusable letter only (0.5) up to three letters, one edit
+    up to six, two edits for longer words."""
+    if len(term) <= 3:
+        return 0.5
+    return 1.0 if len(term) <= 6 else 2.0
+
+
 def _doc_freq(reader: IndexReader, term: str) -> int:
     return sum(reader.doc_frequency(f, term) for f in FIELDS)
 
@@ -98,14 +110,15 @@ class Speller:
         return terms
 
     def corrections(self, reader: IndexReader, term: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
-        """The indexed terms closest to `term` (within 1 edit for short words, 2 for longer), best first."""
+        """The indexed terms closest to `term` within `max_distance(term)`, best first."""
         if len(term) < 2:
             return []
-        maxdist = 1 if len(term) <= 4 else 2
+        maxdist = max_distance(term)
+        reach = math.ceil(maxdist)
         found = [
             c
             for c in self._terms_from(reader, term[0])
-            if c != term and _near(term, c, maxdist) and persian_distance(term, c) <= maxdist
+            if c != term and _near(term, c, reach) and persian_distance(term, c) <= maxdist
         ]
         # A stopword is never what a user meant by a rare word (ایرن -> ایران, not این).
         found = [c for c in found if not any(t.stopped for t in analyze_query(c))]

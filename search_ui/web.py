@@ -11,19 +11,23 @@ import math
 import os
 import unicodedata
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from indexer.store import KavoshIndexError
+from search_ui import page_text
 from search_ui.engine import QueryRefused
+from search_ui.filters import FilterError, Filters, make_filters
 from search_ui.jalali import format_number, format_timestamp, persian_digits
 
 PAGE_SIZE = 10  # results per page on the HTML page
 MAX_LIMIT = 100  # the largest `limit` the API accepts
 MAX_PAGE = 1000  # deeper pages cost a full top-(page*limit) collection and nobody reads them
-MAX_QUERY = 1000  # characters; longer queries are refused before they reach the engine
+MAX_QUERY = 1000  # characters: the parser cuts a longer query there and says so (search_ui.query)
+MAX_RAW_QUERY = 4 * MAX_QUERY  # what is read of `q` at all, so a huge URL costs no more than a long query
 SUGGEST_LIMIT = 8
 FIRST_MATCH_ID = "first-match"
 
@@ -47,7 +51,13 @@ bp = Blueprint("kavosh", __name__)
 
 
 class BadParameter(ValueError):
-    """A query-string parameter that is missing or out of range (answered with 400)."""
+    """A query-string parameter that is missing or out of range (answered with 400).
+
+    `code` is a stable English code for programs (the API's `error`), the message is Persian."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def show_text(value: Any) -> Markup:
@@ -89,28 +99,53 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise BadParameter(f"parameter {name} must be a whole number, not {raw[:40]!r}") from None
-    if not low <= value <= high:
-        raise BadParameter(f"parameter {name} must be between {low} and {high}, got {value}")
+        value = None
+    if value is None or not low <= value <= high:
+        raise BadParameter(f"bad-{name}", page_text.out_of_range(name, low, high))
     return value
 
 
 def _query_arg(required: bool) -> str:
-    query = request.args.get("q", "").strip()
+    """`q`, stripped; a query longer than MAX_QUERY is cut by the parser with a notice, not refused."""
+    if not _query_string_is_utf8():  # e.g. %ff%fe: Werkzeug would hand it over as the text "%FF%FE"
+        raise BadParameter("bad-encoding", page_text.BAD_ENCODING)
+    query = request.args.get("q", "")[:MAX_RAW_QUERY].strip()
     if required and not query:
-        raise BadParameter("parameter q (the query) is required")
-    if len(query) > MAX_QUERY:
-        raise BadParameter(f"the query is longer than {MAX_QUERY} characters")
+        raise BadParameter("missing-q", page_text.MISSING_QUERY)
     return query
 
 
-def _search(query: str, page: int, limit: int) -> dict:
+def _query_string_is_utf8() -> bool:
+    """Whether the URL's parameters, once %-decoded, are UTF-8 text."""
     try:
-        return _engine().search(query, page=page, limit=limit)
+        unquote_to_bytes(request.query_string.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _filters_arg() -> Filters:
+    """The filters and sort in the URL (`folder` and `format` may repeat); FilterError when unusable."""
+    args = request.args
+    return make_filters(
+        args.getlist("folder")[:50],
+        args.getlist("format")[:50],
+        args.get("from", "")[:40],
+        args.get("to", "")[:40],
+        args.get("sort", "")[:20],
+    )
+
+
+def _search(query: str, page: int, limit: int, filters: Filters | None = None) -> dict:
+    try:
+        if filters is None:
+            return _engine().search(query, page=page, limit=limit)
+        return _engine().search(query, page=page, limit=limit, filters=filters)
     except QueryRefused:
         raise
     except ValueError as err:  # the engine's own bounds on page/limit
-        raise BadParameter(str(err)) from None
+        current_app.logger.info("engine refused paging: %s", err)
+        raise BadParameter("bad-page", page_text.out_of_range("page", 1, MAX_PAGE)) from None
 
 
 def _page_numbers(page: int, last: int) -> list[int]:
@@ -123,15 +158,26 @@ def _page_numbers(page: int, last: int) -> list[int]:
 
 @bp.get("/")
 def search_page() -> Any:
-    """The search box, and the ranked results when `q` is given (works with plain GET, no JavaScript)."""
+    """The search box, and the ranked results when `q` is given (works with plain GET, no JavaScript).
+
+    The results always come with their facets (folders, formats) and the filters in the URL, so a
+    filtered search can be bookmarked; links keep the filters (see `page_url`)."""
     query = _query_arg(required=False)
     page = _int_arg("page", 1, 1, MAX_PAGE)
+    filters = _filters_arg()
     if not query:
-        return render_template("index.html", q="", result=None, health=_engine().health())
-    result = _search(query, page, PAGE_SIZE)
+        return render_template("index.html", q="", result=None, health=_engine().health(), filters=filters)
+    result = _search(query, page, PAGE_SIZE, filters)
     last = min(MAX_PAGE, max(1, math.ceil(result["total"] / PAGE_SIZE)))
     return render_template(
-        "index.html", q=query, result=result, page=page, last_page=last, pages=_page_numbers(page, last)
+        "index.html",
+        q=query,
+        result=result,
+        page=page,
+        last_page=last,
+        pages=_page_numbers(page, last),
+        filters=filters,
+        shown=page_text.shown_range(page, PAGE_SIZE, len(result["hits"])),
     )
 
 
@@ -151,15 +197,16 @@ def document_page(doc_id: str) -> Any:
     except QueryRefused as err:
         doc, notice = _engine().document(doc_id, query=""), str(err)
     if doc is None:
-        return _error(404, "سندی با این شناسه در نمایه نیست.")
-    html = str(doc["html"]).replace("<mark>", f'<mark id="{FIRST_MATCH_ID}">', 1)
+        return _error(404, "سندی با این شناسه در نمایه نیست.", code="unknown-document")
+    html = page_text.without_title_line(str(doc["html"]), doc.get("title", ""), doc.get("format", ""))
+    html = html.replace("<mark>", f'<mark id="{FIRST_MATCH_ID}">', 1)
     return render_template(
         "doc.html",
         q=query,
         doc=doc,
         body=show_html(html),
         notice=notice,
-        date=format_timestamp(doc.get("mtime")),
+        date=format_timestamp(doc.get("date", doc.get("mtime"))),
         autofocus=False,  # focusing the box would scroll away from the first match
     )
 
@@ -173,7 +220,9 @@ def api_search() -> Any:
     query = _query_arg(required=True)
     page = _int_arg("page", 1, 1, MAX_PAGE)
     limit = _int_arg("limit", PAGE_SIZE, 1, MAX_LIMIT)
-    return jsonify(_search(query, page, limit))
+    filters = _filters_arg()
+    wanted = filters.active or request.args.get("facets", "") in ("1", "true")
+    return jsonify(_search(query, page, limit, filters if wanted else None))
 
 
 @bp.get("/api/suggest")
@@ -190,7 +239,7 @@ def api_document(doc_id: str) -> Any:
     query = _query_arg(required=False)
     doc = _engine().document(doc_id, query=query)
     if doc is None:
-        return _error(404, f"no document with id {doc_id!r}")
+        return _error(404, "سندی با این شناسه در نمایه نیست.", code="unknown-document")
     return jsonify(doc)
 
 
@@ -204,20 +253,28 @@ def healthz() -> Any:
 # --- errors and headers --------------------------------------------------------------------------------
 
 
-def _error(status: int, message: str, q: str = "") -> Any:
+def _error(status: int, message: str, q: str = "", code: str | None = None) -> Any:
+    """An error as JSON `{"error": CODE, "message", "status"}` or as a Persian page.
+
+    A message that is not Persian (Werkzeug's, or a technical one) is replaced by the status's Persian
+    text; the JSON keeps it as `detail`."""
+    persian = message if page_text.is_persian(message) else page_text.status_message(status)
     if _wants_json():
-        return jsonify({"error": message, "status": status}), status
-    return render_template("error.html", status=status, message=message, q=q), status
+        body = {"error": code or page_text.status_code(status), "message": persian, "status": status}
+        if persian != message:
+            body["detail"] = message
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=persian, q=q), status
 
 
-def _bad_parameter(err: BadParameter) -> Any:
-    return _error(400, str(err), q=request.args.get("q", "")[:MAX_QUERY])
+def _bad_parameter(err: BadParameter | FilterError) -> Any:
+    return _error(400, str(err), q=request.args.get("q", "")[:MAX_QUERY], code=err.code)
 
 
 def _refused(err: QueryRefused) -> Any:
     if _wants_json():
-        return jsonify({"error": str(err), "status": 400, "refused": True}), 400
-    query = request.args.get("q", "")
+        return jsonify({"error": "refused", "message": str(err), "status": 400, "refused": True}), 400
+    query = request.args.get("q", "")[:MAX_RAW_QUERY]
     return render_template("index.html", q=query, result=None, refused=str(err)), 400
 
 
@@ -249,10 +306,15 @@ def create_app(index_dir: str | os.PathLike[str], engine: Any = None) -> Flask:
     app.json.sort_keys = False  # keep the engine's key order
     app.register_blueprint(bp)
     app.register_error_handler(BadParameter, _bad_parameter)
+    app.register_error_handler(FilterError, _bad_parameter)
     app.register_error_handler(QueryRefused, _refused)
     app.register_error_handler(KavoshIndexError, _index_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.after_request(_add_security_headers)
     app.jinja_env.filters.update(text=show_text, path=show_path, fa=persian_digits, num=format_number)
-    app.jinja_env.globals.update(first_match=FIRST_MATCH_ID, show_html=show_html)
+    app.jinja_env.filters.update(
+        quoted=page_text.quoted, jalali=format_timestamp, fadigits=page_text.persian_numerals
+    )
+    app.jinja_env.globals.update(first_match=FIRST_MATCH_ID, show_html=show_html, page_url=page_text.page_url)
+    app.jinja_env.globals.update(input_dir=page_text.input_dir, folder_name=page_text.folder_name)
     return app

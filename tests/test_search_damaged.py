@@ -37,7 +37,7 @@ def test_a_truncated_segment_is_a_clear_index_error(tmp_path: Path, keep: float)
         engine.search("کتاب")
     assert engine.health()["loaded"] is False
     response = create_app(tmp_path / "index").test_client().get("/api/search?q=کتاب")
-    assert response.status_code == 503 and "rebuild" in response.get_json()["error"]
+    assert response.status_code == 503 and "rebuild" in response.get_json()["detail"]
 
 
 def test_a_word_whose_only_documents_were_deleted_is_searchable(tmp_path: Path) -> None:
@@ -82,4 +82,4 @@ def test_a_damaged_stored_text_block_is_a_clear_index_error(tmp_path: Path) -> N
     client = create_app(tmp_path / "index").test_client()
     statuses = [client.get(f"/api/search?q=کتاب&page={page}") for page in (1, 2, 3, 4)]
     assert {r.status_code for r in statuses} <= {200, 503}
-    assert any(r.status_code == 503 and "rebuild" in r.get_json()["error"] for r in statuses)
+    assert any(r.status_code == 503 and "rebuild" in r.get_json()["detail"] for r in statuses)

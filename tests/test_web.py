@@ -32,7 +32,7 @@ class FakeEngine:
             out = out.replace(str(escape(word)), f"<mark>{escape(word)}</mark>")
         return out
 
-    def search(self, query: str, page: int = 1, limit: int = 10) -> dict:
+    def search(self, query: str, page: int = 1, limit: int = 10, filters=None) -> dict:
         self.calls.append(("search", query, page, limit))
         if query.endswith("*") and len(query) <= 2:
             raise QueryRefused("پیشوند باید دست‌کم دو حرف باشد.")
