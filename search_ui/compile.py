@@ -3,8 +3,8 @@
 Every query word goes through the Persian analyzer. A detached affix typed as a word of its own (می خوانند،
 روزنامه ها) is analyzed together with its host first, so it gives the terms of the joined word, as in a
 phrase. A word that analyzes to several terms (a compound split into parts) is searched as that sequence.
-Keyword stopwords are dropped unless nothing else is left; inside a phrase they stay. A prefix is expanded
-against the index's own terms, and refused when it is one letter.
+Keyword stopwords are dropped unless nothing else is left; inside a phrase they stay. A prefix stands for
+the indexed words starting with the typed letters (`search_ui.prefixes`); it is refused when one letter.
 
 Every query has a budget (`Limits`), so its cost is bounded whatever was typed: identical clauses are merged
 (a word written 64 times is searched once, weighted 64 times), the prefixes of a query together expand to at
@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import islice
 
 from whoosh import query as wq
 from whoosh.matching import AndNotMatcher
@@ -25,6 +24,7 @@ from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 
 from analyzers import joins_neighbour
+from search_ui import prefixes
 from search_ui.analysis import analyze_query
 from search_ui.bm25f import FieldsPhrase, FieldsTerm
 from search_ui.query import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
@@ -262,33 +262,30 @@ class Compiler:
         return any(self.reader.doc_frequency(f, t) for f in FIELDS for t in terms)
 
     def _prefix(self, word: Word, out: Compiled) -> wq.Query | None:
-        toks = analyze_query(word.text)
-        if not toks:
+        """Every indexed word starting with the typed letters (search_ui.prefixes), each scored by the same
+        BM25F as a word; a word the index holds as several terms is matched as that sequence."""
+        if not analyze_query(word.text):
             return None
-        stem = toks[-1].term
-        if len(stem) < MIN_PREFIX:
+        if len(prefixes.typed_key(word.text)) < MIN_PREFIX:
             raise QueryRefused(
                 f"پیشوند «{word.text}*» بسیار کوتاه است؛ برای جستجوی پیشوندی دست‌کم {MIN_PREFIX} حرف بنویسید."
             )
         fields = [word.field] if word.field else list(FIELDS)
-        expanded: set[str] = set()
         room = PREFIX_CAP - self.budget.terms  # the cap holds for all the prefixes of a query together
-        for f in fields:
-            expanded.update(b.decode("utf-8") for b in islice(self.reader.expand_prefix(f, stem), room + 1))
-            if len(expanded) > room:
-                raise QueryTooExpensive(
-                    f"پیشوند «{word.text}*» با بیش از {PREFIX_CAP:,} واژه‌ی نمایه جور می‌شود (همه‌ی پیشوندهای "
-                    "یک پرس‌وجو روی هم)؛ پیشوند بلندتری بنویسید."
-                )
-        self.budget.terms += len(expanded)
-        out.terms.update(expanded)
-        alts = [self._fields([t], word.field) for t in sorted(expanded)]  # the same BM25F as a word
-        q: wq.Query = wq.Or(alts) if alts else wq.NullQuery
-        if len(toks) > 1:
-            head = [t.term for t in toks[:-1]]
-            out.terms.update(head)
-            q = wq.And([self._fields(head, word.field), q])
-        return q
+        try:
+            found = prefixes.sequences(self.reader, word.text, fields, room)
+        except prefixes.TooManyTerms:
+            raise QueryTooExpensive(
+                f"پیشوند «{word.text}*» با بیش از {PREFIX_CAP:,} واژه‌ی نمایه جور می‌شود (همه‌ی پیشوندهای "
+                "یک پرس‌وجو روی هم)؛ پیشوند بلندتری بنویسید."
+            ) from None
+        self.budget.terms += len(found)
+        for seq in found:
+            out.terms.update(seq)
+            if len(seq) > 1:
+                out.sequences.add(seq)
+        alts = [self._fields(list(seq), word.field) for seq in sorted(found)]
+        return wq.Or(alts) if alts else wq.NullQuery
 
     def _word(self, word: Word, occur: str, drop_stops: bool, top: bool, out: Compiled) -> wq.Query | None:
         if word.prefix:

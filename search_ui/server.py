@@ -246,8 +246,10 @@ def _preload() -> None:
 
     import search_ui.web  # noqa: F401
     from search_ui.analysis import analyze_query
+    from search_ui.prefixes import lexicon_words
 
     analyze_query("کاوش")
+    lexicon_words()  # the sorted lexicon that prefixes and completions look words up in
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the parent's objects in every worker
 
