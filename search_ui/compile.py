@@ -26,7 +26,7 @@ from whoosh.reading import IndexReader
 from analyzers import joins_neighbour
 from search_ui import prefixes
 from search_ui.analysis import analyze_query
-from search_ui.bm25f import FieldsPhrase, FieldsTerm
+from search_ui.bm25f import FieldsAny, FieldsPhrase, FieldsTerm
 from search_ui.query import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
 
 PREFIX_CAP = 2000
@@ -285,7 +285,7 @@ class Compiler:
             if len(seq) > 1:
                 out.sequences.add(seq)
         alts = [self._fields(list(seq), word.field) for seq in sorted(found)]
-        return wq.Or(alts) if alts else wq.NullQuery
+        return FieldsAny(alts) if alts else wq.NullQuery
 
     def _word(self, word: Word, occur: str, drop_stops: bool, top: bool, out: Compiled) -> wq.Query | None:
         if word.prefix:

@@ -90,7 +90,8 @@ def sequences(reader: IndexReader, text: str, fields: list[str], room: int) -> l
                 add((*head, raw.decode("utf-8")))
     for word in lexicon_completions(key):
         seq = tuple(t.term for t in analyze_query(word))
-        if _indexed(reader, fields, seq):
+        # A sequence whose first term starts with the letters adds no document to that term's (found above).
+        if seq and not seq[0].startswith(key) and _indexed(reader, fields, seq):
             add(seq)
     return list(found)
 
