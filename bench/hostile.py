@@ -6,8 +6,8 @@ every one of them. Then, against `kavosh serve --workers 2` on a free 127.0.0.1 
 
 1. a fuzz of `--queries` queries (seeded: keywords, phrases, operators, prefixes, control characters, repeated
    clauses, very long queries, and a few known worst cases such as `zq*` written 64 times) sent one at a time
-   to `/api/search`; it prints the status codes, p50/p99/worst time, the worst query, and each worker's peak
-   and final RSS;
+   to `/api/search`; it prints the status codes, p50/p99/worst time, the most CPU one query took (wall time
+   depends on what else the machine runs), the worst queries, and each worker's peak and final RSS;
 2. `--slow` slow connections that send a request one byte every two seconds and never finish it (reconnecting
    when the server closes them) for `--seconds`, while one normal client searches on fresh connections; it
    prints how many requests the normal client completed and how many failed.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import random
 import re
 import socket
@@ -174,24 +175,45 @@ def get(port: int, path: str, timeout: float) -> int:
         conn.close()
 
 
-def fuzz(port: int, queries: list[str], seconds: float) -> dict:
-    """Send the queries one at a time until done or `seconds` have passed."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU seconds the processes have used (from /proc/PID/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def fuzz(port: int, queries: list[str], seconds: float, pids: list[int]) -> dict:
+    """Send the queries one at a time until done or `seconds` have passed. Wall time depends on what else the
+    machine runs; the workers' CPU seconds per query (one query runs at a time) do not."""
     times: list[float] = []
+    cpus: list[float] = []
     statuses: dict[int, int] = {}
     worst = (0.0, "")
+    worst_cpu = (0.0, "")
     stop_at = time.monotonic() + seconds
     for q in queries:
         if time.monotonic() > stop_at:
             break
         path = "/api/search?" + urllib.parse.urlencode({"q": q})
+        cpu = cpu_seconds(pids)
         began = time.perf_counter()
         status = get(port, path, REQUEST_TIMEOUT)
         took = time.perf_counter() - began
+        used = cpu_seconds(pids) - cpu
         times.append(took)
+        cpus.append(used)
         statuses[status] = statuses.get(status, 0) + 1
         if took > worst[0]:
             worst = (took, q)
-    return {"times": times, "statuses": statuses, "worst": worst}
+        if used > worst_cpu[0]:
+            worst_cpu = (used, q)
+    return {"times": times, "cpus": cpus, "statuses": statuses, "worst": worst, "worst_cpu": worst_cpu}
 
 
 def slow_load(port: int, slow: int, seconds: float) -> dict:
@@ -256,7 +278,7 @@ def main() -> int:
         for _ in range(4):
             get(port, "/healthz", 10)
         base = {pid: memory(pid)[1] for pid in pids}
-        result = fuzz(port, queries, args.fuzz_seconds)
+        result = fuzz(port, queries, args.fuzz_seconds, pids)
         mem = {pid: memory(pid) for pid in pids}
         slow = slow_load(port, args.slow, args.seconds) if args.slow else None
     finally:
@@ -271,7 +293,18 @@ def main() -> int:
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(result["statuses"].items()))
     print(f"\nfuzz ({label}): {len(times)} of {len(queries)} queries; statuses {statuses}")
     print_table(
-        ["run", "queries", "p50 ms", "p99 ms", "worst s", "peak RSS MB", "RSS after MB", "RSS before MB"],
+        [
+            "run",
+            "queries",
+            "p50 ms",
+            "p99 ms",
+            "worst s",
+            "worst CPU s",
+            "CPU s total",
+            "peak RSS MB",
+            "RSS after MB",
+            "RSS before MB",
+        ],
         [
             [
                 label,
@@ -279,14 +312,17 @@ def main() -> int:
                 f"{percentile(times, 50) * 1000:.1f}",
                 f"{percentile(times, 99) * 1000:.1f}",
                 f"{result['worst'][0]:.2f}",
+                f"{result['worst_cpu'][0]:.2f}",
+                f"{sum(result['cpus']):.1f}",
                 " / ".join(f"{mem[p][0]:.0f}" for p in pids),
                 " / ".join(f"{mem[p][1]:.0f}" for p in pids),
                 " / ".join(f"{base[p]:.0f}" for p in pids),
             ]
         ],
     )
-    worst_q = result["worst"][1]
-    print(f"worst query ({len(worst_q)} characters): {worst_q[:120]!r}{'…' if len(worst_q) > 120 else ''}")
+    for what, (_, worst_q) in (("time", result["worst"]), ("CPU", result["worst_cpu"])):
+        more = "…" if len(worst_q) > 120 else ""
+        print(f"worst query by {what} ({len(worst_q)} characters): {worst_q[:120]!r}{more}")
     if slow is not None:
         print(f"\nslow connections ({label}): {args.slow} for {args.seconds:.0f} s")
         print_table(
