@@ -191,6 +191,7 @@ class FieldsTerm(wq.Query):
         self.B = B
         self.boost = boost
         self.pivot = dict(pivot or {})
+        self.budget = None  # the query's search_ui.compile.Budget: its deadline is checked while scoring
 
     def __repr__(self) -> str:
         return f"FieldsTerm({self.text!r}, {self.weights!r}, boost={self.boost})"
@@ -218,14 +219,22 @@ class FieldsTerm(wq.Query):
     def estimate_size(self, ixreader) -> int:
         return sum(ixreader.doc_frequency(f, self.text) for f in self.weights)
 
-    def matcher(self, searcher, context=None):
+    def scores(self, searcher) -> dict[int, float]:
+        """docnum -> boosted score in the searcher's segment."""
         scores = term_scores(
-            searcher.reader(), searcher.get_parent(), self.text, self.weights, self.K1, self.B, self.pivot
+            searcher.reader(),
+            searcher.get_parent(),
+            self.text,
+            self.weights,
+            self.K1,
+            self.B,
+            self.pivot,
+            self.budget,
         )
-        if not scores:
-            return NullMatcher()
-        ids = sorted(scores)
-        return _ScoreList(ids, weights=[self.boost * scores[d] for d in ids], term=None)
+        return scores if self.boost == 1.0 else {d: self.boost * v for d, v in scores.items()}
+
+    def matcher(self, searcher, context=None):
+        return _score_list(self.scores(searcher))
 
 
 class FieldsPhrase(FieldsTerm):
@@ -257,14 +266,67 @@ class FieldsPhrase(FieldsTerm):
     def estimate_size(self, ixreader) -> int:
         return max(min(ixreader.doc_frequency(f, t) for t in self.seq) for f in self.weights)
 
-    def matcher(self, searcher, context=None):
+    def scores(self, searcher) -> dict[int, float]:
         scores = phrase_scores(
-            searcher.reader(), searcher.get_parent(), self.seq, self.weights, self.K1, self.B, self.pivot
+            searcher.reader(),
+            searcher.get_parent(),
+            self.seq,
+            self.weights,
+            self.K1,
+            self.B,
+            self.pivot,
+            self.budget,
         )
-        if not scores:
-            return NullMatcher()
-        ids = sorted(scores)
-        return _ScoreList(ids, weights=[scores[d] for d in ids], term=None)
+        return scores if self.boost == 1.0 else {d: self.boost * v for d, v in scores.items()}
+
+
+class FieldsAny(wq.Query):
+    """Alternatives (the words a prefix stands for) scored as Whoosh's Or scores them, each matching one
+    adding its score, but summed into one list per segment: a union of 2,000 matchers costs more than the
+    scoring itself."""
+
+    def __init__(self, alternatives: list[FieldsTerm]) -> None:
+        self.alternatives = list(alternatives)
+        self.boost = 1.0
+
+    def __repr__(self) -> str:
+        return f"FieldsAny({self.alternatives!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldsAny) and self.alternatives == other.alternatives
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.alternatives))
+
+    def is_leaf(self) -> bool:
+        return False
+
+    def children(self):
+        return iter(self.alternatives)
+
+    def apply(self, fn):
+        return FieldsAny([fn(q) for q in self.alternatives])
+
+    def terms(self, phrases=False):
+        for q in self.alternatives:
+            yield from q.terms(phrases)
+
+    def estimate_size(self, ixreader) -> int:
+        return sum(q.estimate_size(ixreader) for q in self.alternatives)
+
+    def matcher(self, searcher, context=None):
+        acc: dict[int, float] = {}
+        for q in self.alternatives:
+            for doc, score in q.scores(searcher).items():
+                acc[doc] = acc.get(doc, 0.0) + score
+        return _score_list(acc)
+
+
+def _score_list(scores: dict[int, float]):
+    if not scores:
+        return NullMatcher()
+    ids = sorted(scores)
+    return _ScoreList(ids, weights=[scores[d] for d in ids], term=None)
 
 
 def _field_b(B: Mapping[str, float] | float, fieldname: str) -> float:
@@ -296,8 +358,12 @@ def term_scores(
     K1: float,
     B,
     pivot: Mapping[str, float] | None = None,
+    budget=None,
 ) -> dict[int, float]:
-    """BM25F score of one term for every document of a segment holding it (segment docnums)."""
+    """BM25F score of one term for every document of a segment holding it (segment docnums). With a
+    `budget` (search_ui.compile.Budget), its deadline is checked first."""
+    if budget is not None:
+        budget.check_time()
     w_idf = idf(parent, [text], weights)
     if not w_idf:
         return {}
@@ -311,7 +377,9 @@ def term_scores(
     return _saturate(acc, w_idf, K1)
 
 
-def _sequence_positions(reader, fieldname: str, terms: list[str]) -> dict[int, dict[str, list[int]]]:
+def _sequence_positions(
+    reader, fieldname: str, terms: list[str], budget=None
+) -> dict[int, dict[str, list[int]]]:
     """docnum -> {term: positions} for the documents of a segment holding every one of `terms` in a field.
 
     The rarest term's documents are the candidates; every other term's posting list is only skipped through
@@ -321,12 +389,16 @@ def _sequence_positions(reader, fieldname: str, terms: list[str]) -> dict[int, d
     distinct = sorted(set(terms), key=lambda t: reader.doc_frequency(fieldname, t))
     if not distinct or not all((fieldname, t) in reader for t in distinct):
         return {}
+    if budget is not None:
+        budget.check_time()
     first = reader.postings(fieldname, distinct[0])
     raw: dict[int, list[bytes]] = {}
     while first.is_active():
         raw[first.id()] = [first.value()]
         first.next()
     for term in distinct[1:]:
+        if budget is not None:
+            budget.check_time()
         kept: dict[int, list[bytes]] = {}
         for doc, value in values_at(reader.postings(fieldname, term), raw):  # raw keeps docnum order
             kept[doc] = raw[doc]
@@ -352,16 +424,17 @@ def phrase_scores(
     K1: float,
     B,
     pivot: Mapping[str, float] | None = None,
+    budget=None,
 ) -> dict[int, float]:
     """BM25F of an exact sequence of terms (a phrase or a split compound): its frequency is the number of
     places where the terms stand in order, adjacent; its idf is the sum of theirs (as Lucene scores a
-    phrase)."""
+    phrase). With a `budget`, its deadline is checked before each term's postings are read."""
     w_idf = idf(parent, terms, weights)
     if not w_idf:
         return {}
     acc: dict[int, float] = {}
     for fieldname, weight in weights.items():
-        found = _sequence_positions(reader, fieldname, terms)
+        found = _sequence_positions(reader, fieldname, terms, budget)
         if not found:
             continue
         norms = _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))

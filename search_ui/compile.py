@@ -3,23 +3,30 @@
 Every query word goes through the Persian analyzer. A detached affix typed as a word of its own (می خوانند،
 روزنامه ها) is analyzed together with its host first, so it gives the terms of the joined word, as in a
 phrase. A word that analyzes to several terms (a compound split into parts) is searched as that sequence.
-Keyword stopwords are dropped unless nothing else is left; inside a phrase they stay. A prefix is expanded
-against the index's own terms, and refused when it is one letter or expands to more than `PREFIX_CAP` terms,
-so no query is unbounded.
+Keyword stopwords are dropped unless nothing else is left; inside a phrase they stay. A prefix stands for
+the indexed words starting with the typed letters (`search_ui.prefixes`); it is refused when one letter.
+
+Every query has a budget (`Limits`), so its cost is bounded whatever was typed: identical clauses are merged
+(a word written 64 times is searched once, weighted 64 times), the prefixes of a query together expand to at
+most `PREFIX_CAP` terms, the postings the query would read are counted before anything is read, and a
+deadline is checked while it runs. Over budget, the query is refused with `QueryTooExpensive`.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import islice
 
 from whoosh import query as wq
+from whoosh.matching import AndNotMatcher
 from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 
 from analyzers import joins_neighbour
+from search_ui import prefixes
 from search_ui.analysis import analyze_query
-from search_ui.bm25f import FieldsPhrase, FieldsTerm, idf
+from search_ui.bm25f import FieldsAny, FieldsPhrase, FieldsTerm, idf
 from search_ui.query import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
 
 PREFIX_CAP = 2000
@@ -29,6 +36,77 @@ FIELDS = ("title", "body")
 
 class QueryRefused(Exception):
     """A query Kavosh will not run (e.g. a one-letter prefix), with a message fit for a user."""
+
+
+class QueryTooExpensive(QueryRefused):
+    """A query over its budget (terms, postings or time): refused as a whole, never answered in part."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one query may cost. The defaults leave every qa-ir question and the sample queries far below
+    (measured with bench/hostile.py); hostile queries stop at about `seconds`."""
+
+    postings: int = 2_000_000  # postings (document entries of terms) a query may read, estimated up front
+    seconds: float = 2.0  # wall time from compiling to the last hit scored
+
+
+class Budget:
+    """The running cost of one query against its `Limits`; raises QueryTooExpensive when over.
+
+    Postings are charged when the query is compiled (from document frequencies, before anything is read),
+    so an over-budget query is refused at once; time is checked by the scorers and the collector as they
+    run. `clock` is injectable so tests can prove the deadline without timing anything."""
+
+    def __init__(self, limits: Limits = Limits(), clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self.clock = clock
+        self.deadline = clock() + limits.seconds
+        self.postings = 0
+        self.terms = 0  # prefix expansions, query-wide (capped at PREFIX_CAP)
+
+    def spend(self, postings: int) -> None:
+        """Charge postings the query will read, then check the time."""
+        self.postings += postings
+        if self.postings > self.limits.postings:
+            raise QueryTooExpensive(
+                f"این پرس‌وجو بیش از اندازه پرهزینه است (بیش از {self.limits.postings:,} ردیف نمایه را "
+                "می‌خواند)؛ واژه‌های کمتر یا دقیق‌تری بنویسید."
+            )
+        self.check_time()
+
+    def check_time(self) -> None:
+        if self.clock() > self.deadline:
+            raise QueryTooExpensive(
+                f"این پرس‌وجو بیش از اندازه پرهزینه است (بیش از {self.limits.seconds:g} ثانیه)؛ "
+                "واژه‌های کمتر یا دقیق‌تری بنویسید."
+            )
+
+
+class _AndNotMatcher(AndNotMatcher):
+    """Whoosh's AndNotMatcher reads the id of an exhausted matcher when a skip ends it (an IndexError, found
+    by fuzzing `a -(b -c)`); the same matcher, stopping there."""
+
+    def _find_next(self):
+        if not self.a.is_active():
+            return False
+        return super()._find_next()
+
+    def skip_to(self, id):
+        if self.a.is_active() and id >= self.a.id():
+            self.a.skip_to(id)
+            if self.a.is_active() and self.b.is_active():
+                self.b.skip_to(id)
+                self._find_next()
+
+
+class AndNot(wq.AndNot):
+    """`a` without the documents of `b`, on the fixed matcher above."""
+
+    def matcher(self, searcher, context=None):
+        return _AndNotMatcher(
+            self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context())
+        )
 
 
 @dataclass(frozen=True)
@@ -76,6 +154,7 @@ class Compiled:
     unknown: list[Word] = field(default_factory=list)  # words with no term in the index
     words: list[tuple[str, ...]] = field(default_factory=list)  # top-level optional words' terms, in order
     plain: bool = False  # only optional words, no field or prefix: `words` says it all (the fast path)
+    budget: Budget = field(default_factory=Budget)  # what running it may still cost
 
 
 def _flat(queries: list[wq.Query]) -> list[wq.Query]:
@@ -181,52 +260,55 @@ def proximity_pairs(keywords: list[str], window: int = 1) -> list[tuple[str, str
 class Compiler:
     """Compiles one parsed query against one index reader (one generation)."""
 
-    def __init__(self, reader: IndexReader, ranking: Ranking = Ranking()) -> None:
+    def __init__(
+        self, reader: IndexReader, ranking: Ranking = Ranking(), budget: Budget | None = None
+    ) -> None:
         self.reader = reader
         self.ranking = ranking
+        self.budget = budget or Budget()
 
     def _fields(self, terms: list[str], fieldname: str | None) -> wq.Query:
         """One word's terms (or a phrase's) as a query over both fields, or over `fieldname` alone (`title:`),
-        scored by the same BM25F either way."""
+        scored by the same BM25F either way. Its postings are charged to the budget now."""
         params = self.ranking.bm25f()
         if fieldname:
             params["weights"] = {fieldname: params["weights"].get(fieldname, 1.0)}
+        self.budget.spend(sum(self.reader.doc_frequency(f, t) for f in params["weights"] for t in set(terms)))
         if len(terms) == 1:
-            return FieldsTerm(terms[0], **params)
-        return FieldsPhrase(terms, **params)
+            q = FieldsTerm(terms[0], **params)
+        else:
+            q = FieldsPhrase(terms, **params)
+        q.budget = self.budget
+        return q
 
     def _known(self, terms: list[str]) -> bool:
         return any(self.reader.doc_frequency(f, t) for f in FIELDS for t in terms)
 
     def _prefix(self, word: Word, out: Compiled) -> wq.Query | None:
-        toks = analyze_query(word.text)
-        if not toks:
+        """Every indexed word starting with the typed letters (search_ui.prefixes), each scored by the same
+        BM25F as a word; a word the index holds as several terms is matched as that sequence."""
+        if not analyze_query(word.text):
             return None
-        stem = toks[-1].term
-        if len(stem) < MIN_PREFIX:
+        if len(prefixes.typed_key(word.text)) < MIN_PREFIX:
             raise QueryRefused(
                 f"پیشوند «{word.text}*» بسیار کوتاه است؛ برای جستجوی پیشوندی دست‌کم {MIN_PREFIX} حرف بنویسید."
             )
         fields = [word.field] if word.field else list(FIELDS)
-        expanded: set[str] = set()
-        per_field = {}
-        for f in fields:
-            found = [b.decode("utf-8") for b in islice(self.reader.expand_prefix(f, stem), PREFIX_CAP + 1)]
-            expanded.update(found)
-            per_field[f] = found
-            if len(expanded) > PREFIX_CAP:
-                raise QueryRefused(
-                    f"پیشوند «{word.text}*» با بیش از {PREFIX_CAP:,} واژه‌ی نمایه جور می‌شود؛ "
-                    "پیشوند بلندتری بنویسید."
-                )
-        out.terms.update(expanded)
-        alts = [self._fields([t], word.field) for t in sorted(expanded)]  # the same BM25F as a word
-        q: wq.Query = wq.Or(alts) if alts else wq.NullQuery
-        if len(toks) > 1:
-            head = [t.term for t in toks[:-1]]
-            out.terms.update(head)
-            q = wq.And([self._fields(head, word.field), q])
-        return q
+        room = PREFIX_CAP - self.budget.terms  # the cap holds for all the prefixes of a query together
+        try:
+            found = prefixes.sequences(self.reader, word.text, fields, room)
+        except prefixes.TooManyTerms:
+            raise QueryTooExpensive(
+                f"پیشوند «{word.text}*» با بیش از {PREFIX_CAP:,} واژه‌ی نمایه جور می‌شود (همه‌ی پیشوندهای "
+                "یک پرس‌وجو روی هم)؛ پیشوند بلندتری بنویسید."
+            ) from None
+        self.budget.terms += len(found)
+        for seq in found:
+            out.terms.update(seq)
+            if len(seq) > 1:
+                out.sequences.add(seq)
+        alts = [self._fields(list(seq), word.field) for seq in sorted(found)]
+        return FieldsAny(alts) if alts else wq.NullQuery
 
     def _word(self, word: Word, occur: str, drop_stops: bool, top: bool, out: Compiled) -> wq.Query | None:
         if word.prefix:
@@ -244,11 +326,27 @@ class Compiler:
             out.sequences.add(tuple(terms))
         if occur != NOT and not self._known(terms):
             out.unknown.append(word)
+        self._note(word, occur, top, out)
+        return self._fields(terms, word.field)
+
+    @staticmethod
+    def _note(word: Word, occur: str, top: bool, out: Compiled) -> None:
+        """Record a top-level word for the proximity pairs and the fast path (again for each repetition)."""
+        toks = analyze_query(word.text)
         if top and occur != NOT:
             out.keywords.extend(t.term for t in toks if not t.stopped)
         if top and occur == SHOULD and not word.field:
-            out.words.append(tuple(terms))
-        return self._fields(terms, word.field)
+            out.words.append(tuple(t.term for t in toks))
+
+    def _repeat(self, clause: Clause, q: wq.Query | None, top: bool, out: Compiled) -> None:
+        """The same clause written again: not searched again, but a word or phrase weighs once more (the sum
+        the copies would have scored); repeating anything else changes nothing."""
+        if q is None or clause.occur == NOT:
+            return
+        if isinstance(q, FieldsTerm):
+            q.boost += 1.0
+        if isinstance(clause.node, Word) and not clause.node.prefix:
+            self._note(clause.node, clause.occur, top, out)
 
     def _phrase(self, phrase: Phrase, out: Compiled) -> wq.Query | None:
         terms = [t.term for t in analyze_query(phrase.text)]
@@ -263,7 +361,11 @@ class Compiler:
         self, clauses: tuple[Clause, ...], drop_stops: bool, out: Compiled, top: bool
     ) -> wq.Query | None:
         buckets: dict[str, list[wq.Query]] = {SHOULD: [], MUST: [], NOT: []}
+        seen: dict[Clause, wq.Query | None] = {}
         for clause in clauses:
+            if clause in seen:  # identical clauses are merged: a query's cost never grows with copies
+                self._repeat(clause, seen[clause], top, out)
+                continue
             node = clause.node
             if isinstance(node, Group):
                 q = self._level(node.clauses, drop_stops, out, top=False)
@@ -271,6 +373,7 @@ class Compiler:
                 q = self._phrase(node, out)
             else:
                 q = self._word(node, clause.occur, drop_stops, top, out)
+            seen[clause] = q
             if q is not None:
                 buckets[clause.occur].append(q)
         if top and buckets[SHOULD] + buckets[MUST]:
@@ -287,6 +390,7 @@ class Compiler:
         pairs = proximity_pairs(keywords, r.prox_window)
         out: list[wq.Query] = []
         for a, b in pairs:
+            self.budget.spend(self.reader.doc_frequency("body", a) + self.reader.doc_frequency("body", b))
             near = SpanNear2([wq.Term("body", a), wq.Term("body", b)], slop=r.prox_slop, ordered=False)
             out.append(wq.ConstantScoreQuery(near, proximity_bonus(self.reader, a, b, r)))
         return out
@@ -307,12 +411,13 @@ class Compiler:
         else:
             return None
         if nots:
-            core = wq.AndNot(core, nots[0] if len(nots) == 1 else wq.Or(nots))
+            core = AndNot(core, nots[0] if len(nots) == 1 else wq.Or(nots))
         return core
 
     def compile(self, parsed: ParsedQuery) -> Compiled:
-        """Build the Whoosh query; raises QueryRefused for an unbounded prefix."""
-        out = Compiled(query=None, notices=list(parsed.notices))
+        """Build the Whoosh query; raises QueryRefused for a one-letter prefix, QueryTooExpensive for a query
+        over its budget."""
+        out = Compiled(query=None, notices=list(parsed.notices), budget=self.budget)
         parsed = ParsedQuery(join_affixes(parsed.clauses), parsed.notices)
         drop = self._has_content(parsed)
         if not drop and parsed.clauses:

@@ -2,14 +2,19 @@
 
 Thread-safe: each thread keeps its own Whoosh searcher (Whoosh readers are not meant to be shared), and
 every call works on one generation. A call first reads `CURRENT` (one small file read); when it names a
-new generation the index is reopened, so a response never mixes two generations.
+new generation the index is reopened, so a response never mixes two generations. A new generation that
+cannot be opened is logged and the last good one keeps answering.
+
+Every query runs on a `Budget` (search_ui.compile): refused up front when it would read too much, stopped
+by its deadline while it runs.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from whoosh.collectors import TopCollector
@@ -18,17 +23,35 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from indexer.schema import decode_text
-from indexer.store import IndexMissing, current_name, open_generation
+from indexer.store import IndexMissing, KavoshIndexError, current_name, open_generation
 from search_ui import bm25f, fastpath, snippets
 from search_ui.analysis import analyze_query
-from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
+from search_ui.compile import Budget, Compiled, Compiler, Limits, QueryRefused, QueryTooExpensive, Ranking
 from search_ui.filters import Filters, narrow
 from search_ui.query import parse
 from search_ui.suggest import Speller, complete
 
-__all__ = ["QueryRefused", "Ranking", "SearchEngine"]
+__all__ = ["Limits", "QueryRefused", "QueryTooExpensive", "Ranking", "SearchEngine"]
+
+log = logging.getLogger("kavosh.search")
 
 MAX_LIMIT = 100
+MAX_SPELLED = 5  # unknown words a query gets did-you-mean for (each costs a scan of similar terms)
+RETRY_BAD_SECONDS = 30.0  # how long a generation that failed to open is left alone before another try
+
+
+class _BudgetCollector(TopCollector):
+    """Whoosh's top-N collector, checking the query's deadline every 1,024 matching documents."""
+
+    def __init__(self, budget: Budget, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.budget = budget
+
+    def matches(self):
+        for n, docnum in enumerate(super().matches()):
+            if not n & 1023:
+                self.budget.check_time()
+            yield docnum
 
 
 @dataclass
@@ -59,43 +82,63 @@ class SearchEngine:
     """Search one Kavosh index folder. Construction never fails; a missing index fails each call with a
     `indexer.store.KavoshIndexError` (except `health`, which reports it)."""
 
-    def __init__(self, index_dir: str | Path, ranking: Ranking | None = None) -> None:
+    def __init__(
+        self, index_dir: str | Path, ranking: Ranking | None = None, limits: Limits | None = None
+    ) -> None:
         self.index_dir = Path(index_dir)
         self.ranking = ranking or Ranking()
+        self.limits = limits or Limits()
         r = self.ranking
         # Every scored query is search_ui.bm25f's own (FieldsTerm/FieldsPhrase); Whoosh's weighting only
         # scores the proximity spans, which ConstantScoreQuery overrides.
         self.weighting = BM25F(B=r.b, K1=r.k1)
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
+        self._bad: tuple[str | None, float] = (None, 0.0)  # a generation that failed to open, and when
 
     # --- generations ------------------------------------------------------------------------------
 
     def _generation(self) -> _Generation:
-        """The live generation, reopened when CURRENT has moved on."""
+        """The live generation, reopened when CURRENT has moved on. When the new one cannot be opened, the
+        last good one keeps answering (the failure is logged, and retried after RETRY_BAD_SECONDS)."""
         name = current_name(self.index_dir)
         gen = self._gen
-        if gen is not None and gen.name == name:
+        if gen is not None and (gen.name == name or self._known_bad(name)):
             return gen
         with self._lock:
             gen = self._gen
-            if gen is not None and gen.name == current_name(self.index_dir):
+            name = current_name(self.index_dir)
+            if gen is not None and (gen.name == name or self._known_bad(name)):
                 return gen
-            opened = open_generation(self.index_dir)
-            analyze_query("کاوش")  # load the analyzer's lexicon now, not inside the first query's time
             try:
-                with opened.index.searcher() as searcher:
-                    count = searcher.doc_count()
-                    for leaf, _ in searcher.leaf_searchers():  # length norms now, not in the first query
-                        bm25f.warm(leaf.reader(), searcher, **self.ranking.bm25f())
-            except Exception as exc:  # a damaged segment file: Whoosh and our codec raise many kinds
-                raise IndexMissing(
-                    f"cannot read the index in {opened.path} ({exc}); rebuild it with "
-                    f"`kavosh index FOLDER --index {self.index_dir} --rebuild`"
-                ) from exc
-            gen = _Generation(opened.name, opened.index, count, Speller())
-            self._gen = gen
-            return gen
+                self._gen = self._open()
+            except KavoshIndexError as err:
+                if gen is None:
+                    raise
+                log.error("%s; still serving generation %s of %s", err, gen.name, self.index_dir)
+                self._bad = (name, time.monotonic())
+                return gen
+            return self._gen
+
+    def _known_bad(self, name: str | None) -> bool:
+        bad, when = self._bad
+        return name == bad and time.monotonic() - when < RETRY_BAD_SECONDS
+
+    def _open(self) -> _Generation:
+        """Open the generation CURRENT names and compute its length norms (KavoshIndexError: unusable)."""
+        opened = open_generation(self.index_dir)
+        analyze_query("کاوش")  # load the analyzer's lexicon now, not inside the first query's time
+        try:
+            with opened.index.searcher() as searcher:
+                count = searcher.doc_count()
+                for leaf, _ in searcher.leaf_searchers():  # length norms now, not in the first query
+                    bm25f.warm(leaf.reader(), searcher, **self.ranking.bm25f())
+        except Exception as exc:  # a damaged segment file: Whoosh and our codec raise many kinds
+            raise IndexMissing(
+                f"cannot read the index in {opened.path} ({exc}); rebuild it with "
+                f"`kavosh index FOLDER --index {self.index_dir} --rebuild`"
+            ) from exc
+        return _Generation(opened.name, opened.index, count, Speller())
 
     # --- the contract -----------------------------------------------------------------------------
 
@@ -121,7 +164,7 @@ class SearchEngine:
         gen = self._generation()
         searcher = gen.searcher(self.weighting)
         began = time.perf_counter()  # query time: opening the index and loading the lexicon are not counted
-        compiled = Compiler(searcher.reader(), self.ranking).compile(parse(query))
+        compiled = self._compile(searcher, query)
         hits: list[dict] = []
         total = 0
         facets = None
@@ -134,7 +177,7 @@ class SearchEngine:
                 ranked, total, facets = narrowed.ranked, narrowed.total, narrowed.facets
             for score, docnum in ranked[(page - 1) * limit : page * limit]:
                 hits.append(self._hit(searcher.stored_fields(docnum), score, compiled))
-        suggestions = gen.speller.suggest(searcher.reader(), query, compiled) if compiled.unknown else []
+        suggestions = self._spell(gen, searcher, query, compiled) if compiled.unknown else []
         result = {
             "query": query,
             "total": total,
@@ -154,7 +197,7 @@ class SearchEngine:
         """(id, score) of the top `limit` documents, no snippets or counts: the batch and evaluation path."""
         gen = self._generation()
         searcher = gen.searcher(self.weighting)
-        compiled = Compiler(searcher.reader(), self.ranking).compile(parse(query))
+        compiled = self._compile(searcher, query)
         if compiled.query is None:
             return []
         ranked, _ = self._run(searcher, compiled, limit, count=False)
@@ -173,7 +216,7 @@ class SearchEngine:
         if fields is None:
             return None
         text = decode_text(fields)
-        compiled = Compiler(searcher.reader(), self.ranking).compile(parse(query)) if query.strip() else None
+        compiled = self._compile(searcher, query) if query.strip() else None
         terms = compiled.terms if compiled else set()
         sequences = compiled.sequences if compiled else set()
         return {
@@ -190,6 +233,18 @@ class SearchEngine:
 
     # --- helpers ----------------------------------------------------------------------------------
 
+    def _compile(self, searcher: Searcher, query: str) -> Compiled:
+        """The query compiled on a fresh budget (its deadline starts now)."""
+        return Compiler(searcher.reader(), self.ranking, Budget(self.limits)).compile(parse(query))
+
+    @staticmethod
+    def _spell(gen: _Generation, searcher: Searcher, query: str, compiled: Compiled) -> list[str]:
+        """Did-you-mean for the first MAX_SPELLED unknown words, within the query's deadline."""
+        compiled.budget.check_time()
+        if len(compiled.unknown) > MAX_SPELLED:
+            compiled = replace(compiled, unknown=compiled.unknown[:MAX_SPELLED])
+        return gen.speller.suggest(searcher.reader(), query, compiled)
+
     def _run(
         self, searcher: Searcher, compiled: Compiled, limit: int, count: bool
     ) -> tuple[list[tuple[float, int]], int]:
@@ -201,11 +256,13 @@ class SearchEngine:
         if compiled.plain and self.ranking.fast:
             return fastpath.rank(searcher, compiled, self.ranking, limit)
         if not count:
-            return list(searcher.search(compiled.query, limit=limit).top_n), 0
+            collector = _BudgetCollector(compiled.budget, limit=limit)
+            searcher.search_with_collector(compiled.query, collector)
+            return list(collector.results().top_n), 0
         # Count in the same pass. Whoosh's default collector prunes (block quality, and matchers replaced by
         # cheaper ones that drop what cannot reach the top N), so `len(results)` would run the whole query
         # a second time; our BM25F matchers cannot skip blocks anyway.
-        collector = TopCollector(limit=limit, usequality=False)
+        collector = _BudgetCollector(compiled.budget, limit=limit, usequality=False)
         collector.replace = 0
         searcher.search_with_collector(compiled.query, collector)
         return list(collector.results().top_n), collector.count()

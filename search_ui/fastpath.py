@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from whoosh.searching import Searcher
 
@@ -52,16 +52,18 @@ def rank(
 ) -> tuple[list[tuple[float, int]], int]:
     """(score, global docnum) best first, at least `depth` of them when there are, and the match count."""
     params = ranking.bm25f()
+    budget = compiled.budget
     acc: dict[int, float] = defaultdict(float)
+    words = Counter(compiled.words)  # a word typed twice is scored once and counts twice
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
-        for terms in compiled.words:
+        for terms, times in words.items():
             if len(terms) == 1:
-                scores = term_scores(reader, searcher, terms[0], **params)
+                scores = term_scores(reader, searcher, terms[0], **params, budget=budget)
             else:
-                scores = phrase_scores(reader, searcher, list(terms), **params)
+                scores = phrase_scores(reader, searcher, list(terms), **params, budget=budget)
             for doc, score in scores.items():
-                acc[doc + offset] += score
+                acc[doc + offset] += score if times == 1 else times * score
     total = len(acc)
     pairs = proximity_pairs(compiled.keywords, ranking.prox_window) if ranking.prox_boost > 0 else []
     if pairs:
@@ -69,6 +71,7 @@ def rank(
         docs = sorted(d for d, _ in head)
         where = {t: _term_positions(searcher, t, docs) for t in {t for pair in pairs for t in pair}}
         weight = {pair: proximity_bonus(searcher, *pair, ranking) for pair in pairs}
+        budget.check_time()
         for doc in docs:
             bonus = sum(
                 weight[(x, y)]

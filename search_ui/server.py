@@ -1,5 +1,9 @@
 """`kavosh serve`: the page and API on waitress, a production WSGI server (never Flask's debug server).
 
+Waitress is set up for careless and hostile clients (`LIMITS`): request bodies and headers are capped, a
+worker accepts up to 1,000 connections and closes idle ones after 20 s, and a request must arrive whole within
+`REQUEST_DEADLINE` seconds of its first byte, so a few hundred slow connections cannot lock a server out.
+
 One process serves with threads, but searching is CPU-bound Python, so one process uses one core at most
 (the GIL). With `--workers N` the parent binds the socket, forks N workers that each open their own engine
 and serve the inherited socket with waitress, and supervises them: a dead worker is replaced, a crash loop
@@ -9,6 +13,7 @@ stops the server with an error, SIGINT/SIGTERM stop every worker, and workers ex
 from __future__ import annotations
 
 import collections
+import functools
 import gc
 import ipaddress
 import os
@@ -28,6 +33,15 @@ RESTART_LIMIT = 5  # more worker deaths than this within RESTART_WINDOW seconds 
 RESTART_WINDOW = 60.0
 STOP_GRACE = 8.0  # seconds workers get to finish their requests after SIGTERM before SIGKILL
 BACKLOG = 1024
+REQUEST_DEADLINE = 10.0  # seconds from a request's first byte to its last; a slower client is disconnected
+LIMITS = {  # waitress's adjustments (its defaults: a 1 GB body, 256 KB of headers, 100 connections, 120 s)
+    "max_request_body_size": 8192,  # the app is GET-only: a body is never needed
+    "max_request_header_size": 16384,  # a 1,000-character Persian query is about 9 KB percent-encoded
+    "connection_limit": 1000,
+    "channel_timeout": 20,  # idle connections (no request in progress) are closed after this many seconds
+    "cleanup_interval": 5,
+    "asyncore_use_poll": True,  # select() cannot watch descriptors above 1024
+}
 
 
 def _is_loopback(host: str) -> bool:
@@ -116,10 +130,12 @@ def _serve_in_process(index_dir: Path, host: str, port: int, threads: int) -> No
         raise click.ClickException(
             f"no usable index in {index_dir}: build one with `kavosh index FOLDER --index DIR`"
         )
+    _allow_connections()
     try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="kavosh")
+        server = create_server(app, host=host, port=port, threads=threads, ident="kavosh", **LIMITS)
     except OSError as err:
         raise click.ClickException(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    _harden(server)
     _announce(index_dir, health, _urls(server), f"{threads} threads", host)
     try:
         server.run()
@@ -187,6 +203,7 @@ def _raise_stop(signum: int, frame: object) -> None:
 def _serve_forked(index_dir: Path, host: str, port: int, threads: int, workers: int) -> None:
     """Bind, fork `workers` workers and supervise them until a signal or a crash loop ends the server."""
     health = _check_index(index_dir)
+    _allow_connections()  # inherited by the workers
     sockets = _bind(host, port)
     _preload()
     listen = [sock.getsockname()[:2] for sock in sockets]
@@ -229,8 +246,10 @@ def _preload() -> None:
 
     import search_ui.web  # noqa: F401
     from search_ui.analysis import analyze_query
+    from search_ui.prefixes import lexicon_words
 
     analyze_query("کاوش")
+    lexicon_words()  # the sorted lexicon that prefixes and completions look words up in
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the parent's objects in every worker
 
@@ -349,7 +368,8 @@ def _worker(
         click.echo(f"worker {slot}: no usable index in {index_dir} ({health.get('generation')})", err=True)
         return 3
     app.wsgi_app = _tagged(app.wsgi_app, str(slot))
-    server = create_server(app, sockets=sockets, threads=threads, ident="kavosh")
+    server = create_server(app, sockets=sockets, threads=threads, ident="kavosh", **LIMITS)
+    _harden(server)
     server.run()  # returns after SIGTERM, once waitress has let its threads finish (up to 5 s)
     return 0
 
@@ -375,3 +395,57 @@ def _tagged(app: Callable[..., Any], slot: str) -> Callable[..., Any]:
         return app(environ, start)
 
     return tagged
+
+
+# --- slow and careless clients --------------------------------------------------------------------------
+
+
+def _allow_connections() -> None:
+    """Raise the soft limit of open files so that LIMITS["connection_limit"] connections fit (up to the hard
+    limit; waitress stops accepting before it would run out anyway)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = LIMITS["connection_limit"] + 64
+    if soft != resource.RLIM_INFINITY and soft < want:
+        target = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def _harden(server: object) -> None:
+    """Serve every listening socket of a waitress server with `_DeadlineChannel`."""
+    from waitress.server import BaseWSGIServer
+
+    dispatchers = getattr(server, "map", None) or getattr(server, "_map", None) or {}
+    for dispatcher in list(dispatchers.values()):
+        if isinstance(dispatcher, BaseWSGIServer):
+            dispatcher.channel_class = _deadline_channel()
+
+
+@functools.cache
+def _deadline_channel() -> type:
+    """Waitress's channel, disconnecting a client whose request is still incomplete REQUEST_DEADLINE seconds
+    after its first byte (waitress alone only times out connections that send nothing at all)."""
+    from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser
+
+    class _TimedParser(HTTPRequestParser):
+        def __init__(self, adj: Any) -> None:
+            super().__init__(adj)
+            self.began = time.monotonic()
+
+    class _DeadlineChannel(HTTPChannel):
+        parser_class = _TimedParser
+
+        def received(self, data: bytes) -> bool:
+            request = self.request
+            if request is not None and not request.completed:
+                if time.monotonic() - request.began > REQUEST_DEADLINE:
+                    self.will_close = True  # closed by the event loop on its next pass
+                    return False
+            return super().received(data)
+
+    return _DeadlineChannel

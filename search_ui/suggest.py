@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 import re
 import threading
-from itertools import islice
 
 from whoosh.reading import IndexReader
 
 from analyzers.lexicon import lexicon
 from search_ui.analysis import analyze_query
 from search_ui.compile import FIELDS, Compiled
+from search_ui.prefixes import completions
 
 MAX_SUGGESTIONS = 3
 COMPLETION_SCAN = 2000
@@ -152,15 +152,12 @@ class Speller:
 
 
 def complete(reader: IndexReader, text: str, limit: int = 8) -> list[str]:
-    """Indexed words that continue the last word of `text`, most widely used first."""
+    """Indexed words that continue the last word of `text` as typed, most widely used first: each starts
+    with the letters typed, so choosing one completes the word instead of replacing it."""
     word = _LAST_WORD.search(text or "").group(0)
-    toks = analyze_query(word) if word else ()
-    if not toks:
+    if not word or not analyze_query(word):
         return []
-    stem = toks[-1].term
-    seen: set[str] = set()
-    for f in FIELDS:
-        seen.update(b.decode("utf-8") for b in islice(reader.expand_prefix(f, stem), COMPLETION_SCAN))
-    ranked = sorted(seen, key=lambda t: (-_doc_freq(reader, t), len(t), t))
-    useful = (surface(t) for t in ranked if not any(q.stopped for q in analyze_query(t)))
-    return list(dict.fromkeys(useful))[:limit]
+    found = completions(reader, word, list(FIELDS), COMPLETION_SCAN)
+    ranked = sorted(found, key=lambda item: (-item[1], len(item[0]), item[0]))
+    useful = (w for w, _ in ranked if not all(q.stopped for q in analyze_query(w)))
+    return list(useful)[:limit]

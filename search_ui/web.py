@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import unicodedata
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes, urlsplit, urlunsplit
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter, ValidationError
 
 from indexer.store import KavoshIndexError
 from search_ui import page_text
@@ -30,6 +32,8 @@ MAX_QUERY = 1000  # characters: the parser cuts a longer query there and says so
 MAX_RAW_QUERY = 4 * MAX_QUERY  # what is read of `q` at all, so a huge URL costs no more than a long query
 SUGGEST_LIMIT = 8
 FIRST_MATCH_ID = "first-match"
+# What a user is told when the index cannot be read: never its path or the exception (those go to the log).
+INDEX_UNAVAILABLE = "the index cannot be read and needs a rebuild"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -48,6 +52,31 @@ _BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _BIDI_VISIBLE = str.maketrans({c: f"[U+{ord(c):04X}]" for c in _BIDI_CONTROLS})
 
 bp = Blueprint("kavosh", __name__)
+
+
+_ID_ESCAPES = str.maketrans({"/": "~2F", "\\": "~5C", "~": "~7E"})
+
+
+class DocIdConverter(BaseConverter):
+    """A document id in a URL, whatever its characters, as one path segment that no browser or server
+    rewrites: `/`, `\\` and `~` are written `~2F`, `~5C`, `~7E`, and an id made only of dots has them as
+    `~2E`, so no empty, `.` or `..` segment is merged or normalised away. Older links with plain slashes
+    still open."""
+
+    regex = ".+"
+    part_isolating = False
+    _UNESCAPE = re.compile("~(2F|5C|7E|2E)", re.IGNORECASE)
+
+    def to_python(self, value: str) -> str:
+        if not value:
+            raise ValidationError()
+        return self._UNESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+
+    def to_url(self, value: str) -> str:
+        text = str(value).translate(_ID_ESCAPES)
+        if not text.strip("."):
+            text = text.replace(".", "~2E")
+        return quote(text, safe="~!$&'()*+,;=:@")
 
 
 class BadParameter(ValueError):
@@ -187,7 +216,7 @@ def help_page() -> Any:
     return render_template("help.html", q="")
 
 
-@bp.get("/doc/<path:doc_id>")
+@bp.get("/doc/<docid:doc_id>")
 def document_page(doc_id: str) -> Any:
     """One whole document, every match of `q` highlighted and the first one given an anchor."""
     query = _query_arg(required=False)
@@ -233,7 +262,7 @@ def api_suggest() -> Any:
     return jsonify({"query": query, "suggestions": suggestions})
 
 
-@bp.get("/api/doc/<path:doc_id>")
+@bp.get("/api/doc/<docid:doc_id>")
 def api_document(doc_id: str) -> Any:
     """One document with its text and, when `q` is given, its highlighted HTML."""
     query = _query_arg(required=False)
@@ -280,7 +309,7 @@ def _refused(err: QueryRefused) -> Any:
 
 def _index_unavailable(err: KavoshIndexError) -> Any:
     current_app.logger.error("index unavailable: %s", err)
-    return _error(503, f"the index is not available: {err}")
+    return _error(503, INDEX_UNAVAILABLE)
 
 
 def _http_error(err: HTTPException) -> Any:
@@ -290,6 +319,12 @@ def _http_error(err: HTTPException) -> Any:
 def _add_security_headers(response: Any) -> Any:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if not request.path.startswith("/static/"):  # results and documents are private and change on update
+        response.headers["Cache-Control"] = "no-store"
+    location = response.headers.get("Location")
+    if location:  # redirects stay on this site, whatever Host header the request carried
+        parts = urlsplit(location)
+        response.headers["Location"] = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
     return response
 
 
@@ -304,6 +339,7 @@ def create_app(index_dir: str | os.PathLike[str], engine: Any = None) -> Flask:
     app.extensions["kavosh_engine"] = engine
     app.json.ensure_ascii = False  # Persian stays readable in the JSON
     app.json.sort_keys = False  # keep the engine's key order
+    app.url_map.converters["docid"] = DocIdConverter
     app.register_blueprint(bp)
     app.register_error_handler(BadParameter, _bad_parameter)
     app.register_error_handler(FilterError, _bad_parameter)

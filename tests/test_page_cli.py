@@ -158,6 +158,8 @@ PROMISES = {
     "title:تاریخ": [titles_have("تاریخ")],
     "عنوان:«جنگ جهانی»": [titles_have("جنگ جهانی"), finds(POLICY)],
     "هخامن*": [text_has("هخامن")],
+    "کتابخ*": [text_has("کتاب"), finds("misc/ketabkhani.txt")],
+    "تهران۲*": [finds("misc/kalamat-ashofte.txt"), text_has("تهران۲")],
     "+ایران -عراق": [requires("ایران"), excludes("عراق")],
     "کتاب*": [text_has("کتاب")],
     "کتاب‌های تاریخی": [any_of("کتاب", "تاریخی")],
