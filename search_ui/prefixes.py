@@ -3,8 +3,8 @@
 A prefix matches every word that starts with the letters typed, in every script. The analyzer cannot be run
 on the prefix alone and its terms expanded: it splits and stems whole words, so `کتابخ` (no word) stays one
 term that nothing starts with, a stem may differ from its word's letters, and `تهران۲` splits into تهران + 2.
-Instead, a
-word starting with the typed letters is indexed as one of these term sequences, each looked up in the index:
+Instead, a word starting with the typed letters is indexed as one of these term sequences, each looked up in
+the index:
 - the typed word itself, analyzed (a prefix includes the whole word: `کتاب‌ها*` finds کتاب‌ها);
 - an index term starting with the typed letters, folded as the analyzer folds them (ي/ی، ۲/2, no ZWNJ);
 - when the analyzer splits the typed letters into parts (a compound, letters then digits), the parts before
