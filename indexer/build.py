@@ -21,7 +21,8 @@ from whoosh import index as whoosh_index
 from analyzers import ANALYZER_VERSION
 from indexer import store
 from indexer.codec import KavoshCodec
-from indexer.loader import Doc, FileEntry, Skip, parse_file, walk
+from indexer.loader import Doc, FileEntry, ReadOptions, Skip, parse_file, walk
+from indexer.pages import page_starts
 from indexer.progress import Progress
 from indexer.schema import SCHEMA_VERSION, encode_text, make_schema
 
@@ -32,6 +33,8 @@ DEFAULT_MAX_SIZE = 50 * 1024 * 1024
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 WRITER_LIMIT_MB = 128
 TICK_DOCS = 100  # progress ticks inside big .json/.jsonl files
+# Skip reasons that --ocr cures: such files are read again by a run with --ocr even when unchanged.
+OCR_REASONS = frozenset({"no-text-layer"})
 
 
 class UsageError(store.KavoshIndexError):
@@ -118,10 +121,12 @@ def index_folder(
     progress: Progress | None = None,
     on_skip: Callable[[Skip], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    ocr: bool = False,
 ) -> Summary:
     """Bring the index in `index_dir` in step with `folder`; return what was done.
 
-    `procs` 0 picks one writer for small jobs and two processes for large ones. Raises UsageError,
+    `procs` 0 picks one writer for small jobs and two processes for large ones; `ocr` reads scans and images
+    with Tesseract (files skipped earlier for want of it are read again). Raises UsageError,
     store.LockTimeout; bad files never raise: they are reported through `on_skip` and counted.
     """
     began = time.perf_counter()
@@ -152,6 +157,8 @@ def index_folder(
                 continue
             summary.files += 1
             old = old_files.get(item.relpath)
+            if old and ocr and any(recorded[1] in OCR_REASONS for recorded in old.get("skips", ())):
+                old = None  # skipped or partly read for want of --ocr: read it again, now with OCR
             if old and old["size"] == item.size and old["mtime_ns"] == item.mtime_ns:
                 unchanged[item.relpath] = old
                 for recorded in old.get("skips", ()):
@@ -163,6 +170,8 @@ def index_folder(
         to_index: list[FileEntry] = []
         for entry in candidates:
             old = old_files.get(entry.relpath)
+            if old and ocr and any(recorded[1] in OCR_REASONS for recorded in old.get("skips", ())):
+                old = None
             if old and old["size"] == entry.size and entry.size <= max_size:
                 try:
                     if _sha256(entry.abspath) == old["sha256"]:
@@ -201,8 +210,9 @@ def index_folder(
             else:
                 writer = ix.writer(**options)
             try:
+                options = ReadOptions(ocr=ocr)
                 manifest = _apply(
-                    writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress
+                    writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress, options
                 )
             except BaseException:
                 writer.cancel()
@@ -250,7 +260,7 @@ def _warm_up(ix) -> None:
     list(ix.schema["body"].analyzer("کتاب‌ها را می‌خوانند", mode="index"))
 
 
-def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress) -> dict:
+def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress, options) -> dict:
     """Delete documents of changed/deleted files, add the new ones; return the new manifest."""
     manifest = dict(unchanged)
     seen: set[str] = {doc_id for meta in unchanged.values() for doc_id in meta["ids"]}
@@ -265,7 +275,7 @@ def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip
             file_skips.append(item)
             skip(item)
 
-        ids, sha = _index_file(writer, entry, max_size, seen, record, progress)
+        ids, sha = _index_file(writer, entry, max_size, seen, record, progress, options)
         if sha is not None:  # the file was read: remember it (and its problems) until it changes
             manifest[entry.relpath] = {
                 "size": entry.size,
@@ -289,7 +299,13 @@ def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip
 
 
 def _index_file(
-    writer, entry: FileEntry, max_size: int, seen: set[str], skip, progress: Progress | None = None
+    writer,
+    entry: FileEntry,
+    max_size: int,
+    seen: set[str],
+    skip,
+    progress: Progress | None = None,
+    options: ReadOptions | None = None,
 ) -> tuple[list[str], str | None]:
     """Add one file's documents; return their ids and the file's sha256 (None when it could not be read)."""
     if entry.size > max_size:
@@ -309,7 +325,7 @@ def _index_file(
     ids: list[str] = []
     mtime = entry.mtime_ns / 1e9
     try:
-        for item in parse_file(entry, data):
+        for item in parse_file(entry, data, options):
             if isinstance(item, Skip):
                 skip(item)
                 continue
@@ -336,4 +352,5 @@ def _add(writer, doc: Doc, mtime: float) -> None:
         content=encode_text(doc.body),
         mtime=mtime,
         format=doc.format,
+        pages=page_starts(doc.body),
     )

@@ -113,6 +113,12 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     show_default=True,
     help="Indexing processes; 0 chooses: one for small jobs, two when there is a lot to index.",
 )
+@click.option(
+    "--ocr",
+    is_flag=True,
+    help="Read scanned PDFs and images (.png, .jpg, .tif) with Tesseract's Persian model "
+    "(slow: seconds a page). Without it they are skipped: 'no text layer (use --ocr)'.",
+)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -122,14 +128,18 @@ def index_command(
     max_size: int,
     lock_timeout: float | None,
     procs: int,
+    ocr: bool,
 ) -> None:
     """Index FOLDER (recursively) into the index folder given by --index.
 
     \b
-    Formats: .txt (title: first non-empty line), .md (title: first heading),
-    .html/.htm (title: <title> or first heading; visible text only),
-    .json (an object or a list of objects) and .jsonl (one object a line),
-    whose records carry `id` or `_id`, `title`, and `text` or `body`.
+    Formats: .txt (title: first non-empty line), .md (title: front matter or first
+    heading; its visible text, without Markdown marks), .html/.htm (title: <title> or
+    first heading; visible text only), .json (an object or a list of objects) and .jsonl
+    (one object a line), whose records carry `id` or `_id`, `title`, and `text` or `body`;
+    .pdf (page by page, Persian text repaired), .docx, .odt, .epub, .rtf (title from
+    the document's properties), and with --ocr scanned PDFs and .png/.jpg/.tif images.
+    .doc, .ppt, .xls and similar are reported as unsupported.
     Encodings, detected per file: UTF-8 with or without BOM, UTF-16 with BOM, Windows-1256.
     Hidden files and folders (names starting with a dot) are ignored.
 
@@ -157,6 +167,7 @@ def index_command(
             procs=procs,
             progress=progress,
             on_wait=lambda message: log.warning("%s", message),
+            ocr=ocr,
         )
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc

@@ -219,7 +219,7 @@ def _document(entry: FileEntry, found: Extracted) -> Iterator[Doc | Skip]:
         yield Skip(entry.relpath, "empty", f"{entry.format} file without visible text")
         return
     if found.warning:
-        yield Skip(entry.relpath, "partial-text", f"indexed, but {found.warning}")
+        yield Skip(entry.relpath, found.warning_reason, f"indexed, but {found.warning}")
     title = clean_title(found.title) or first_line(found.text)
     yield Doc(entry.relpath, entry.relpath, title, found.text, entry.format, found.date)
 

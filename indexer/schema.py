@@ -13,7 +13,7 @@ from whoosh.formats import Positions
 from analyzers import PersianAnalyzer
 
 # Bump when fields change: an index built with another schema version must be rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Widths of the position deltas in CompactPositions, by the first byte of an encoded value.
 _WIDTHS = {0: "B", 1: "H", 2: "I"}
@@ -68,6 +68,7 @@ def make_schema() -> Schema:
         content=STORED(),
         mtime=STORED(),
         format=ID(stored=True),
+        pages=STORED(),  # paged documents (PDF): where each page starts in the text (indexer.pages)
     )
 
 

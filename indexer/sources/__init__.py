@@ -23,6 +23,7 @@ class Extracted:
     text: str
     date: float | None = None
     warning: str | None = None  # the text was indexed, but something about it should be reported
+    warning_reason: str = "partial-text"  # the counted key of that report
 
 
 class SourceError(Exception):
