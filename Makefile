@@ -59,6 +59,7 @@ bench: install
 	$(BIN)/python bench/size.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/formats.py
 
 clean:
 	rm -rf $(VENV) $(INDEX) test-output *.egg-info
