@@ -210,7 +210,7 @@ def index_folder(
             else:
                 writer = ix.writer(**options)
             try:
-                options = ReadOptions(ocr=ocr)
+                options = ReadOptions(ocr=ocr, on_page=progress.ocr_page)
                 manifest = _apply(
                     writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress, options
                 )

@@ -87,7 +87,7 @@ class ReadOptions:
     """How files are read: `ocr` runs Tesseract on scans and images (slow), else they are skipped."""
 
     ocr: bool = False
-    on_page: Callable[[int, int], None] | None = None  # OCR progress: (pages done, pages in the file)
+    on_page: Callable[[int, int], None] | None = None  # OCR progress: (page just read, pages in the file)
 
 
 def walk(folder: Path, exclude: Path | None = None) -> Iterator[FileEntry | Skip]:

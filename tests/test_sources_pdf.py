@@ -5,17 +5,21 @@ and the page of each match known."""
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import makedocs  # tests/makedocs.py: documents made with real tools
 import pytest
 from bidi.algorithm import get_display
+from click.testing import CliRunner
 
 from indexer import store
 from indexer.build import index_folder
+from indexer.cli import cli
 from indexer.loader import Doc, FileEntry, ReadOptions, Skip, parse_file
 from indexer.pages import page_of
+from indexer.progress import Progress
 from indexer.sources import ocr
 from indexer.sources.pdf_repair import (
     fold_presentation_forms,
@@ -151,8 +155,19 @@ def test_scan_with_ocr_is_found_by_its_words(tmp_path: Path) -> None:
     (folder / "photo.png").write_bytes(makedocs.image_bytes("PNG", makedocs.PAGES[1]))
     first = index_folder(folder, tmp_path / "idx")
     assert first.skipped == {"no-text-layer": 2} and first.added == 0
-    summary = index_folder(folder, tmp_path / "idx", ocr=True)  # unchanged files, read again with OCR
+
+    class PageCount(Progress):
+        def __init__(self) -> None:
+            self.pages: list[tuple[int, int]] = []
+
+        def ocr_page(self, page: int, pages: int) -> None:
+            self.pages.append((page, pages))
+
+    counted = PageCount()
+    # unchanged files, skipped before for want of OCR, are read again with it, page by page
+    summary = index_folder(folder, tmp_path / "idx", ocr=True, progress=counted)
     assert summary.added == 2 and summary.skipped_total == 0, summary.skipped
+    assert sorted(counted.pages) == [(1, 1), (1, 1)]
     engine = SearchEngine(tmp_path / "idx")
     for query, name in [("بادگیرهای", "scan.pdf"), ("«کویر بزرگ»", "scan.pdf"), ("پژوهشگران", "photo.png")]:
         hits = {h["id"]: h for h in engine.search(query)["hits"]}
@@ -199,3 +214,20 @@ def test_broken_pdfs_are_skipped_and_what_was_indexed_stays(tmp_path: Path) -> N
     assert all(s.detail and "\n" not in s.detail for s in reported)
     assert summary.unchanged == 1
     assert [h["id"] for h in SearchEngine(tmp_path / "idx").search("بادگیرهای")["hits"]] == ["good.pdf"]
+
+
+@needs_ocr
+def test_cli_says_to_use_ocr_and_reads_the_scan_with_it(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes(makedocs.scanned_pdf())
+    args = ["index", str(folder), "--index", str(tmp_path / "idx")]
+    assert "--ocr" in CliRunner().invoke(cli, ["index", "--help"]).output
+    try:
+        without = CliRunner().invoke(cli, args)
+        assert without.exit_code == 1 and "skipped scan.pdf: no text layer (use --ocr)" in without.output
+        with_ocr = CliRunner().invoke(cli, [*args, "--ocr"])
+        assert with_ocr.exit_code == 0 and "added 1" in with_ocr.output, with_ocr.output
+    finally:
+        logging.getLogger("kavosh").handlers[:] = []  # the command set up its own handler
+        logging.getLogger("kavosh").propagate = True

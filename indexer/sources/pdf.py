@@ -107,7 +107,7 @@ def read_pdf(data: bytes, options) -> Extracted:
                 if options.ocr:
                     text = repair_page(ocr.ocr_png(pdf.png(n)))[0]
                     if options.on_page:
-                        options.on_page(len(scans), None)
+                        options.on_page(n + 1, count)
                 else:
                     text = ""
             pages.append(text.replace(PAGE_BREAK, "\n").strip())
