@@ -14,6 +14,7 @@ import click
 from indexer.build import DEFAULT_MAX_SIZE, UsageError, index_folder
 from indexer.progress import BarProgress, Progress
 from indexer.store import KavoshIndexError, LockTimeout
+from indexer.watch import DEFAULT_MIN_INTERVAL
 
 log = logging.getLogger("kavosh")
 
@@ -119,6 +120,19 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     help="Read scanned PDFs and images (.png, .jpg, .tif) with Tesseract's Persian model "
     "(slow: seconds a page). Without it they are skipped: 'no text layer (use --ocr)'.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running after the first pass and bring the index up to date as files are added, "
+    "changed, moved or deleted (Ctrl+C stops it; the index stays whole).",
+)
+@click.option(
+    "--watch-interval",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_MIN_INTERVAL,
+    show_default=True,
+    help="With --watch: at most one new generation per this many seconds.",
+)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -129,6 +143,8 @@ def index_command(
     lock_timeout: float | None,
     procs: int,
     ocr: bool,
+    watch: bool,
+    watch_interval: float,
 ) -> None:
     """Index FOLDER (recursively) into the index folder given by --index.
 
@@ -157,6 +173,10 @@ def index_command(
     """
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     progress: Progress = BarProgress() if not quiet and sys.stderr.isatty() else Progress()
+    if watch:
+        options = {"rebuild": rebuild, "max_size": max_size, "lock_timeout": lock_timeout, "procs": procs}
+        _watch(ctx, folder, index_dir, watch_interval, dict(options, ocr=ocr, progress=progress))
+        return
     try:
         summary = index_folder(
             folder,
@@ -183,3 +203,42 @@ def index_command(
     for line in summary.lines():
         log.info("%s", line)
     ctx.exit(1 if summary.skipped_total else 0)
+
+
+def _watch(ctx: click.Context, folder: str, index_dir: str, interval: float, options: dict) -> None:
+    """`kavosh index --watch`: the first pass, then an update per batch of changes until Ctrl+C or SIGTERM."""
+    import signal
+    import threading
+
+    from indexer.watch import watch_folder
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a service manager's stop: finish, then leave
+
+    def show(summary) -> None:
+        for line in summary.lines():
+            log.info("%s", line)
+
+    try:
+        watch_folder(
+            folder,
+            index_dir,
+            min_interval=interval,
+            stop=stop,
+            on_update=show,
+            on_ready=lambda: log.info("watching %s for changes (Ctrl+C stops)", folder),
+            on_wait=lambda message: log.warning("%s", message),
+            **options,
+        )
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except (LockTimeout, KavoshIndexError) as exc:
+        log.error("error: %s", exc)
+        ctx.exit(2)
+    except OSError as exc:
+        log.error("error: cannot write the index in %s: %s; the previous index is unchanged", index_dir, exc)
+        ctx.exit(2)
+    except KeyboardInterrupt:
+        pass
+    log.info("stopped watching %s; the index is whole", folder)
+    ctx.exit(0)
