@@ -133,6 +133,7 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     show_default=True,
     help="With --watch: at most one new generation per this many seconds.",
 )
+@click.option("--watch-parent", type=int, default=None, hidden=True)  # kavosh serve --watch: stop with it
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -145,6 +146,7 @@ def index_command(
     ocr: bool,
     watch: bool,
     watch_interval: float,
+    watch_parent: int | None,
 ) -> None:
     """Index FOLDER (recursively) into the index folder given by --index.
 
@@ -175,7 +177,8 @@ def index_command(
     progress: Progress = BarProgress() if not quiet and sys.stderr.isatty() else Progress()
     if watch:
         options = {"rebuild": rebuild, "max_size": max_size, "lock_timeout": lock_timeout, "procs": procs}
-        _watch(ctx, folder, index_dir, watch_interval, dict(options, ocr=ocr, progress=progress))
+        options |= {"ocr": ocr, "progress": progress, "parent": watch_parent}
+        _watch(ctx, folder, index_dir, watch_interval, options)
         return
     try:
         summary = index_folder(
@@ -242,3 +245,7 @@ def _watch(ctx: click.Context, folder: str, index_dir: str, interval: float, opt
         pass
     log.info("stopped watching %s; the index is whole", folder)
     ctx.exit(0)
+
+
+if __name__ == "__main__":  # `python -m indexer.cli`: how `kavosh serve --watch` starts its watcher
+    cli()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -109,11 +111,13 @@ def watch_folder(
     stop: threading.Event | None = None,
     on_update: Callable[[Summary], None] | None = None,
     on_ready: Callable[[], None] | None = None,
+    parent: int | None = None,
     **index_options,
 ) -> None:
     """Index `folder` into `index_dir`, then keep it up to date until `stop` is set (or Ctrl+C, which
     propagates as KeyboardInterrupt after the observer is stopped). `index_options` go to `index_folder`;
-    `on_update` gets the summary of every run that wrote a generation or skipped something."""
+    `on_update` gets the summary of every run that wrote a generation or skipped something; with `parent`
+    (a process id) it also stops once that process is gone (`kavosh serve --watch` starts it that way)."""
     from watchdog.observers import Observer
 
     folder, index_dir = Path(folder), Path(index_dir)
@@ -132,6 +136,9 @@ def watch_folder(
             on_ready()
         while not stop.is_set():
             changes.wake.wait(0.5)
+            if parent is not None and os.getppid() != parent:
+                log.info("the process that started the watcher is gone: stopping")
+                break
             if not changes.pending():
                 continue
             if changes.quiet_for() < quiet:
@@ -152,3 +159,22 @@ def watch_folder(
     finally:
         observer.stop()
         observer.join(timeout=5)
+
+
+def start_watcher(folder: str | os.PathLike, index_dir: str | os.PathLike) -> subprocess.Popen:
+    """`kavosh index FOLDER --index DIR --watch` in a child process that stops when this one goes (even by
+    kill -9): how `kavosh serve --watch` keeps its index up to date without threads in the server."""
+    where = [os.fspath(folder), "--index", os.fspath(index_dir)]
+    return subprocess.Popen([sys.executable, "-m", "indexer.cli", "index", *where, "--watch",
+                             f"--watch-parent={os.getpid()}"])  # fmt: skip
+
+
+def stop_watcher(proc: subprocess.Popen, grace: float = 30.0) -> None:
+    """Ask the watcher to finish (SIGTERM: it completes or abandons its current run) and wait for it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

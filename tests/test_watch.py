@@ -1,15 +1,20 @@
 """`kavosh index --watch` (issue 15): the index follows the folder as files are created, changed, renamed and
 deleted; a file still being written is waited for; Ctrl+C stops it cleanly and kill -9 leaves the last
-generation searchable. The watcher is the real command in its own process."""
+generation searchable. `kavosh serve --watch FOLDER` does the same beside the page, its watcher stopping with
+the server. The commands run for real, each in its own process."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -169,3 +174,64 @@ def test_ctrl_c_stops_cleanly_and_kill_9_leaves_the_index_searchable(tmp_path: P
     summary = index_folder(folder, index_dir)  # the next run cleans up and catches up
     assert summary.documents == 41
     assert len(SearchEngine(index_dir).search("البرز", limit=100)["hits"]) == 40
+
+
+def _serve_watching(folder: Path, index_dir: Path) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [str(KAVOSH), "serve", "--index", str(index_dir), "--port", "0", "--watch", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    line = proc.stdout.readline() if proc.stdout else ""
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    if not match:
+        proc.kill()
+        pytest.fail(f"kavosh serve --watch did not start: {line!r}")
+    return proc, f"http://127.0.0.1:{match.group(1)}"
+
+
+def _api_ids(url: str, query: str) -> list[str]:
+    with urllib.request.urlopen(f"{url}/api/search?q={urllib.parse.quote(query)}", timeout=10) as resp:
+        return sorted(h["id"] for h in json.load(resp)["hits"])
+
+
+def _watcher_of(server_pid: int) -> int:
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+def test_serve_watch_indexes_serves_and_follows_the_folder(tmp_path: Path) -> None:
+    folder, index_dir = tmp_path / "docs", tmp_path / "idx"
+    folder.mkdir()
+    (folder / "a.txt").write_text("دریا\nخلیج فارس گرم است", encoding="utf-8")
+    proc, url = _serve_watching(folder, index_dir)  # no index yet: the watcher's first pass makes it
+    try:
+        assert _api_ids(url, "خلیج") == ["a.txt"]
+        (folder / "b.txt").write_text("دریا\nدریای خزر سرد است", encoding="utf-8")
+        wait_until(lambda: _api_ids(url, "خزر") == ["b.txt"], "the page serves a file added while it runs")
+        watcher = _watcher_of(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        wait_until(lambda: _gone(watcher), "the watcher stops with the server")
+
+        proc, url = _serve_watching(folder, index_dir)
+        watcher = _watcher_of(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        wait_until(lambda: _gone(watcher), "the watcher stops when the server is killed")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
