@@ -80,6 +80,7 @@ def test_pdf_is_found_by_its_words_with_highlights_and_pages(
     assert name in hits, (query, list(hits))
     wanted = {w.replace("\u200c", "") for w in words}
     assert marks(hits[name]["snippet"]) == wanted
+    assert hits[name]["format"] == "pdf" and hits[name]["doc_page"] == page  # what the page shows: "page N"
     document = engine.document(name, query)
     assert marks(document["html"]) == wanted
     # the page of the first highlighted word, from the page starts stored with the document
@@ -88,6 +89,7 @@ def test_pdf_is_found_by_its_words_with_highlights_and_pages(
     first = re.sub(r"<mark>.*", "", document["html"], flags=re.DOTALL)
     offset = len(re.sub(r"&[a-z#0-9]+;", "x", re.sub(r"</?mark>", "", first)))
     assert stored["pages"] == [0, *[m.start() + 1 for m in re.finditer("\f", document["text"])]]
+    assert document["pages"] == stored["pages"]
     assert page_of(stored["pages"], offset) == page
 
 
