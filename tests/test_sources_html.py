@@ -83,13 +83,26 @@ def test_deeply_nested_page_does_not_crash() -> None:
     assert doc.body == "ژرف"
 
 
-def test_page_with_title_only_but_lost_text_is_reported() -> None:
-    # A <select> shows one option at a time, so its options are not page text; a page made of little else
-    # extracts far less than its markup holds, and that is reported, never silent.
-    markup = "<title>فقط عنوان</title><select>" + "<option>گزینه‌ای بلند و پر از واژه</option>" * 5
+@pytest.mark.parametrize(
+    "markup",
+    [
+        # a <title> never closed: a browser (and the HTML5 parser) reads the whole page as the title
+        "<html><head><title>سفرنامه\n<body><p>" + "متن سفرنامه‌ای بلند درباره‌ی کوه‌های البرز. " * 10,
+        # a comment never closed hides the rest of the page
+        "<p>آغاز</p><!-- یادداشت نویسنده <p>" + "بخش اصلی نوشته که خواننده هرگز نمی‌بیند. " * 10,
+    ],
+)
+def test_page_whose_text_is_swallowed_is_reported_not_silent(markup: str) -> None:
     items = parse(markup)
     assert [type(i) for i in items] == [Skip, Doc]
     assert items[0].reason == "partial-text" and "characters of visible text" in items[0].detail
+    assert str(items[0]).startswith("skipped p.html: indexed, but only")
+
+
+def test_well_formed_pages_and_forms_are_not_reported() -> None:
+    countries = "".join(f"<option>کشور شماره‌ی {n}</option>" for n in range(200))
+    for markup in (NO_CLOSING_HEAD, f"<p>کشور خود را برگزینید</p><select>{countries}</select>"):
+        assert all(isinstance(i, Doc) for i in parse(markup))
 
 
 def test_page_date_from_meta() -> None:

@@ -23,6 +23,7 @@ from indexer.progress import Progress
 from indexer.sources import ocr
 from indexer.sources.pdf_repair import (
     fold_presentation_forms,
+    in_logical_order,
     repair_page,
     repair_words,
     reverse_line,
@@ -136,6 +137,11 @@ def test_repair_pieces() -> None:
     assert fold_presentation_forms("ﺗﺎﻻﺭ ﮐﺘﺎﺏ") == "تالار کتاب"
     for line in ["کتاب «ایران» در ۱۴۰۲ با Python 3.11 (نسخه نو)", "سال 1402 و ۱۵۰۰۰ نسخه", "گفت: «بیا»"]:
         assert reverse_line(get_display(line)) == line  # python-bidi lays the line out in visual order
+    # (no ZWNJ in these lines: python-bidi drops it)
+    persian = ["شهر یزد در میان دو کویر بزرگ ساخته شده است", "بادگیرهای بلند هوای خنک را به تالار پایین"]
+    page = "\n".join([get_display(persian[0]), "Yazd, Iran (2024)", get_display(persian[1])])
+    assert in_logical_order(page) == ("\n".join([persian[0], "Yazd, Iran (2024)", persian[1]]), True)
+    assert in_logical_order("\n".join(persian)) == ("\n".join(persian), False)  # already logical: kept
     assert repair_words("به تاالر رفتیم") == "به تالار رفتیم"  # a lam-alef given back reversed
     assert repair_words("خانهها را میبرند") == "خانه‌ها را می‌برند"  # ZWNJ put back
     assert repair_words("کتا بخانه") == "کتابخانه"  # a word broken by glyph positioning

@@ -31,7 +31,7 @@ MIN_TEXT_SHARE = 0.5
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANKS = re.compile(r"\n\s*\n+")
 _NON_TEXT = re.compile(
-    r"<(script|style|noscript|template|title|svg|math)\b.*?</\1\s*>|<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[^>]*>",
+    r"<(script|style|noscript|template|title|svg|math|select)\b.*?</\1\s*>|<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[^>]*>",
     re.DOTALL | re.IGNORECASE,
 )
 

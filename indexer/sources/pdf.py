@@ -8,6 +8,8 @@ shows an image is a scan: read by OCR with `--ocr`, else reported.
 
 from __future__ import annotations
 
+import re
+
 from indexer.dates import parse_date
 from indexer.sources import PAGE_BREAK, Extracted, SourceError, clean_title, first_line, ocr
 from indexer.sources.pdf_repair import repair_page, text_quality
@@ -18,6 +20,9 @@ MIN_QUALITY = 0.5
 MIN_PAGE_LETTERS = 8  # a page with fewer letters has no text layer worth the name
 OCR_DPI = 300
 MAX_PAGES = 20_000
+# PDFium marks a hyphen that breaks a word at a line end as U+FFFE (the word is joined again); other control
+# characters (glyphs without a Unicode mapping come out as such) are dropped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 class _PdfText:
@@ -40,7 +45,8 @@ class _PdfText:
         page = self.doc[n]
         textpage = page.get_textpage()
         try:
-            return textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+            text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+            return _CONTROL.sub("", text.replace("\ufffe\n", "").replace("\ufffe", ""))
         finally:
             textpage.close()
             page.close()

@@ -26,6 +26,7 @@ _DIGIT = "0-9\u06f0-\u06f9\u0660-\u0669"
 _NUMBER = f"[{_DIGIT}](?:[{_DIGIT}.,:/%]*[{_DIGIT}])?"
 _LATIN = f"[A-Za-z](?:[A-Za-z{_DIGIT}.,:/%@_+-]*[A-Za-z{_DIGIT}])?"
 _LTR_RUN = re.compile(f"{_LATIN}(?: +(?:{_LATIN}|{_NUMBER}))*|{_NUMBER}")
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3\ufb50-\ufdff\ufe70-\ufefc]")
 _MIRROR = str.maketrans("()[]{}<>«»", ")(][}{><»«")
 # Reading a page reversed must know this many more words (as a share of those counted) to win.
 REVERSE_MARGIN = 0.15
@@ -59,7 +60,8 @@ def in_logical_order(page: str) -> tuple[str, bool]:
     known, counted = wordcheck.known_share(page)
     if counted < 3:
         return page, False
-    flipped = "\n".join(reverse_line(line) for line in page.split("\n"))
+    lines = page.split("\n")  # lines without Persian letters (English, numbers) are never turned around
+    flipped = "\n".join(reverse_line(line) if _ARABIC_LETTER.search(line) else line for line in lines)
     known_flipped, _ = wordcheck.known_share(flipped)
     if known_flipped - known > REVERSE_MARGIN * counted:
         return flipped, True
