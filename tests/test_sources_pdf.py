@@ -28,6 +28,7 @@ from indexer.sources.pdf_repair import (
     repair_words,
     reverse_line,
     text_quality,
+    unmirror_pairs,
 )
 from search_ui.engine import SearchEngine
 
@@ -101,6 +102,7 @@ def test_pdf_title_and_date_come_from_its_metadata() -> None:
     assert doc.title == makedocs.TITLE and doc.format == "pdf"
     assert doc.date == 1709634000.0  # 2024-03-05 10:20 UTC
     assert doc.body.count("\f") == len(makedocs.PAGES) - 1
+    assert "«دیوان»" in doc.body  # the quotes HarfBuzz mirrored for display are the right way round again
 
 
 @needs_font
@@ -142,6 +144,7 @@ def test_repair_pieces() -> None:
     page = "\n".join([get_display(persian[0]), "Yazd, Iran (2024)", get_display(persian[1])])
     assert in_logical_order(page) == ("\n".join([persian[0], "Yazd, Iran (2024)", persian[1]]), True)
     assert in_logical_order("\n".join(persian)) == ("\n".join(persian), False)  # already logical: kept
+    assert unmirror_pairs("تا »دیوان« و )۱۴۰۲( German »Zitat«") == "تا «دیوان» و (۱۴۰۲) German »Zitat«"
     assert repair_words("به تاالر رفتیم") == "به تالار رفتیم"  # a lam-alef given back reversed
     assert repair_words("خانهها را میبرند") == "خانه‌ها را می‌برند"  # ZWNJ put back
     assert repair_words("کتا بخانه") == "کتابخانه"  # a word broken by glyph positioning

@@ -7,6 +7,7 @@ Persian PDFs give their text back in several broken ways (measured in bench/form
 - the lam-alef ligature given back reversed (تالار -> تاالر): swapped back where that makes a known word;
 - words broken where the PDF set glyphs apart: rejoined where the halves are not both words and the whole is;
 - ZWNJ dropped (خانهها, میبرند): put back where the lexicon writes the word with it;
+- quotes and brackets given back mirrored (»دیوان«): turned the right way round;
 - words glued together where a space was lost (کتابخانهملی): split where the lexicon reads two long words.
 `text_quality` is the share of Persian words the lexicon knows: it decides whether a text layer is usable.
 """
@@ -110,8 +111,26 @@ def _rejoin(text: str) -> str:
     return text
 
 
+# A pair of quotes or brackets the wrong way round around Persian text (»دیوان«, )نسخه(): the glyphs a PDF
+# writer mirrored for right-to-left display, given back as they look.
+_MIRRORED_PAIR = re.compile(r"([»)\]])([^«»()\[\]\n]{0,200}?[\u0600-\u06ff][^«»()\[\]\n]{0,200}?)([«(\[])")
+_UNMIRROR = {"»": "«", ")": "(", "]": "["}
+
+
+def unmirror_pairs(text: str) -> str:
+    """»دیوان« -> «دیوان», )نسخه( -> (نسخه): pairs closed before they are opened, around Persian text."""
+
+    def swap(m: re.Match[str]) -> str:
+        closing, inner, opening = m.groups()
+        if _UNMIRROR[closing] != opening:
+            return m.group()  # not one pair: )…« and the like
+        return opening + inner + closing
+
+    return _MIRRORED_PAIR.sub(swap, text)
+
+
 def repair_page(page: str) -> tuple[str, bool]:
     """A page's text repaired for Persian; also whether it was in visual order."""
     page = fold_presentation_forms(page)
     page, reversed_ = in_logical_order(page)
-    return repair_words(page), reversed_
+    return unmirror_pairs(repair_words(page)), reversed_
