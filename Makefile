@@ -26,14 +26,16 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-# Debian's Tesseract with its Persian model (for `kavosh index --ocr`) and the DejaVu font the tests draw
-# Persian text with (needs root or sudo; CI runs as root).
+# Debian's Tesseract with its Persian model (for `kavosh index --ocr`) and the fonts the tests draw Persian
+# text with: DejaVu for PDFs, Nazli (fonts-farsiweb) for pictures (needs root or sudo; CI runs as root).
 ocr:
 	@if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx fas \
-		|| [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+		|| [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
+		|| [ ! -f /usr/share/fonts/truetype/farsiweb/nazli.ttf ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
-		$$SUDO apt-get install -y -qq tesseract-ocr tesseract-ocr-fas fonts-dejavu-core >/dev/null; \
+		$$SUDO apt-get install -y -qq tesseract-ocr tesseract-ocr-fas fonts-dejavu-core fonts-farsiweb \
+			>/dev/null; \
 	fi
 
 demo: install

@@ -22,7 +22,7 @@ from analyzers import ANALYZER_VERSION
 from indexer import store
 from indexer.codec import KavoshCodec
 from indexer.loader import Doc, FileEntry, ReadOptions, Skip, parse_file, walk
-from indexer.pages import page_starts
+from indexer.pages import PAGED_FORMATS, page_starts
 from indexer.progress import Progress
 from indexer.schema import SCHEMA_VERSION, encode_text, make_schema
 
@@ -352,5 +352,5 @@ def _add(writer, doc: Doc, mtime: float) -> None:
         content=encode_text(doc.body),
         mtime=mtime,
         format=doc.format,
-        pages=page_starts(doc.body),
+        pages=page_starts(doc.body, doc.format in PAGED_FORMATS),
     )

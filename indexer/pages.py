@@ -11,11 +11,15 @@ from bisect import bisect_right
 
 from indexer.sources import PAGE_BREAK
 
+# Formats whose documents always have pages, even just one (a one-page PDF's hits are on page 1).
+PAGED_FORMATS = frozenset({"pdf"})
 
-def page_starts(text: str) -> list[int] | None:
-    """Offsets where pages 1, 2, ... start (page 1 at 0); None when the text has no page breaks."""
+
+def page_starts(text: str, paged: bool = False) -> list[int] | None:
+    """Offsets where pages 1, 2, ... start (page 1 at 0); None when the text has no page breaks, unless it
+    is `paged` (a format that always has pages)."""
     if PAGE_BREAK not in text:
-        return None
+        return [0] if paged else None
     starts = [0]
     at = text.find(PAGE_BREAK)
     while at != -1:

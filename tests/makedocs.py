@@ -9,9 +9,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-# Debian's fonts-dejavu-core (installed by `make fonts`): DejaVu Sans has the Arabic block, the Persian
-# letters and the presentation forms.
+# Debian's fonts-dejavu-core (installed by `make ocr`): DejaVu Sans has the Arabic block, the Persian letters
+# and the presentation forms; the PDFs are written with it.
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# Debian's fonts-farsiweb (installed by `make ocr`): Nazli, a Persian book face, for the pictures of text that
+# are read by OCR (Tesseract's Persian model dropped whole lines drawn in DejaVu Sans, and none in Nazli).
+IMAGE_FONT = Path("/usr/share/fonts/truetype/farsiweb/nazli.ttf")
 
 TITLE = "گزارش سفر به یزد"
 # Original text (each paragraph a page of the PDFs). Words chosen to exercise ZWNJ (می‌روند، کتاب‌ها),
@@ -81,7 +84,7 @@ def text_image(text: str = PAGES[0], width: int = 1400) -> object:
     """A Pillow image of Persian text, shaped by Pillow's Raqm layout when present, else reshaped + bidi."""
     from PIL import Image, ImageDraw, ImageFont, features
 
-    font = ImageFont.truetype(str(FONT), 40)
+    font = ImageFont.truetype(str(IMAGE_FONT), 40)
     lines = _wrap(text, 45)
     image = Image.new("L", (width, 90 + 70 * len(lines)), 255)
     draw = ImageDraw.Draw(image)
@@ -103,6 +106,14 @@ def text_image(text: str = PAGES[0], width: int = 1400) -> object:
 def image_bytes(fmt: str = "PNG", text: str = PAGES[0]) -> bytes:
     out = io.BytesIO()
     text_image(text).save(out, format=fmt)
+    return out.getvalue()
+
+
+def multipage_tiff(pages: list[str] = PAGES[::2]) -> bytes:
+    """A fax-style TIFF, one frame per page (Pillow writes it)."""
+    images = [text_image(text) for text in pages]
+    out = io.BytesIO()
+    images[0].save(out, format="TIFF", save_all=True, append_images=images[1:])
     return out.getvalue()
 
 

@@ -35,7 +35,10 @@ from search_ui.engine import SearchEngine
 needs_font = pytest.mark.skipif(
     not makedocs.FONT.exists(), reason="fonts-dejavu-core missing: run `make fonts`"
 )
-needs_ocr = pytest.mark.skipif(ocr.available() is not None, reason=str(ocr.available()) + ": run `make ocr`")
+needs_ocr = pytest.mark.skipif(
+    ocr.available() is not None or not makedocs.IMAGE_FONT.exists(),
+    reason=f"{ocr.available() or 'fonts-farsiweb is missing'}: run `make ocr`",
+)
 
 
 def parse(name: str, data: bytes, use_ocr: bool = False) -> list[Doc | Skip]:
@@ -164,8 +167,9 @@ def test_scan_with_ocr_is_found_by_its_words(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "scan.pdf").write_bytes(makedocs.scanned_pdf())
     (folder / "photo.png").write_bytes(makedocs.image_bytes("PNG", makedocs.PAGES[1]))
+    (folder / "fax.tif").write_bytes(makedocs.multipage_tiff())  # pages 1 and 3 of the text, as two frames
     first = index_folder(folder, tmp_path / "idx")
-    assert first.skipped == {"no-text-layer": 2} and first.added == 0
+    assert first.skipped == {"no-text-layer": 3} and first.added == 0
 
     class PageCount(Progress):
         def __init__(self) -> None:
@@ -177,12 +181,19 @@ def test_scan_with_ocr_is_found_by_its_words(tmp_path: Path) -> None:
     counted = PageCount()
     # unchanged files, skipped before for want of OCR, are read again with it, page by page
     summary = index_folder(folder, tmp_path / "idx", ocr=True, progress=counted)
-    assert summary.added == 2 and summary.skipped_total == 0, summary.skipped
-    assert sorted(counted.pages) == [(1, 1), (1, 1)]
+    assert summary.added == 3 and summary.skipped_total == 0, summary.skipped
+    assert sorted(counted.pages) == [(1, 1), (1, 1), (1, 2), (2, 2)]
     engine = SearchEngine(tmp_path / "idx")
-    for query, name in [("بادگیرهای", "scan.pdf"), ("«کویر بزرگ»", "scan.pdf"), ("پژوهشگران", "photo.png")]:
+    for query, name, page in [
+        ("زیرزمین‌ها", "scan.pdf", 1),
+        ("«کویر بزرگ»", "scan.pdf", 1),
+        ("پژوهشگران", "photo.png", None),
+        ("«مردم تابستان»", "fax.tif", 1),
+        ("فروشندگان", "fax.tif", 2),
+    ]:
         hits = {h["id"]: h for h in engine.search(query)["hits"]}
         assert name in hits and marks(hits[name]["snippet"]), query
+        assert hits[name].get("doc_page") == page
 
 
 def _truncated(data: bytes) -> bytes:
