@@ -69,6 +69,27 @@ def visual_pdf(pages: list[str] = PAGES) -> bytes:
     return bytes(pdf.output())
 
 
+GLUED_LINE = "کتابخانه ملی ایران در تهران است"
+BROKEN_WORD = ("کتا", "بخانه")  # کتابخانه in two pieces
+
+
+def positioned_pdf() -> bytes:
+    """A PDF whose writer placed every word itself, with no space characters between them (its text comes
+    out glued), and drew a word in two pieces with a gap between them (its text comes out broken)."""
+    pdf = _pdf()
+    pdf.set_text_shaping(True)
+    pdf.add_page()
+    for y, pieces, gap in ((30, GLUED_LINE.split(), 0.0), (50, list(BROKEN_WORD), 2.5)):
+        x = 180.0
+        for piece in pieces:  # right to left
+            width = pdf.get_string_width(piece)
+            x -= width
+            pdf.set_xy(x, y)
+            pdf.cell(width, 10, piece)
+            x -= gap
+    return bytes(pdf.output())
+
+
 def _wrap(text: str, width: int) -> list[str]:
     lines, line = [], ""
     for word in text.split():

@@ -152,7 +152,20 @@ def test_repair_pieces() -> None:
     assert repair_words("خانهها را میبرند") == "خانه‌ها را می‌برند"  # ZWNJ put back
     assert repair_words("کتا بخانه") == "کتابخانه"  # a word broken by glyph positioning
     assert repair_words("کتابخانهملی") == "کتابخانه ملی"  # glued words
+    assert repair_words("سیاستخارجیایراندرقرنبیستم") == "سیاست خارجی ایران در قرن بیستم"
+    assert repair_words("شجریان و کیارستمی") == "شجریان و کیارستمی"  # names the lexicon lacks stay whole
     assert repair_words("دانش گاه میز") == "دانش گاه میز"  # two real words stay apart; میز is no verb
+
+
+@needs_font
+def test_words_glued_or_broken_by_positioning_are_put_right() -> None:
+    import pypdfium2 as pdfium
+
+    data = makedocs.positioned_pdf()
+    raw = pdfium.PdfDocument(data)[0].get_textpage().get_text_range()
+    assert makedocs.GLUED_LINE.replace(" ", "") in raw and " ".join(makedocs.BROKEN_WORD) in raw  # as written
+    [doc] = parse("positioned.pdf", data)
+    assert doc.body.split("\n") == [makedocs.GLUED_LINE, "".join(makedocs.BROKEN_WORD)]
 
 
 def test_scan_without_ocr_is_skipped_with_the_reason() -> None:

@@ -8,7 +8,7 @@ Persian PDFs give their text back in several broken ways (measured in bench/form
 - words broken where the PDF set glyphs apart: rejoined where the halves are not both words and the whole is;
 - ZWNJ dropped (خانهها, میبرند): put back where the lexicon writes the word with it;
 - quotes and brackets given back mirrored (»دیوان«): turned the right way round;
-- words glued together where a space was lost (کتابخانهملی): split where the lexicon reads two long words.
+- words glued together where spaces were lost (کتابخانهملیایران): split into the fewest lexicon words.
 `text_quality` is the share of Persian words the lexicon knows: it decides whether a text layer is usable.
 """
 
@@ -77,7 +77,7 @@ def _fix_word(word: str) -> str:
             if is_known(candidate):
                 word, reading = candidate, wordcheck.how(candidate)
                 break
-    if reading == "split":
+    if reading in ("split", "unknown") and len(word) >= 6:
         parts = wordcheck.glued_parts(word)
         return " ".join(parts) if parts else word
     prefixed = _PREFIX_VERB.match(word)

@@ -7,6 +7,7 @@ The only place in `indexer.sources` that reaches into the analyzer's internals (
 
 from __future__ import annotations
 
+import math
 import re
 
 from analyzers.lexicon import lexicon
@@ -52,16 +53,67 @@ def written_form(word: str) -> str | None:
     return None
 
 
-GLUED_MIN_PART = 3  # letters of each part of a glued word: shorter "parts" are usually affixes or chance
+GLUED_MAX_LETTERS = 60  # longer runs are not split (the search is quadratic in the length)
+# A glued run is split into the fewest words the lexicon knows; among splits into as many words, the one whose
+# words score highest: a headword scores the log of its frequency in hazm's corpus, a stopword as a very
+# frequent word, a verb form or compound a little less; an inflected or listed form scores low (hazm's form
+# list also holds fragments such as لی or هران).
+STOPWORD_SCORE = math.log(1e8)
+FORM_SCORE = math.log(1e3)
+FORM_MIN_LETTERS = 4  # shorter forms are as often fragments (یان، لی) as words
+
+
+def _piece_score(piece: str) -> float | None:
+    key = fold_key(piece)
+    lex = lexicon()
+    if key in lex.flags:
+        return math.log(lex.freq.get(key, 0) + 1)
+    if key in _stopwords():
+        return STOPWORD_SCORE
+    reading = analyze_key(key)[1] if key else "unknown"
+    if reading in ("verb", "compound"):
+        return STOPWORD_SCORE / 2
+    if reading in ("strip", "form") and len(key) >= FORM_MIN_LETTERS:
+        return FORM_SCORE
+    return None
+
+
+_STOPWORDS: frozenset[str] | None = None
+
+
+def _stopwords() -> frozenset[str]:
+    global _STOPWORDS
+    if _STOPWORDS is None:
+        _STOPWORDS = frozenset(fold_key(w) for w in lexicon().stopwords)
+    return _STOPWORDS
 
 
 def glued_parts(word: str) -> list[str] | None:
-    """The words an unknown word is glued from (کتابخانهملی -> کتابخانه، ملی), when the analyzer splits it
-    into parts of at least GLUED_MIN_PART letters; else None."""
-    key = fold_key(word)
-    if key != word:  # offsets of the analysis index the folded key: only split words written plainly
+    """The words an unknown run of letters is glued from (کتابخانهملیایران -> کتابخانه، ملی، ایران): the
+    best-scoring split into words the lexicon knows, or None when there is none."""
+    n = len(word)
+    if n > GLUED_MAX_LETTERS or n < 4 or ZWNJ in word:
         return None
-    segments, reading = analyze_key(key)
-    if reading != "split" or any(end - start < GLUED_MIN_PART for _, start, end in segments):
+    scores: dict[tuple[int, int], float | None] = {}
+    # best[i]: (pieces, -score, start of the last piece) of the best split of word[:i]
+    best: list[tuple[int, float, int] | None] = [None] * (n + 1)
+    best[0] = (0, 0.0, 0)
+    for end in range(2, n + 1):
+        for start in range(0, end - 1):
+            before = best[start]
+            if before is None:
+                continue
+            piece = scores.setdefault((start, end), _piece_score(word[start:end]))
+            if piece is None:
+                continue
+            candidate = (before[0] + 1, before[1] - piece, start)
+            if best[end] is None or candidate[:2] < best[end][:2]:
+                best[end] = candidate
+    if best[n] is None:
         return None
-    return [word[start:end] for _, start, end in segments]
+    parts, end = [], n
+    while end > 0:
+        start = best[end][2]
+        parts.append(word[start:end])
+        end = start
+    return parts[::-1] if len(parts) >= 2 else None
