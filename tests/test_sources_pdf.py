@@ -106,6 +106,7 @@ def test_pdf_title_and_date_come_from_its_metadata() -> None:
     assert doc.date == 1709634000.0  # 2024-03-05 10:20 UTC
     assert doc.body.count("\f") == len(makedocs.PAGES) - 1
     assert "«دیوان»" in doc.body  # the quotes HarfBuzz mirrored for display are the right way round again
+    assert "بردارند" in doc.body  # a verb the lexicon lacks is not taken for glued words in a good text
 
 
 @needs_font

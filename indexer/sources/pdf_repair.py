@@ -31,6 +31,11 @@ _ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3\ufb50-\ufdff\ufe70-\uf
 _MIRROR = str.maketrans("()[]{}<>«»", ")(][}{><»«")
 # Reading a page reversed must know this many more words (as a share of those counted) to win.
 REVERSE_MARGIN = 0.15
+# Glued runs: unknown words at least this long are split anywhere; shorter ones (down to GLUE_MIN_LETTERS)
+# only in a text whose quality is below GLUED_TEXT_QUALITY.
+GLUE_ALWAYS_LETTERS = 10
+GLUE_MIN_LETTERS = 6
+GLUED_TEXT_QUALITY = 0.8
 _PREFIX_VERB = re.compile(r"^(ن?می)([\u0600-\u06ff]{2,})$")
 
 
@@ -77,19 +82,27 @@ def _fix_word(word: str) -> str:
             if is_known(candidate):
                 word, reading = candidate, wordcheck.how(candidate)
                 break
-    if reading in ("split", "unknown") and len(word) >= 6:
-        parts = wordcheck.glued_parts(word)
-        return " ".join(parts) if parts else word
     prefixed = _PREFIX_VERB.match(word)
     if prefixed and reading == "verb":
         return prefixed.group(1) + ZWNJ + prefixed.group(2)
     return wordcheck.written_form(word) or word
 
 
+def _unglue(word: str, anywhere: bool) -> str:
+    if len(word) < (GLUE_MIN_LETTERS if anywhere else GLUE_ALWAYS_LETTERS) or is_known(word):
+        return word
+    parts = wordcheck.glued_parts(word)
+    return " ".join(parts) if parts else word
+
+
 def repair_words(text: str) -> str:
-    """Fix words one by one (ligatures, ZWNJ), then rejoin words broken apart by glyph positioning."""
-    fixed = PERSIAN_WORD.sub(lambda m: _fix_word(m.group()), text)
-    return _rejoin(fixed)
+    """Fix words one by one (ligatures, ZWNJ), rejoin words broken apart by glyph positioning, then split runs
+    of glued words: long unknown runs always, shorter ones only where the text reads badly (a real word the
+    lexicon lacks, such as بردارند, must not be cut in a text that is otherwise fine)."""
+    fixed = _rejoin(PERSIAN_WORD.sub(lambda m: _fix_word(m.group()), text))
+    quality = text_quality(fixed)
+    anywhere = quality is not None and quality < GLUED_TEXT_QUALITY
+    return PERSIAN_WORD.sub(lambda m: _unglue(m.group(), anywhere), fixed)
 
 
 _PAIR = re.compile(r"([\u0600-\u06ff\u200c]+) ([\u0600-\u06ff\u200c]+)")
