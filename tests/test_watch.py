@@ -215,12 +215,13 @@ def _gone(pid: int) -> bool:
 def test_serve_watch_indexes_serves_and_follows_the_folder(tmp_path: Path) -> None:
     folder, index_dir = tmp_path / "docs", tmp_path / "idx"
     folder.mkdir()
-    (folder / "a.txt").write_text("دریا\nخلیج فارس گرم است", encoding="utf-8")
+    (folder / "a.txt").write_text("کوه\nقله‌ی دماوند بلند است", encoding="utf-8")
+    (folder / "c.txt").write_text("شهر\nتبریز شهری سردسیر است", encoding="utf-8")
     proc, url = _serve_watching(folder, index_dir)  # no index yet: the watcher's first pass makes it
     try:
-        assert _api_ids(url, "خلیج") == ["a.txt"]
-        (folder / "b.txt").write_text("دریا\nدریای خزر سرد است", encoding="utf-8")
-        wait_until(lambda: _api_ids(url, "خزر") == ["b.txt"], "the page serves a file added while it runs")
+        assert _api_ids(url, "دماوند") == ["a.txt"]
+        (folder / "b.txt").write_text("رود\nکارون پرآب‌ترین رود ایران است", encoding="utf-8")
+        wait_until(lambda: _api_ids(url, "کارون") == ["b.txt"], "the page serves a file added while it runs")
         watcher = _watcher_of(proc.pid)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
