@@ -7,7 +7,7 @@ INDEX ?= .kavosh-index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint format browser bench clean
+.PHONY: install demo test lint format browser ocr bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,18 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Debian's Tesseract with its Persian model (for `kavosh index --ocr`) and the fonts the tests draw Persian
+# text with: DejaVu for PDFs, Nazli (fonts-farsiweb) for pictures (needs root or sudo; CI runs as root).
+ocr:
+	@if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx fas \
+		|| [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
+		|| [ ! -f /usr/share/fonts/truetype/farsiweb/nazli.ttf ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq tesseract-ocr tesseract-ocr-fas fonts-dejavu-core fonts-farsiweb \
+			>/dev/null; \
+	fi
+
 demo: install
 	$(BIN)/kavosh index samples --index $(INDEX)
 	$(BIN)/kavosh serve --index $(INDEX) --host $(HOST) --port $(PORT)
@@ -38,7 +50,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install browser lint
+test: install browser ocr lint
 	$(BIN)/pytest -q
 
 bench: install
@@ -48,6 +60,7 @@ bench: install
 	$(BIN)/python bench/size.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/formats.py
 
 clean:
 	rm -rf $(VENV) $(INDEX) test-output *.egg-info

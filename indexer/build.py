@@ -22,7 +22,8 @@ from whoosh import index as whoosh_index
 from analyzers import ANALYZER_VERSION
 from indexer import store
 from indexer.codec import KavoshCodec
-from indexer.loader import Doc, FileEntry, Skip, parse_file, walk
+from indexer.loader import Doc, FileEntry, ReadOptions, Skip, parse_file, walk
+from indexer.pages import PAGED_FORMATS, page_starts
 from indexer.progress import Progress
 from indexer.schema import SCHEMA_VERSION, encode_text, folder_of, make_schema
 
@@ -33,6 +34,8 @@ DEFAULT_MAX_SIZE = 50 * 1024 * 1024
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 WRITER_LIMIT_MB = 128
 TICK_DOCS = 100  # progress ticks inside big .json/.jsonl files
+# Skip reasons that --ocr cures: such files are read again by a run with --ocr even when unchanged.
+OCR_REASONS = frozenset({"no-text-layer"})
 
 
 class UsageError(store.KavoshIndexError):
@@ -126,10 +129,12 @@ def index_folder(
     progress: Progress | None = None,
     on_skip: Callable[[Skip], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    ocr: bool = False,
 ) -> Summary:
     """Bring the index in `index_dir` in step with `folder`; return what was done.
 
-    `procs` 0 picks one writer for small jobs and two processes for large ones. Raises UsageError,
+    `procs` 0 picks one writer for small jobs and two processes for large ones; `ocr` reads scans and images
+    with Tesseract (files skipped earlier for want of it are read again). Raises UsageError,
     store.LockTimeout; bad files never raise: they are reported through `on_skip` and counted.
     """
     began = time.perf_counter()
@@ -160,6 +165,8 @@ def index_folder(
                 continue
             summary.files += 1
             old = old_files.get(item.relpath)
+            if old and ocr and any(recorded[1] in OCR_REASONS for recorded in old.get("skips", ())):
+                old = None  # skipped or partly read for want of --ocr: read it again, now with OCR
             if old and old["size"] == item.size and old["mtime_ns"] == item.mtime_ns:
                 unchanged[item.relpath] = old
                 for recorded in old.get("skips", ()):
@@ -171,6 +178,8 @@ def index_folder(
         to_index: list[FileEntry] = []
         for entry in candidates:
             old = old_files.get(entry.relpath)
+            if old and ocr and any(recorded[1] in OCR_REASONS for recorded in old.get("skips", ())):
+                old = None
             if old and old["size"] == entry.size and entry.size <= max_size:
                 try:
                     if _sha256(entry.abspath) == old["sha256"]:
@@ -210,8 +219,9 @@ def index_folder(
             else:
                 writer = ix.writer(**options)
             try:
+                options = ReadOptions(ocr=ocr, on_page=progress.ocr_page)
                 manifest = _apply(
-                    writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress
+                    writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress, options
                 )
             except BaseException:
                 writer.cancel()
@@ -266,7 +276,7 @@ def _warm_up(ix) -> None:
     list(ix.schema["body"].analyzer("کتاب‌ها را می‌خوانند", mode="index"))
 
 
-def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress) -> dict:
+def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress, options) -> dict:
     """Delete documents of changed/deleted files, add the new ones; return the new manifest."""
     manifest = dict(unchanged)
     seen: set[str] = {doc_id for meta in unchanged.values() for doc_id in meta["ids"]}
@@ -281,7 +291,7 @@ def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip
             file_skips.append(item)
             skip(item)
 
-        ids, sha = _index_file(writer, entry, max_size, seen, record, progress)
+        ids, sha = _index_file(writer, entry, max_size, seen, record, progress, options)
         if sha is not None:  # the file was read: remember it (and its problems) until it changes
             manifest[entry.relpath] = {
                 "size": entry.size,
@@ -305,7 +315,13 @@ def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip
 
 
 def _index_file(
-    writer, entry: FileEntry, max_size: int, seen: set[str], skip, progress: Progress | None = None
+    writer,
+    entry: FileEntry,
+    max_size: int,
+    seen: set[str],
+    skip,
+    progress: Progress | None = None,
+    options: ReadOptions | None = None,
 ) -> tuple[list[str], str | None]:
     """Add one file's documents; return their ids and the file's sha256 (None when it could not be read)."""
     if entry.size > max_size:
@@ -325,7 +341,7 @@ def _index_file(
     ids: list[str] = []
     mtime = entry.mtime_ns / 1e9
     try:
-        for item in parse_file(entry, data):
+        for item in parse_file(entry, data, options):
             if isinstance(item, Skip):
                 skip(item)
                 continue
@@ -355,6 +371,7 @@ def _add(writer, doc: Doc, mtime: float) -> None:
         format=doc.format,
         folder=folder_of(doc.path),
         date=_date_of(doc, mtime),
+        pages=page_starts(doc.body, doc.format in PAGED_FORMATS),
     )
 
 

@@ -14,6 +14,7 @@ import click
 from indexer.build import DEFAULT_MAX_SIZE, UsageError, index_folder
 from indexer.progress import BarProgress, Progress
 from indexer.store import KavoshIndexError, LockTimeout
+from indexer.watch import DEFAULT_MIN_INTERVAL
 
 log = logging.getLogger("kavosh")
 
@@ -141,6 +142,26 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     show_default=True,
     help="Indexing processes; 0 chooses: one for small jobs, two when there is a lot to index.",
 )
+@click.option(
+    "--ocr",
+    is_flag=True,
+    help="Read scanned PDFs and images (.png, .jpg, .tif) with Tesseract's Persian model "
+    "(slow: seconds a page). Without it they are skipped: 'no text layer (use --ocr)'.",
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running after the first pass and bring the index up to date as files are added, "
+    "changed, moved or deleted (Ctrl+C stops it; the index stays whole).",
+)
+@click.option(
+    "--watch-interval",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_MIN_INTERVAL,
+    show_default=True,
+    help="With --watch: at most one new generation per this many seconds.",
+)
+@click.option("--watch-parent", type=int, default=None, hidden=True)  # kavosh serve --watch: stop with it
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -150,14 +171,21 @@ def index_command(
     max_size: int,
     lock_timeout: float | None,
     procs: int,
+    ocr: bool,
+    watch: bool,
+    watch_interval: float,
+    watch_parent: int | None,
 ) -> None:
     """Index FOLDER (recursively) into the index folder given by --index.
 
     \b
-    Formats: .txt (title: first non-empty line), .md (title: first heading),
-    .html/.htm (title: <title> or first heading; visible text only),
-    .json (an object or a list of objects) and .jsonl (one object a line),
-    whose records carry `id` or `_id`, `title`, and `text` or `body`.
+    Formats: .txt (title: first non-empty line), .md (title: front matter or first
+    heading; its visible text, without Markdown marks), .html/.htm (title: <title> or
+    first heading; visible text only), .json (an object or a list of objects) and .jsonl
+    (one object a line), whose records carry `id` or `_id`, `title`, and `text` or `body`;
+    .pdf (page by page, Persian text repaired), .docx, .odt, .epub, .rtf (title from
+    the document's properties), and with --ocr scanned PDFs and .png/.jpg/.tif images.
+    .doc, .ppt, .xls and similar are reported as unsupported.
     Encodings, detected per file: UTF-8 with or without BOM, UTF-16 with BOM, Windows-1256.
     Hidden files and folders (names starting with a dot) are ignored.
 
@@ -175,6 +203,11 @@ def index_command(
     """
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     progress: Progress = BarProgress() if not quiet and sys.stderr.isatty() else Progress()
+    if watch:
+        options = {"rebuild": rebuild, "max_size": max_size, "lock_timeout": lock_timeout, "procs": procs}
+        options |= {"ocr": ocr, "progress": progress, "parent": watch_parent}
+        _watch(ctx, folder, index_dir, watch_interval, options)
+        return
     try:
         summary = index_folder(
             folder,
@@ -185,6 +218,7 @@ def index_command(
             procs=procs,
             progress=progress,
             on_wait=lambda message: log.warning("%s", message),
+            ocr=ocr,
         )
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc
@@ -200,3 +234,46 @@ def index_command(
     for line in summary.lines():
         log.info("%s", line)
     ctx.exit(1 if summary.skipped_total else 0)
+
+
+def _watch(ctx: click.Context, folder: str, index_dir: str, interval: float, options: dict) -> None:
+    """`kavosh index --watch`: the first pass, then an update per batch of changes until Ctrl+C or SIGTERM."""
+    import signal
+    import threading
+
+    from indexer.watch import watch_folder
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a service manager's stop: finish, then leave
+
+    def show(summary) -> None:
+        for line in summary.lines():
+            log.info("%s", line)
+
+    try:
+        watch_folder(
+            folder,
+            index_dir,
+            min_interval=interval,
+            stop=stop,
+            on_update=show,
+            on_ready=lambda: log.info("watching %s for changes (Ctrl+C stops)", folder),
+            on_wait=lambda message: log.warning("%s", message),
+            **options,
+        )
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except (LockTimeout, KavoshIndexError) as exc:
+        log.error("error: %s", exc)
+        ctx.exit(2)
+    except OSError as exc:
+        log.error("error: cannot write the index in %s: %s; the previous index is unchanged", index_dir, exc)
+        ctx.exit(2)
+    except KeyboardInterrupt:
+        pass
+    log.info("stopped watching %s; the index is whole", folder)
+    ctx.exit(0)
+
+
+if __name__ == "__main__":  # `python -m indexer.cli`: how `kavosh serve --watch` starts its watcher
+    cli()

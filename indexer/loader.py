@@ -1,4 +1,4 @@
-"""Walking a folder and turning its files into documents (txt, md, html, json, jsonl).
+"""Walking a folder and turning its files into documents; the readers of each format are in `indexer.sources`.
 
 Nothing here raises on bad input: problems come back as `Skip` records (reason + one-line detail) so a run
 goes on and can count them.
@@ -6,20 +6,45 @@ goes on and can count them.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
-import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
+from indexer.dates import parse_date
 from indexer.encoding import DecodeError, decode_bytes
+from indexer.sources import Extracted, SourceError, clean_title, first_line
 
+# Files read as text (decoded by indexer.encoding) and files read from their bytes by a reader.
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 FORMATS |= {".json": "json", ".jsonl": "jsonl"}
-TITLE_MAX = 200
+FORMATS |= {".pdf": "pdf", ".docx": "docx", ".odt": "odt", ".epub": "epub", ".rtf": "rtf"}
+FORMATS |= {".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image", ".tiff": "image"}
+# Formats of the same families that no installed reader understands: reported, never silently ignored.
+UNSUPPORTED = {
+    ".doc": "Word 97-2003 (.doc) is not read; save it as .docx",
+    ".ppt": "PowerPoint 97-2003 (.ppt) is not read; save it as .pptx or PDF",
+    ".pptx": "PowerPoint (.pptx) is not read; save it as PDF",
+    ".xls": "Excel 97-2003 (.xls) is not read",
+    ".xlsx": "Excel (.xlsx) is not read",
+    ".odp": "OpenDocument presentations (.odp) are not read; save it as PDF",
+    ".ods": "OpenDocument spreadsheets (.ods) are not read",
+    ".mobi": "Kindle books (.mobi) are not read; convert it to EPUB",
+    ".djvu": "DjVu files are not read; convert it to PDF",
+}
+# Readers of the formats read from bytes: format -> (module, function), imported on first use so that the
+# search commands do not pay for PDF and office libraries they never call.
+_BYTE_READERS = {
+    "pdf": ("indexer.sources.pdf", "read_pdf"),
+    "docx": ("indexer.sources.office", "read_docx"),
+    "odt": ("indexer.sources.office", "read_odt"),
+    "epub": ("indexer.sources.epub", "read_epub"),
+    "rtf": ("indexer.sources.rtf", "read_rtf"),
+    "image": ("indexer.sources.ocr", "read_image"),
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +80,14 @@ class Doc:
     body: str
     format: str
     date: float | None = None  # the document's own date (epoch seconds, UTC), if it gives one
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How files are read: `ocr` runs Tesseract on scans and images (slow), else they are skipped."""
+
+    ocr: bool = False
+    on_page: Callable[[int, int], None] | None = None  # OCR progress: (page just read, pages in the file)
 
 
 def walk(folder: Path, exclude: Path | None = None) -> Iterator[FileEntry | Skip]:
@@ -107,99 +140,29 @@ def _walk_dir(path: Path, rel: str, ancestors: set[tuple[int, int]], excluded: P
                 continue
             yield from _walk_dir(Path(entry.path), relpath, ancestors | {key}, excluded)
         elif stat.S_ISREG(st.st_mode):
-            fmt = FORMATS.get(os.path.splitext(entry.name)[1].lower())
+            ext = os.path.splitext(entry.name)[1].lower()
+            fmt = FORMATS.get(ext)
             if fmt is not None:
                 yield FileEntry(relpath, entry.path, fmt, st.st_size, st.st_mtime_ns)
-
-
-def first_line(text: str) -> str:
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line[:TITLE_MAX]
-    return ""
-
-
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-
-
-def markdown_title(text: str) -> str:
-    m = _MD_HEADING.search(text)
-    return m.group(1).strip()[:TITLE_MAX] if m else first_line(text)
-
-
-class _HtmlText(HTMLParser):
-    """Visible text of an HTML page (no scripts, styles or head), its <title> and first heading."""
-
-    HIDDEN = frozenset("script style noscript template head svg iframe object".split())
-    HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-    BLOCK = HEADINGS | frozenset(
-        "p div br li tr td section article blockquote pre ul ol table header footer nav main hr dd dt".split()
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title: list[str] = []
-        self.heading: list[str] = []
-        self.hidden = 0
-        self.in_title = False
-        self.in_heading = False
-        self.heading_done = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.HIDDEN:
-            self.hidden += 1
-        elif tag == "title":
-            self.in_title = True
-        if tag in self.BLOCK:
-            self.parts.append("\n")
-        if tag in self.HEADINGS and not self.heading_done:
-            self.in_heading = True
-
-    def handle_startendtag(self, tag, attrs):
-        if tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag == "title":
-            self.in_title = False
-        if tag in self.HEADINGS and self.in_heading:
-            self.in_heading = False
-            self.heading_done = bool("".join(self.heading).strip())
-        if tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if self.in_title:
-            self.title.append(data)
-        elif not self.hidden:
-            self.parts.append(data)
-            if self.in_heading:
-                self.heading.append(data)
-
-
-_SPACES = re.compile(r"[ \t\r\f\v]+")
-_BLANKS = re.compile(r"\n\s*\n+")
+            elif ext in UNSUPPORTED:
+                yield Skip(relpath, "unsupported-format", UNSUPPORTED[ext])
 
 
 def html_to_text(markup: str) -> tuple[str, str]:
-    """Return (title, visible text) of an HTML page."""
-    parser = _HtmlText()
-    parser.feed(markup)
-    parser.close()
-    text = _SPACES.sub(" ", "".join(parser.parts))
-    text = _BLANKS.sub("\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
-    title = " ".join("".join(parser.title).split()) or " ".join("".join(parser.heading).split())
-    return (title or first_line(text))[:TITLE_MAX], text
+    """(title, visible text) of an HTML page."""
+    from indexer.sources.html import read_html
+
+    found = read_html(markup)
+    return found.title, found.text
 
 
-def parse_file(entry: FileEntry, data: bytes) -> Iterator[Doc | Skip]:
+def parse_file(entry: FileEntry, data: bytes, options: ReadOptions | None = None) -> Iterator[Doc | Skip]:
     """Turn one file's bytes into documents; problems come back as Skips (never raised)."""
     if not data.strip():
         yield Skip(entry.relpath, "empty", "empty file")
+        return
+    if entry.format in _BYTE_READERS:
+        yield from _read_bytes(entry, data, options or ReadOptions())
         return
     try:
         text, _encoding = decode_bytes(data)
@@ -212,20 +175,53 @@ def parse_file(entry: FileEntry, data: bytes) -> Iterator[Doc | Skip]:
     if entry.format in ("json", "jsonl"):
         yield from _parse_records(entry, text)
         return
-    if entry.format == "html":
+    if entry.format in ("html", "md"):
+        from indexer.sources.html import read_html
+        from indexer.sources.markdown import read_markdown
+
         try:
-            title, body = html_to_text(text)
-        except Exception as exc:  # html.parser is lenient; anything it still raises is bad input
-            yield Skip(entry.relpath, "bad-html", f"unparseable HTML ({exc.__class__.__name__}: {exc})")
+            found = read_html(text) if entry.format == "html" else read_markdown(text)
+        except Exception as exc:  # the parsers are lenient; anything they still raise is bad input
+            yield Skip(entry.relpath, f"bad-{entry.format}", f"unparseable ({exc.__class__.__name__}: {exc})")
             return
-        if not body.strip() and not title:
-            yield Skip(entry.relpath, "empty", "HTML page without visible text")
-            return
-    elif entry.format == "md":
-        title, body = markdown_title(text), text
     else:
-        title, body = first_line(text), text
-    yield Doc(id=entry.relpath, path=entry.relpath, title=title, body=body, format=entry.format)
+        found = Extracted(title=first_line(text), text=text)
+    yield from _document(entry, found)
+
+
+def _read_bytes(entry: FileEntry, data: bytes, options: ReadOptions) -> Iterator[Doc | Skip]:
+    module_name, function = _BYTE_READERS[entry.format]
+    try:
+        reader = getattr(importlib.import_module(module_name), function)
+        found = reader(data, options)
+    except SourceError as exc:
+        yield Skip(entry.relpath, exc.reason, exc.detail)
+        return
+    except ImportError as exc:
+        yield Skip(
+            entry.relpath, "missing-reader", f"the {entry.format} reader is not installed ({exc.name})"
+        )
+        return
+    except MemoryError:
+        yield Skip(entry.relpath, "too-large", "too large to read into memory")
+        return
+    except Exception as exc:  # a damaged file the library chokes on: report it, keep going
+        name = exc.__class__.__name__
+        yield Skip(
+            entry.relpath, f"bad-{entry.format}", f"damaged or unreadable {entry.format} ({name}: {exc})"
+        )
+        return
+    yield from _document(entry, found)
+
+
+def _document(entry: FileEntry, found: Extracted) -> Iterator[Doc | Skip]:
+    if not found.text.strip() and not found.title:
+        yield Skip(entry.relpath, "empty", f"{entry.format} file without visible text")
+        return
+    if found.warning:
+        yield Skip(entry.relpath, found.warning_reason, f"indexed, but {found.warning}")
+    title = clean_title(found.title) or first_line(found.text)
+    yield Doc(entry.relpath, entry.relpath, title, found.text, entry.format, found.date)
 
 
 def _parse_records(entry: FileEntry, text: str) -> Iterator[Doc | Skip]:
@@ -284,5 +280,6 @@ def _record_doc(entry: FileEntry, record: object, n: int, where: str) -> Doc | S
     if not body.strip() and not title.strip():
         return Skip(label, "empty", "record without title or text")
     doc_id = doc_id.strip() or f"{entry.relpath}#{n}"
-    title = " ".join(title.split())[:TITLE_MAX] or first_line(body)
-    return Doc(id=doc_id, path=entry.relpath, title=title, body=body, format=entry.format)
+    title = clean_title(title) or first_line(body)
+    date = parse_date(record.get("date"))
+    return Doc(id=doc_id, path=entry.relpath, title=title, body=body, format=entry.format, date=date)

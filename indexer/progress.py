@@ -18,6 +18,9 @@ class Progress:
         """Called every few hundred documents inside a large file (the documents are counted again by
         `update` when the file is done)."""
 
+    def ocr_page(self, page: int, pages: int) -> None:
+        """Called after each page read by OCR (seconds each), with the file's page count."""
+
     def close(self) -> None:
         """Called at the end (also on failure)."""
 
@@ -50,6 +53,11 @@ class BarProgress(Progress):
         self._postfix()
         if self.bar is not None:
             self.bar.update(0)  # redraws when tqdm's refresh interval has passed
+
+    def ocr_page(self, page: int, pages: int) -> None:
+        if self.bar is not None:
+            self._postfix()
+            self.bar.set_postfix_str(f"{self.bar.postfix}, OCR page {page}/{pages}", refresh=True)
 
     def update(self, files: int, docs: int, nbytes: int) -> None:
         self.docs += docs

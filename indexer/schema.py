@@ -13,7 +13,7 @@ from whoosh.formats import Positions
 from analyzers import PersianAnalyzer
 
 # Bump when fields change: an index built with another schema version must be rebuilt.
-SCHEMA_VERSION = 4  # 4: sortable `folder`, `format` and `date` columns for filters and sort
+SCHEMA_VERSION = 5  # 4: sortable `folder`, `format` and `date` columns; 5: `pages` of paged documents
 
 # Widths of the position deltas in CompactPositions, by the first byte of an encoded value.
 _WIDTHS = {0: "B", 1: "H", 2: "I"}
@@ -72,6 +72,7 @@ def make_schema() -> Schema:
         format=ID(stored=True, sortable=True),
         folder=ID(stored=True, sortable=True),
         date=NUMERIC(numtype=int, bits=64, signed=True, stored=True, sortable=True),
+        pages=STORED(),  # paged documents (PDF): where each page starts in the text (indexer.pages)
     )
 
 

@@ -22,6 +22,7 @@ from whoosh.index import Index
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from indexer.pages import page_of
 from indexer.schema import decode_text
 from indexer.store import IndexMissing, KavoshIndexError, current_name, open_generation
 from search_ui import bm25f, fastpath, snippets
@@ -229,6 +230,7 @@ class SearchEngine:
             "date": fields.get("date", fields.get("mtime")),
             "text": text,
             "html": snippets.highlight_all(text, terms, sequences),
+            "pages": fields.get("pages"),  # where each page starts in `text` (paged documents), else None
         }
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -270,7 +272,7 @@ class SearchEngine:
     @staticmethod
     def _hit(fields: dict, score: float, compiled: Compiled) -> dict:
         text = decode_text(fields)
-        return {
+        hit = {
             "id": fields.get("id"),
             "path": fields.get("path", ""),
             "title": fields.get("title", ""),
@@ -278,4 +280,9 @@ class SearchEngine:
             "snippet": snippets.snippet(text, compiled.terms, compiled.sequences),
             "folder": fields.get("folder", ""),
             "date": fields.get("date", fields.get("mtime")),
+            "format": fields.get("format", ""),
         }
+        if fields.get("pages"):  # a paged document (PDF): the page of its first match
+            marks = snippets.find_marks(text, compiled.terms, compiled.sequences, max_marks=1)
+            hit["doc_page"] = page_of(fields["pages"], marks[0][0] if marks else 0)
+        return hit

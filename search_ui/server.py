@@ -88,8 +88,36 @@ def _urls(server: object) -> str:
     "worker keeps its own index caches (about 300 MB more on 20k documents once warm). One person "
     "searching is served as fast by 1, which runs in this process without forking.",
 )
-def serve_command(index_dir: Path, host: str, port: int, threads: int, workers: int) -> None:
+@click.option(
+    "--watch",
+    "watch_folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Also index this folder into --index and keep the index up to date as files change "
+    "(as `kavosh index FOLDER --index DIR --watch` would, in a process of its own).",
+)
+def serve_command(
+    index_dir: Path, host: str, port: int, threads: int, workers: int, watch_folder: Path | None
+) -> None:
     """Serve the search page and the JSON API for the index in INDEX until interrupted."""
+    if watch_folder is None:
+        _serve(index_dir, host, port, threads, workers)
+        return
+    from indexer.store import current_name
+    from indexer.watch import start_watcher, stop_watcher
+
+    watcher = start_watcher(watch_folder, index_dir)
+    try:
+        while current_name(index_dir) is None and watcher.poll() is None:  # the first pass of a new index
+            time.sleep(0.2)
+        if watcher.poll() is not None:
+            raise click.ClickException(f"the watcher of {watch_folder} stopped (exit {watcher.returncode})")
+        _serve(index_dir, host, port, threads, workers)
+    finally:
+        stop_watcher(watcher)
+
+
+def _serve(index_dir: Path, host: str, port: int, threads: int, workers: int) -> None:
     if workers > 1 and not hasattr(os, "fork"):
         click.echo(
             f"note: this platform cannot fork; serving from one process instead of {workers}", err=True

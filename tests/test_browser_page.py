@@ -157,9 +157,6 @@ def test_did_you_mean_offers_only_near_words(page, base_url):
     assert not any(w in " ".join(offered) for w in ("ساخت", "ساعت", "سایت"))
 
 
-@pytest.mark.xfail(
-    reason="Markdown parsing belongs to the loader's owner (issue 14, point 3): until merged", strict=False
-)
 def test_no_markdown_marks_in_any_snippet_of_the_samples(page, base_url):
     for query in (
         "ferdowsi",

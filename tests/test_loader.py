@@ -165,7 +165,8 @@ def test_walk_finds_supported_files_and_reports_loops(tmp_path: Path) -> None:
     (root / "a" / "b").mkdir(parents=True)
     (root / "a" / "b" / "x.TXT").write_text("x")
     (root / "y.md").write_text("y")
-    (root / "image.png").write_bytes(b"\x89PNG")
+    (root / "program.exe").write_bytes(b"MZ\x90")  # not a format Kavosh reads: ignored
+    (root / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")  # a format it knows it cannot read: reported
     (root / ".hidden.txt").write_text("h")
     (root / "a" / "up").symlink_to(root)  # a loop back to the top
     (root / "self").symlink_to(root / "self")  # a link to itself
@@ -174,7 +175,12 @@ def test_walk_finds_supported_files_and_reports_loops(tmp_path: Path) -> None:
     files = [i.relpath for i in items if isinstance(i, FileEntry)]
     skips = {i.relpath: i.reason for i in items if isinstance(i, Skip)}
     assert files == ["a/b/x.TXT", "y.md"]
-    assert skips == {"a/up": "symlink-loop", "self": "symlink-loop", "dangling.txt": "unreadable"}
+    assert skips == {
+        "a/up": "symlink-loop",
+        "self": "symlink-loop",
+        "dangling.txt": "unreadable",
+        "old.doc": "unsupported-format",
+    }
 
 
 def _unreadable_folder(parent: Path) -> Path:

@@ -47,7 +47,7 @@ def ids(result: dict) -> list[str]:
 def test_result_shape_and_health(engine):
     result = engine.search("سیاست خارجی")
     assert set(result) == {"query", "total", "took_ms", "suggestions", "hits", "page", "limit", "notices"}
-    assert set(result["hits"][0]) == {"id", "path", "title", "score", "snippet", "folder", "date"}
+    assert set(result["hits"][0]) == {"id", "path", "title", "score", "snippet", "folder", "date", "format"}
     assert result["took_ms"] >= 0 and result["page"] == 1 and result["limit"] == 10
     assert engine.health() == {"loaded": True, "documents": 31, "generation": "gen-000001"}
 

@@ -236,7 +236,8 @@ def test_workers_exit_when_the_parent_is_killed(two_workers):
     two_workers.proc.kill()
     two_workers.proc.wait(timeout=5)
     wait_for(lambda: not any(alive(pid) for pid in workers), 5, f"workers {workers} still running")
-    with pytest.raises(urllib.error.URLError):
+    # Refused (URLError), or reset when the kernel had queued the connection on the dying socket: no answer.
+    with pytest.raises(OSError):
         two_workers.get("/healthz")
 
 
