@@ -21,6 +21,8 @@ SHOULD, MUST, NOT = "should", "must", "not"
 
 # Opening quote -> the closing quotes that end it.
 QUOTES = {'"': '"', "«": "»", "“": '”"', "„": '“”"'}
+# Quotes that only ever close (» ”): one with no opening quote before it is dropped, with a notice.
+CLOSING_ONLY = frozenset("".join(QUOTES.values())) - frozenset(QUOTES)
 FIELD_NAMES = {"title": "title", "عنوان": "title", "body": "body", "متن": "body"}
 OPERATORS = {"AND": "AND", "&&": "AND", "OR": "OR", "||": "OR", "NOT": "NOT"}
 # Invisible characters that a word may legitimately carry (ZWNJ, ZWJ) are kept; bidi controls are dropped.
@@ -139,10 +141,11 @@ def _word_token(chunk: str, notes: _Notes) -> _Tok | None:
 
 
 def tokenize(text: str, notes: _Notes) -> list[_Tok]:
-    """Split a cleaned query into tokens; unclosed quotes are dropped with a notice."""
+    """Split a cleaned query into tokens; unclosed quotes and closing quotes that close nothing are dropped
+    with a notice (a dropped quote still separates the words on either side)."""
     toks: list[_Tok] = []
     i, n = 0, len(text)
-    stops = set(" ()") | set(QUOTES)
+    stops = set(" ()") | set(QUOTES) | CLOSING_ONLY
     while i < n:
         ch = text[i]
         if ch == " ":
@@ -163,12 +166,15 @@ def tokenize(text: str, notes: _Notes) -> list[_Tok]:
             else:
                 notes.add("گیومه‌ی خالی نادیده گرفته شد.")
             i = end + 1
+        elif ch in CLOSING_ONLY:
+            notes.add("گیومه‌ی بسته‌ای که گیومه‌ی بازی پیش از آن نبود نادیده گرفته شد.")
+            i += 1
         else:
             j = i
             while j < n and text[j] not in stops:
                 j += 1
             chunk = text[i:j]
-            glued = j < n and text[j] in "(" + "".join(QUOTES)
+            glued = j < n and text[j] not in " )"  # "-(", 'title:"', "-»" are glued to what follows
             i = j
             _chunk_tokens(chunk, glued, toks, notes)
     return toks

@@ -85,6 +85,8 @@ def test_trailing_star_is_a_prefix():
     [
         ('"سیاست خارجی', ["سیاست", "خارجی"], "گیومه"),  # unclosed quote: its words as keywords
         ("«سیاست خارجی", ["سیاست", "خارجی"], "گیومه"),
+        ("سیاست خارجی»", ["سیاست", "خارجی"], "گیومه‌ی بسته‌ای"),  # a closing quote that closes nothing
+        ("سیاست خارجی”", ["سیاست", "خارجی"], "گیومه‌ی بسته‌ای"),
         ("(سیاست خارجی", ["سیاست", "خارجی"], "پرانتز بسته‌نشده"),
         ("سیاست) خارجی", ["سیاست", "خارجی"], "پرانتز بسته‌ی اضافی"),
         ("AND سیاست", ["سیاست"], "AND"),
@@ -104,6 +106,21 @@ def test_malformed_input_degrades_and_says_so(text, expected, notice_part):
     parsed = parse(text)
     assert [a.text for _, a in parsed.atoms()] == expected
     assert any(notice_part in n for n in parsed.notices), parsed.notices
+
+
+def test_a_stray_closing_quote_is_dropped_with_a_notice_like_a_stray_opening_one():
+    closing, opening = parse("ایران»"), parse("«ایران")
+    assert closing.atoms() == opening.atoms() == [(SHOULD, Word("ایران"))]
+    assert len(closing.notices) == 1 and "گیومه" in closing.notices[0]
+    assert closing.notices != opening.notices  # each says which quote was wrong
+    # A stray closer still separates words, keeps a glued + or - on the word, and leaves pairs alone.
+    assert [a.text for _, a in atoms("ایران»عراق")] == ["ایران", "عراق"]
+    assert atoms("-»عراق") == [(NOT, Word("عراق"))]
+    parsed = parse("«جنگ جهانی» دوم»")
+    assert parsed.atoms() == [(SHOULD, Phrase("جنگ جهانی")), (SHOULD, Word("دوم"))]
+    assert len(parsed.notices) == 1
+    for paired in ("«جنگ جهانی»", "“جنگ جهانی”", "„جنگ جهانی“", '"جنگ جهانی"'):
+        assert parse(paired).notices == []
 
 
 def test_a_5000_character_query_is_cut_with_a_notice():
