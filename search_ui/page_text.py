@@ -1,5 +1,6 @@
 """What the page says and how it writes it: Persian messages (Persian digits), error codes, and the small
-display rules of the results page (the range shown, the query echoed in «», links that keep the filters).
+display rules of the results page (the range shown, the query echoed in «», links that keep the filters) and
+of the document view (a paged document shown page by page, "صفحهٔ ۱۲").
 
 One place for the page's words, so that no English from Flask or Werkzeug reaches a Persian reader; the JSON
 API gets the same Persian `message` beside a stable English `error` code.
@@ -14,6 +15,7 @@ from typing import Any
 
 from flask import url_for
 
+from indexer.pages import split_pages
 from search_ui.filters import Filters
 from search_ui.jalali import format_number, persian_digits
 
@@ -33,6 +35,8 @@ _TAG = re.compile(r"<[^>]+>")
 _OPENING, _CLOSING = '«"“„', '»"”“'
 _GROUPING = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NUMERALS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_MARK_OPEN, _MARK_CLOSE = "<mark>", "</mark>"
+EMPTY_PAGE = "این صفحه متنی ندارد."
 
 
 def persian_digits_only(text: str) -> str:
@@ -136,3 +140,36 @@ def page_url(q: str, filters: Filters | None, **change: Any) -> str:
         params.update({"from": f.typed_from or None, "to": f.typed_to or None})
     params.update(change)
     return url_for("kavosh.search_page", **{k: v for k, v in params.items() if v not in (None, [], "")})
+
+
+def page_label(number: int) -> str:
+    """How the page names a page of a paged document (a PDF): «صفحهٔ ۱۲», on a hit and above each page of the
+    document view."""
+    return f"صفحهٔ {persian_digits(number)}"
+
+
+def page_count(count: int) -> str:
+    """The length of a paged document in the document view's details: «۱۲ صفحه»."""
+    return f"{format_number(count)} صفحه"
+
+
+def page_anchor(number: int) -> str:
+    """The fragment that opens the document view at a page (`#page-12`): a hit's page link and the page's
+    section share it."""
+    return f"page-{int(number)}"
+
+
+def marked_pages(body_html: str) -> list[str]:
+    """The document view's HTML (escaped text, matches in <mark>) cut into its pages at the form feeds that
+    separate them. A match running across a page break is closed at the end of its page and reopened on the
+    next, so each page is well-formed on its own."""
+    pages: list[str] = []
+    inside = False
+    for part in split_pages(body_html):
+        if inside:
+            part = _MARK_OPEN + part
+        inside = part.rfind(_MARK_OPEN) > part.rfind(_MARK_CLOSE)
+        if inside:
+            part += _MARK_CLOSE
+        pages.append(part.strip())
+    return pages

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, ValidationError
 
+from indexer.sources import PAGE_BREAK
 from indexer.store import KavoshIndexError
 from search_ui import page_text
 from search_ui.engine import QueryRefused
@@ -109,8 +110,10 @@ def show_path(value: Any) -> Markup:
 
 
 def show_html(value: str) -> Markup:
-    """Trust the engine's escaped HTML (only `<mark>` is markup in it), with bidi controls made visible."""
-    return Markup(str(value).translate(_BIDI_VISIBLE))
+    """Trust the engine's escaped HTML (only `<mark>` is markup in it), with bidi controls made visible and
+    a page break (the form feed between two pages of a PDF, e.g. inside a snippet) shown as a line break,
+    so the words on either side do not run together."""
+    return Markup(str(value).translate(_BIDI_VISIBLE).replace(PAGE_BREAK, "\n"))
 
 
 def _engine() -> Any:
@@ -218,7 +221,8 @@ def help_page() -> Any:
 
 @bp.get("/doc/<docid:doc_id>")
 def document_page(doc_id: str) -> Any:
-    """One whole document, every match of `q` highlighted and the first one given an anchor."""
+    """One whole document, every match of `q` highlighted and the first one given an anchor; a paged
+    document (PDF) page by page, each page with its heading and anchor (`#page-12`)."""
     query = _query_arg(required=False)
     notice = ""
     try:
@@ -228,12 +232,18 @@ def document_page(doc_id: str) -> Any:
     if doc is None:
         return _error(404, "سندی با این شناسه در نمایه نیست.", code="unknown-document")
     html = page_text.without_title_line(str(doc["html"]), doc.get("title", ""), doc.get("format", ""))
-    html = html.replace("<mark>", f'<mark id="{FIRST_MATCH_ID}">', 1)
+    # A paged document (PDF) is shown page by page, each page under its heading and anchor (#page-12).
+    paged = bool(doc.get("pages"))
+    parts = page_text.marked_pages(html) if paged else [html]
+    first = next((i for i, part in enumerate(parts) if "<mark>" in part), None)
+    if first is not None:
+        parts[first] = parts[first].replace("<mark>", f'<mark id="{FIRST_MATCH_ID}">', 1)
     return render_template(
         "doc.html",
         q=query,
         doc=doc,
-        body=show_html(html),
+        body=None if paged else show_html(parts[0]),
+        pages=[show_html(part) for part in parts] if paged else None,
         notice=notice,
         date=format_timestamp(doc.get("date", doc.get("mtime"))),
         autofocus=False,  # focusing the box would scroll away from the first match
@@ -353,4 +363,6 @@ def create_app(index_dir: str | os.PathLike[str], engine: Any = None) -> Flask:
     )
     app.jinja_env.globals.update(first_match=FIRST_MATCH_ID, show_html=show_html, page_url=page_text.page_url)
     app.jinja_env.globals.update(input_dir=page_text.input_dir, folder_name=page_text.folder_name)
+    app.jinja_env.globals.update(page_label=page_text.page_label, page_anchor=page_text.page_anchor)
+    app.jinja_env.globals.update(page_count=page_text.page_count, empty_page=page_text.EMPTY_PAGE)
     return app
