@@ -163,6 +163,7 @@ def test_a_match_across_a_page_break_is_marked_on_both_pages(client):
         html = section.html
         assert html.count("<mark") == html.count("</mark>")
     assert "\f" not in view.html
+    assert _words(view.css_first(".back a").text()) == "بازگشت به نتایج «دریای خزر»"  # one pair of quotes
 
 
 def test_an_empty_page_says_so_and_markup_in_a_page_is_text(client):
