@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 from whoosh.reading import IndexReader
 
+from indexer.loader import FORMATS as _EXTENSIONS
 from search_ui.jalali import jalali_to_gregorian, latin_digits
 
 SORTS = ("relevance", "newest", "oldest")
-FORMATS = ("txt", "md", "html", "json", "jsonl")
+FORMATS = tuple(dict.fromkeys(_EXTENSIONS.values()))  # what the loader writes in `format`: one source
 MAX_VALUES = 20  # folders or formats in one request: more is not a person narrowing a search
 JALALI_BEFORE = 1700  # a typed year below this is Jalali (1403), from it on Gregorian (2024)
 _DATE = re.compile(r"^\s*(\d{3,4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*$")

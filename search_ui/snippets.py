@@ -166,7 +166,12 @@ def _word_edge(text: str, pos: int, forward: bool) -> int:
 
 
 def snippet(text: str, terms: set[str], sequences: set[tuple[str, ...]] = frozenset()) -> str:
-    """Up to FRAGMENTS fragments of the original text around its best match clusters, as escaped HTML."""
+    """Up to FRAGMENTS fragments of the original text around its best match clusters, as escaped HTML. A
+    page break (form feed) of a paged document is a line break there, for the JSON and the terminal too."""
+    return _snippet(text, terms, sequences).replace("\f", "\n")
+
+
+def _snippet(text: str, terms: set[str], sequences: set[tuple[str, ...]]) -> str:
     marks = (
         find_marks(text, terms, sequences, SNIPPET_MARKS, SNIPPET_CHUNK, SNIPPET_FOLD_OVER) if terms else []
     )

@@ -59,7 +59,7 @@ def test_days_that_do_not_exist_are_refused_in_persian(typed):
     ("kwargs", "code"),
     [
         ({"sort": "random"}, "bad-sort"),
-        ({"formats": ["pdf"]}, "bad-format"),
+        ({"formats": ["doc"]}, "bad-format"),
         ({"date_from": "1403/05/01", "date_to": "1403/01/01"}, "bad-date-range"),
         ({"folders": [f"f{i}" for i in range(21)]}, "too-many-filters"),
     ],
@@ -172,7 +172,7 @@ def test_the_api_takes_the_same_parameters(client, engine):
     [
         ({"from": "1403/13/01"}, "bad-date"),
         ({"sort": "x"}, "bad-sort"),
-        ({"format": "pdf"}, "bad-format"),
+        ({"format": "exe"}, "bad-format"),
         ({"from": "2025-01-01", "to": "2024-01-01"}, "bad-date-range"),
     ],
 )
@@ -195,3 +195,11 @@ def test_the_command_line_takes_the_same_filters(samples_index, engine):  # noqa
     assert readable.exit_code == 0 and "folders: " in readable.output and "۱۴۰۴" in readable.output
     bad = runner.invoke(cli, [*args, "--to", "1403/13/01"])
     assert bad.exit_code == 2 and "bad-date" in bad.output
+
+
+def test_every_format_the_loader_reads_can_be_filtered() -> None:
+    from indexer.loader import FORMATS as EXTENSIONS
+    from search_ui.filters import make_filters
+
+    for fmt in {"pdf", "docx", "odt", "epub", "rtf", "image", *EXTENSIONS.values()}:
+        assert make_filters(formats=[fmt]).formats == (fmt,)

@@ -95,3 +95,8 @@ def test_each_snippet_fragment_is_a_verbatim_slice_of_the_text():
     for fragment in unescape(MARK.sub(r"\1", html)).split("…"):
         if fragment.strip():
             assert fragment.strip() in text
+
+
+def test_a_page_break_is_a_line_break_in_a_snippet() -> None:
+    text = "صفحه‌ی نخست درباره‌ی باران است\fو صفحه‌ی دوم درباره‌ی برف"
+    assert "\f" not in snippet(text, {"باران", "برف"}) and "\n" in snippet(text, {"باران", "برف"})
