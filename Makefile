@@ -7,7 +7,7 @@ INDEX ?= .kavosh-index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint format browser bench clean
+.PHONY: install demo test lint format browser lucene bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Debian's Lucene 8.7 jars and a JDK to compile our runner: the peer bench/compare.py measures against
+# (`make bench` only, not `make test`).
+lucene:
+	@if [ ! -f /usr/share/java/lucene-core-8.7.0.jar ] || ! command -v javac >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq liblucene8-java default-jdk-headless >/dev/null; \
+	fi
+
 demo: install
 	$(BIN)/kavosh index samples --index $(INDEX)
 	@echo "Kavosh is serving on http://$(HOST):$(PORT)/"
@@ -42,7 +51,7 @@ format: install
 test: install browser lint
 	$(BIN)/pytest -q
 
-bench: install
+bench: install lucene
 	$(BIN)/python bench/analyzer.py
 	$(BIN)/python bench/index.py
 	$(BIN)/python bench/compare.py
