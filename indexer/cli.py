@@ -12,6 +12,7 @@ import sys
 import click
 
 from indexer.build import DEFAULT_MAX_SIZE, UsageError, index_folder
+from indexer.check import check_command, report_damage, verify_carried_over
 from indexer.progress import BarProgress, Progress
 from indexer.store import KavoshIndexError, LockTimeout
 
@@ -113,6 +114,12 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     show_default=True,
     help="Indexing processes; 0 chooses: one for small jobs, two when there is a lot to index.",
 )
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="First verify every block of the segments the update carries over (as `kavosh check` does); "
+    "stop with status 2, the index unchanged, if one is damaged.",
+)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -122,6 +129,7 @@ def index_command(
     max_size: int,
     lock_timeout: float | None,
     procs: int,
+    verify: bool,
 ) -> None:
     """Index FOLDER (recursively) into the index folder given by --index.
 
@@ -147,6 +155,11 @@ def index_command(
     """
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     progress: Progress = BarProgress() if not quiet and sys.stderr.isatty() else Progress()
+    if verify:
+        report = verify_carried_over(index_dir, rebuild)
+        if report is not None and report.damaged:
+            report_damage(report)
+            ctx.exit(2)
     try:
         summary = index_folder(
             folder,
@@ -172,3 +185,6 @@ def index_command(
     for line in summary.lines():
         log.info("%s", line)
     ctx.exit(1 if summary.skipped_total else 0)
+
+
+cli.add_command(check_command)
