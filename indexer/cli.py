@@ -151,7 +151,8 @@ def index_command(
 
     \b
     Exit status: 0 success, 1 some files or records were skipped, 2 usage error or the
-    index could not be written (e.g. --lock-timeout expired), 130 interrupted.
+    index could not be written (e.g. --lock-timeout expired, or --verify found damage),
+    130 interrupted.
     """
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     progress: Progress = BarProgress() if not quiet and sys.stderr.isatty() else Progress()
