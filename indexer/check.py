@@ -78,10 +78,7 @@ def _verify_segment(ix, segment) -> SegmentCheck:
             storage.close()
 
 
-def verify_generation(index_dir: str | os.PathLike) -> IndexCheck:
-    """Verify every segment of the live generation. Raises store.KavoshIndexError when there is none
-    (or it cannot be opened); damage inside segments is reported in the result, never raised."""
-    gen = store.open_generation(index_dir, check=False)
+def _verify(index_dir: str | os.PathLike, gen: store.Generation) -> IndexCheck:
     report = IndexCheck(str(index_dir), gen.name)
     try:
         for segment in index_segments(gen.index):
@@ -91,6 +88,12 @@ def verify_generation(index_dir: str | os.PathLike) -> IndexCheck:
     return report
 
 
+def verify_generation(index_dir: str | os.PathLike) -> IndexCheck:
+    """Verify every segment of the live generation. Raises store.KavoshIndexError when there is none
+    (or it cannot be opened); damage inside segments is reported in the result, never raised."""
+    return _verify(index_dir, store.open_generation(index_dir, check=False))
+
+
 def verify_carried_over(index_dir: str | os.PathLike, rebuild: bool) -> IndexCheck | None:
     """Verify the segments an incremental `kavosh index` would carry over (the live generation's), or None
     when it will build from scratch (--rebuild, no index yet, or one of another version)."""
@@ -98,11 +101,14 @@ def verify_carried_over(index_dir: str | os.PathLike, rebuild: bool) -> IndexChe
         return None
     try:
         gen = store.open_generation(index_dir, check=False)
-        store.check_versions(gen.meta, str(index_dir))
-        gen.index.close()
     except store.KavoshIndexError:
         return None  # kavosh index rebuilds it from scratch
-    return verify_generation(index_dir)
+    try:
+        store.check_versions(gen.meta, str(index_dir))
+    except store.KavoshIndexError:
+        gen.index.close()
+        return None
+    return _verify(index_dir, gen)
 
 
 def report_damage(report: IndexCheck) -> None:
