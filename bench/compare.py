@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -233,7 +234,11 @@ def main() -> None:
             t_q = timed([str(KAVOSH), "--quiet", "search", "--index", str(index), *batch])
             rows.append(_row(label, docs, n, t_ix, t_q, mrr10(read_run(run_tsv), qrels, queries), lucene))
 
-        print(f"{docs:,} documents ({size / 1e6:.1f} MB of text), {n:,} questions, top {TOP}\n")
+        print(f"{docs:,} documents ({size / 1e6:.1f} MB of text), {n:,} questions, top {TOP}")
+        print(
+            f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+            "(wall times grow with it)\n"
+        )
         print_table(
             ["engine", "index s", "docs/s", "vs Lucene", "search s", "queries/s", "vs Lucene", "MRR@10"], rows
         )

@@ -70,7 +70,7 @@ def test_a_missing_internal_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_storage_modules_take_whoosh_internals_only_from_whoosh_private() -> None:
     """One module names the private surface: the others import Whoosh's codec classes from it."""
-    for module in sorted((ROOT / "indexer").glob("*.py")):
+    for module in sorted((ROOT / "indexer").rglob("*.py")):
         if module.name == "whoosh_private.py":
             continue
         text = module.read_text(encoding="utf-8")
