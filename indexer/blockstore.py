@@ -361,6 +361,11 @@ class BlockStoredReader(columns.ColumnReader):
 
     stored_fields = __getitem__
 
+    @property
+    def has_checksums(self) -> bool:
+        """False for a KBS1 file (written before the per-block crcs)."""
+        return self._crcs is not None
+
     def block_spans(self) -> list[tuple[int, int]]:
         """(start, end) of each block in the file, the kind byte included (where `verify` looks)."""
         return list(zip(self._offsets, self._offsets[1:], strict=False))

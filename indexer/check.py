@@ -49,7 +49,8 @@ class IndexCheck:
         state = f"{len(self.damaged)} damaged" if self.damaged else "all verified"
         unverified = sum(len(seg.unverified) for seg in self.segments)
         older = (
-            f"; {unverified} files in an older layout without checksums were not verified"
+            f"; {unverified} files are in an older layout without block checksums (decoded, but a changed "
+            f"byte may pass): `kavosh index FOLDER --index {self.index_dir} --rebuild` makes them checkable"
             if unverified
             else ""
         )

@@ -540,6 +540,11 @@ class TermDictReader:
         block = self.block(b)
         return block.keys[i], block, i
 
+    @property
+    def has_checksums(self) -> bool:
+        """False for a KTD2 file (written before the block crcs)."""
+        return self._crcs is not None
+
     def close(self) -> None:
         self._file.close()
 

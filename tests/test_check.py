@@ -4,6 +4,8 @@ term-dictionary block, or the indexes and trailers that locate them, is found an
 from __future__ import annotations
 
 import shutil
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 
-from indexer import store
+from indexer import blockstore, store, termdict
 from indexer.blockstore import BLOCK_STORED_NAME, BlockStoredColumn
 from indexer.build import index_folder
 from indexer.check import verify_generation
@@ -203,3 +205,53 @@ def test_index_verify_passes_a_clean_index_through(built: Path, tmp_path: Path) 
     result = CliRunner().invoke(cli, ["index", str(docs), "--index", str(index), "--verify"])
     assert result.exit_code == 0, result.output
     assert verify_generation(index).segments and not verify_generation(index).damaged
+
+
+def _part_bytes(seg: Path, suffix: str) -> bytes:
+    offset, length = _part(seg, suffix)
+    with FileStorage(str(seg.parent)).open_file(seg.name) as whole:
+        return bytes(whole.get(offset, length))
+
+
+def _as_ktd2(data: bytes) -> bytes:
+    """The same term dictionary in the layout before the crcs: no block crcs in the index, the old trailer."""
+    ixpos, _ixlen, block_size, _crc, _magic = termdict._TRAILER.unpack(data[-termdict._TRAILER.size :])
+    index = zlib.decompress(data[ixpos : len(data) - termdict._TRAILER.size])
+    nblocks = struct.unpack_from("<I", index)[0]
+    packed = zlib.compress(index[: len(index) - 4 * nblocks])
+    trailer = termdict._TRAILER_V2.pack(ixpos, len(packed), block_size, termdict.MAGIC_V2)
+    return termdict.MAGIC_V2 + data[4:ixpos] + packed + trailer
+
+
+def _as_kbs1(data: bytes) -> bytes:
+    """The same stored blocks in the layout before the block crcs."""
+    index_pos, index_len, docs, nblocks, dict_block, _crc, _magic = blockstore._FOOTER.unpack(
+        data[-blockstore._FOOTER.size :]
+    )
+    index = zlib.decompress(data[index_pos : index_pos + index_len])
+    packed = zlib.compress(index[: len(index) - 4 * nblocks], 9)
+    footer = blockstore._FOOTER.pack(
+        index_pos, len(packed), docs, nblocks, dict_block, zlib.crc32(packed), blockstore.MAGIC_V1
+    )
+    return blockstore.MAGIC_V1 + data[4:index_pos] + packed + footer
+
+
+def test_files_in_the_older_layouts_still_read_and_verify(built: Path) -> None:
+    """Indexes written before the checksums (KTD2, KBS1) answer as before, and verify() decodes them."""
+    seg = _segment(built)
+    tdx = _part_bytes(seg, TERMDICT_EXT)
+    new, old = (TermDictReader(BufferFile(memoryview(d)), len(d)) for d in (tdx, _as_ktd2(tdx)))
+    assert new.has_checksums and not old.has_checksums
+    keys = [key for key, _, _ in new.scan()]
+    assert [key for key, _, _ in old.scan()] == keys
+    assert all(old.lookup(key) == new.lookup(key) for key in keys)
+    assert old.verify() == new.verify() == len(keys)
+
+    col = _part_bytes(seg, f"{BLOCK_STORED_NAME}.col")
+    new, old = (
+        BlockStoredColumn().reader(BufferFile(memoryview(d)), 0, len(d), DOCUMENTS)
+        for d in (col, _as_kbs1(col))
+    )
+    assert new.has_checksums and not old.has_checksums
+    assert [old[n] for n in range(DOCUMENTS)] == [new[n] for n in range(DOCUMENTS)]
+    assert old.verify() == new.verify()
