@@ -238,8 +238,9 @@ def _verify_term_dictionary(storage, segment, check: SegmentCheck) -> None:
     check.files.append(name)
     posts = segment.make_filename(W3Codec.POSTS_EXT)
     posts_length = storage.file_length(posts) if storage.file_exists(posts) else 0
-    tdict = TermDictReader(storage.open_file(name), storage.file_length(name))
+    dbfile = storage.open_file(name)
     try:
+        tdict = TermDictReader(dbfile, storage.file_length(name))
         check.terms = tdict.verify()
         if not tdict.has_checksums:
             check.unverified.append(name)
@@ -247,11 +248,13 @@ def _verify_term_dictionary(storage, segment, check: SegmentCheck) -> None:
             info = decode_terminfo(block.info(i))
             if not info.is_inlined() and sum(info.extent()) > posts_length:
                 term = key[2:].decode("utf-8", "replace")
-                problem = f"the postings of the term {term!r} lie past its end ({posts_length} bytes)"
+                problem = (
+                    f"the postings of the term {term!r} lie past the end of the file ({posts_length} bytes)"
+                )
                 check.problems.append((posts, problem))
                 return
     finally:
-        tdict.close()
+        dbfile.close()
 
 
 def _verify_stored_fields(storage, segment, check: SegmentCheck) -> None:

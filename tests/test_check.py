@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from whoosh import index as whoosh_index
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
@@ -19,7 +20,10 @@ from indexer.blockstore import BLOCK_STORED_NAME, BlockStoredColumn
 from indexer.build import index_folder
 from indexer.check import verify_generation
 from indexer.cli import cli
+from indexer.codec import KavoshCodec
+from indexer.schema import make_schema
 from indexer.termdict import TERMDICT_EXT, TermDictReader
+from indexer.whoosh_private import index_segments
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 NOTES = 160
@@ -255,3 +259,18 @@ def test_files_in_the_older_layouts_still_read_and_verify(built: Path) -> None:
     assert new.has_checksums and not old.has_checksums
     assert [old[n] for n in range(DOCUMENTS)] == [new[n] for n in range(DOCUMENTS)]
     assert old.verify() == new.verify()
+
+
+def test_postings_cut_short_are_found(tmp_path: Path) -> None:
+    """A term whose posting list lies past the end of `.pst` (a truncated file, which no crc covers)."""
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    writer = ix.writer(codec=KavoshCodec(), compound=False)
+    for i in range(40):  # more than the inline limit: the common words get posting blocks in .pst
+        writer.add_document(id=str(i), path="p", title=f"باغ {i}", body=f"باغ و کتاب و دریا شماره‌ی {i}")
+    writer.commit()
+    (posts,) = tmp_path.glob("*.pst")
+    posts.write_bytes(posts.read_bytes()[: posts.stat().st_size // 2])
+    (segment,) = index_segments(ix)
+    check = segment.codec().verify(ix.storage, segment)
+    assert [name for name, _ in check.problems] == [posts.name]
+    assert "past the end of the file" in check.problems[0][1]
