@@ -7,7 +7,7 @@ INDEX ?= .kavosh-index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint format browser ocr bench clean
+.PHONY: install demo test lint format browser ocr lucene bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ ocr:
 			>/dev/null; \
 	fi
 
+# Debian's Lucene 8.7 jars and a JDK to compile our runner: the peer bench/compare.py measures against
+# (`make bench` only, not `make test`).
+lucene:
+	@if [ ! -f /usr/share/java/lucene-core-8.7.0.jar ] || ! command -v javac >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq liblucene8-java default-jdk-headless >/dev/null; \
+	fi
+
 demo: install
 	$(BIN)/kavosh index samples --index $(INDEX)
 	$(BIN)/kavosh serve --index $(INDEX) --host $(HOST) --port $(PORT)
@@ -53,7 +62,7 @@ format: install
 test: install browser ocr lint
 	$(BIN)/pytest -q
 
-bench: install
+bench: install lucene
 	$(BIN)/python bench/analyzer.py
 	$(BIN)/python bench/index.py
 	$(BIN)/python bench/compare.py
@@ -61,6 +70,8 @@ bench: install
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/formats.py
+	$(BIN)/python bench/analyzer_audit.py
+	$(BIN)/python bench/hostile.py
 
 clean:
 	rm -rf $(VENV) $(INDEX) test-output *.egg-info

@@ -1,1 +1,7 @@
-"""Schema, folder loading, generations and the `kavosh index` command."""
+"""Schema, folder loading, generations and the `kavosh index` command.
+
+Importing the package checks the installed Whoosh against the pinned release first (indexer.whoosh_private):
+with another version every command fails at once, with a message saying what to install.
+"""
+
+from indexer import whoosh_private  # noqa: F401  (the check runs on import)

@@ -9,16 +9,23 @@ compressed plainly). Four documents compressed that way take less room than sixt
 LRU cache keeps a few decoded blocks, so a merge walking the documents in order inflates each block once.
 
 File layout (all integers little-endian):
-    b"KBS1"                                   magic
+    b"KBS2"                                   magic
     block 0, block 1, ...                      one kind byte (0 raw, 1 zlib, 2 raw deflate primed with the
                                                dictionary, preceded by the crc32 of the block's bytes)
                                                and the block's bytes
     index                                      zlib of: per-document pickle lengths (uint32 x doccount),
                                                first docnum of each block (uint32 x nblocks),
-                                               file offset of each block and of the index (uint64 x nblocks+1)
+                                               offset of each block and of the index (uint64 x nblocks+1),
+                                               crc32 of each block as stored, kind byte included
+                                               (uint32 x nblocks)
     footer                                     index offset (u64), index length, doccount, nblocks,
-                                               dictionary block (0xFFFFFFFF: none), crc32 of the index
-                                               (u32 each), b"KBS1"
+                                               dictionary block (0xFFFFFFFF: none), crc32 of the index and
+                                               of the footer's fields before it (u32 each), b"KBS2"
+
+Every byte is covered by a check: the magic by comparison, each block by its crc (checked on every read, so a
+flipped byte is an error, never a wrong document), the index and the footer by theirs. `verify()` reads the
+whole file that way (`kavosh check`). Files from before the block crcs (b"KBS1": no per-block crc, the index
+crc over the index alone) are still read and verified as far as they allow.
 
 A document without stored fields has length 0 and no bytes in any block. A document bigger than
 `block_bytes` gets a block of its own (never the dictionary block), so reading a small document never
@@ -37,15 +44,16 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 
-from whoosh import columns
-
 from indexer.store import KavoshIndexError
+from indexer.whoosh_private import columns
 
 # The column (file) name the codec stores the blocks under; an index without it uses the stock `_stored`.
 BLOCK_STORED_NAME = "_stored_blk"
 
-MAGIC = b"KBS1"
+MAGIC = b"KBS2"
+MAGIC_V1 = b"KBS1"  # written before the per-block crcs
 _FOOTER = struct.Struct("<QIIIII4s")
+_FOOTER_FIELDS = struct.Struct("<QIIII")  # the footer's fields the crc covers (all before it)
 _RAW, _ZLIB, _ZDICT = 0, 1, 2
 _NO_DICT = 0xFFFFFFFF
 _CRC = struct.Struct("<I")
@@ -123,6 +131,7 @@ class BlockStoredWriter(columns.ColumnWriter):
         self._lengths = array("I")
         self._firsts = array("I")
         self._offsets = array("Q")
+        self._crcs = array("I")
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._pending_first = 0
@@ -189,7 +198,9 @@ class BlockStoredWriter(columns.ColumnWriter):
             self._zdict = raw[-DICT_BYTES:]
         self._firsts.append(self._pending_first)
         self._offsets.append(self._pos)
-        self._dbfile.write(bytes((flag,)))
+        kind = bytes((flag,))
+        self._crcs.append(zlib.crc32(data, zlib.crc32(kind)))
+        self._dbfile.write(kind)
         self._dbfile.write(data)
         self._pos += 1 + len(data)
         self._pending = []
@@ -206,11 +217,13 @@ class BlockStoredWriter(columns.ColumnWriter):
         index_pos = self._pos
         offsets = array("Q", self._offsets)
         offsets.append(index_pos)
-        index = zlib.compress(_le_bytes(self._lengths) + _le_bytes(self._firsts) + _le_bytes(offsets), 9)
-        self._dbfile.write(index)
-        footer = _FOOTER.pack(
-            index_pos, len(index), doccount, len(self._firsts), self._dict_block, zlib.crc32(index), MAGIC
+        index = zlib.compress(
+            _le_bytes(self._lengths) + _le_bytes(self._firsts) + _le_bytes(offsets) + _le_bytes(self._crcs), 9
         )
+        self._dbfile.write(index)
+        fields = (index_pos, len(index), doccount, len(self._firsts), self._dict_block)
+        crc = zlib.crc32(_FOOTER_FIELDS.pack(*fields), zlib.crc32(index))
+        footer = _FOOTER.pack(*fields, crc, MAGIC)
         self._dbfile.write(footer)
         self._pos += len(index) + len(footer)
 
@@ -247,24 +260,30 @@ class BlockStoredReader(columns.ColumnReader):
             raise self._damaged(f"the file has {self._length} bytes, too short for a block store")
         footer = self._dbfile.get(self._basepos + self._length - _FOOTER.size, _FOOTER.size)
         index_pos, index_len, doccount, nblocks, dict_block, crc, magic = _FOOTER.unpack(footer)
-        if magic != MAGIC or self._dbfile.get(self._basepos, len(MAGIC)) != MAGIC:
+        if magic not in (MAGIC, MAGIC_V1) or self._dbfile.get(self._basepos, len(MAGIC)) != magic:
             raise self._damaged("no block store signature; truncated or not a block store")
+        has_crcs = magic == MAGIC
         if index_pos + index_len + _FOOTER.size != self._length:
             raise self._damaged("its index does not end where the file does")
         if doccount != self._doccount:
             raise self._damaged(f"it holds {doccount} documents, the segment {self._doccount}")
         packed = self._dbfile.get(self._basepos + index_pos, index_len)
-        if zlib.crc32(packed) != crc:
+        expected = zlib.crc32(packed)
+        if has_crcs:
+            expected = zlib.crc32(footer[: _FOOTER_FIELDS.size], expected)
+        if expected != crc:
             raise self._damaged("the index checksum does not match")
         try:
             index = memoryview(zlib.decompress(packed))
         except zlib.error as exc:
             raise self._damaged(f"the index does not decompress: {exc}") from None
-        if len(index) != doccount * 4 + nblocks * 4 + (nblocks + 1) * 8:
+        crcs_at = doccount * 4 + nblocks * 4 + (nblocks + 1) * 8
+        if len(index) != crcs_at + (nblocks * 4 if has_crcs else 0):
             raise self._damaged("the index has the wrong size")
         self._lengths = _le_array("I", index[: doccount * 4])
         self._firsts = _le_array("I", index[doccount * 4 : (doccount + nblocks) * 4])
-        self._offsets = _le_array("Q", index[(doccount + nblocks) * 4 :])
+        self._offsets = _le_array("Q", index[(doccount + nblocks) * 4 : crcs_at])
+        self._crcs = _le_array("I", index[crcs_at:]) if has_crcs else None
         if self._offsets[-1] != index_pos or any(
             a > b for a, b in zip(self._offsets, self._offsets[1:], strict=False)
         ):
@@ -303,6 +322,8 @@ class BlockStoredReader(columns.ColumnReader):
         """A block's raw bytes, read and decompressed (no cache)."""
         start, end = self._offsets[blocknum], self._offsets[blocknum + 1]
         stored = self._dbfile.get(self._basepos + start, end - start)
+        if self._crcs is not None and zlib.crc32(stored) != self._crcs[blocknum]:
+            raise self._damaged(f"block {blocknum} (bytes {start}-{end}): its checksum does not match")
         kind, body = (stored[0] if stored else None), memoryview(stored)[1:]
         try:
             if kind == _RAW:
@@ -339,6 +360,45 @@ class BlockStoredReader(columns.ColumnReader):
             raise self._damaged(f"document {docnum} does not unpickle: {exc}") from None
 
     stored_fields = __getitem__
+
+    @property
+    def has_checksums(self) -> bool:
+        """False for a KBS1 file (written before the per-block crcs)."""
+        return self._crcs is not None
+
+    def block_spans(self) -> list[tuple[int, int]]:
+        """(start, end) of each block in the file, the kind byte included (where `verify` looks)."""
+        return list(zip(self._offsets, self._offsets[1:], strict=False))
+
+    def verify(self) -> tuple[int, int]:
+        """Read every block (its crc, its decompression) and unpickle every document, bypassing the cache;
+        raise BlockStoreError naming the first damaged block. Returns (blocks, documents) checked."""
+        nblocks = len(self._firsts)
+        if any(a >= b for a, b in zip(self._firsts, self._firsts[1:], strict=False)) or (
+            nblocks and self._firsts[-1] >= self._doccount
+        ):
+            raise self._damaged("the blocks' first documents are out of order")
+        if any(self._lengths[: self._firsts[0] if nblocks else self._doccount]):
+            raise self._damaged("a document before the first block has stored bytes")
+        bounds = [*self._firsts, self._doccount]
+        for blocknum in range(nblocks):
+            data = memoryview(self._inflate(blocknum))
+            first, end = bounds[blocknum], bounds[blocknum + 1]
+            if sum(self._lengths[first:end]) != len(data):
+                raise self._damaged(f"block {blocknum} holds {len(data)} bytes, its documents another size")
+            pos = 0
+            for docnum in range(first, end):
+                size = self._lengths[docnum]
+                if not size:
+                    continue
+                try:
+                    pickle.loads(data[pos : pos + size])
+                except Exception as exc:  # a damaged pickle can raise nearly anything
+                    raise self._damaged(
+                        f"document {docnum} in block {blocknum} does not unpickle: {exc}"
+                    ) from None
+                pos += size
+        return nblocks, self._doccount
 
     def __iter__(self) -> Iterator[dict]:
         for docnum in range(self._doccount):

@@ -12,6 +12,7 @@ import sys
 import click
 
 from indexer.build import DEFAULT_MAX_SIZE, UsageError, index_folder
+from indexer.check import check_command, report_damage, verify_carried_over
 from indexer.progress import BarProgress, Progress
 from indexer.store import KavoshIndexError, LockTimeout
 from indexer.watch import DEFAULT_MIN_INTERVAL
@@ -162,6 +163,12 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     help="With --watch: at most one new generation per this many seconds.",
 )
 @click.option("--watch-parent", type=int, default=None, hidden=True)  # kavosh serve --watch: stop with it
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="First verify every block of the segments the update carries over (as `kavosh check` does); "
+    "stop with status 2, the index unchanged, if one is damaged.",
+)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -175,6 +182,7 @@ def index_command(
     watch: bool,
     watch_interval: float,
     watch_parent: int | None,
+    verify: bool,
 ) -> None:
     """Index FOLDER (recursively) into the index folder given by --index.
 
@@ -199,10 +207,16 @@ def index_command(
 
     \b
     Exit status: 0 success, 1 some files or records were skipped, 2 usage error or the
-    index could not be written (e.g. --lock-timeout expired), 130 interrupted.
+    index could not be written (e.g. --lock-timeout expired, or --verify found damage),
+    130 interrupted.
     """
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     progress: Progress = BarProgress() if not quiet and sys.stderr.isatty() else Progress()
+    if verify:
+        report = verify_carried_over(index_dir, rebuild)
+        if report is not None and report.damaged:
+            report_damage(report)
+            ctx.exit(2)
     if watch:
         options = {"rebuild": rebuild, "max_size": max_size, "lock_timeout": lock_timeout, "procs": procs}
         options |= {"ocr": ocr, "progress": progress, "parent": watch_parent}
@@ -273,6 +287,9 @@ def _watch(ctx: click.Context, folder: str, index_dir: str, interval: float, opt
         pass
     log.info("stopped watching %s; the index is whole", folder)
     ctx.exit(0)
+
+
+cli.add_command(check_command)
 
 
 if __name__ == "__main__":  # `python -m indexer.cli`: how `kavosh serve --watch` starts its watcher

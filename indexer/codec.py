@@ -16,10 +16,21 @@ from __future__ import annotations
 
 import io
 import zlib
+from dataclasses import dataclass, field
 from pickle import Pickler, dumps
 
-from whoosh import columns
-from whoosh.codec.whoosh3 import (
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from indexer.blockstore import BLOCK_STORED_NAME, BlockStoredColumn
+from indexer.store import KavoshIndexError
+from indexer.termdict import (
+    TERMDICT_EXT,
+    TermDictFieldWriter,
+    TermDictReader,
+    TermDictTermsReader,
+    decode_terminfo,
+)
+from indexer.whoosh_private import (
     LENGTHS_COLUMN,
     STORED_COLUMN,
     WHOOSH3_HEADER_MAGIC,
@@ -28,12 +39,9 @@ from whoosh.codec.whoosh3 import (
     W3PerDocWriter,
     W3PostingsWriter,
     W3TermInfo,
-    _lenfield,
+    length_field,
+    one_byte_column,
 )
-from whoosh.util.numeric import byte_to_length, length_to_byte
-
-from indexer.blockstore import BLOCK_STORED_NAME, BlockStoredColumn
-from indexer.termdict import TERMDICT_EXT, TermDictFieldWriter, TermDictTermsReader
 
 # Protocol 3 has the short bytes opcodes protocol 2 lacks; 4 is smaller for big pickles but adds a 9-byte
 # frame header, so small pickles use 3.
@@ -176,13 +184,11 @@ class CachedLengthsPerDocReader(W3PerDocReader):
         self._length_bytes: dict[str, bytes | None] = {}
 
     def _lengths_of(self, fieldname: str) -> bytes | None:
-        reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        reader = self._cached_reader(length_field(fieldname), LENGTHS_COLUMN)
         if reader is None:
             return None
-        if isinstance(reader, columns.NumericColumn.Reader) and reader._fixedlen == 1:
-            count = min(reader._count, self._doccount)
-            data = reader._dbfile.get(reader._basepos, count)
-        else:  # not the one-byte column written by W3: read it value by value
+        data = one_byte_column(reader, self._doccount)
+        if data is None:  # not the one-byte column written by W3: read it value by value
             data = bytes(reader[n] for n in range(self._doccount))
         return data
 
@@ -204,6 +210,67 @@ class CachedLengthsPerDocReader(W3PerDocReader):
         lbyte = data[docnum] if docnum < len(data) else 0
         # Like the stock reader: None (not `default`) for a document without the field.
         return _BYTE_LENGTHS[lbyte] if lbyte else None
+
+
+@dataclass
+class SegmentCheck:
+    """What `KavoshCodec.verify` read of one segment, and each damaged file with what is wrong in it."""
+
+    segment: str
+    files: list[str] = field(default_factory=list)  # the files verified (parts of the `.seg` when compound)
+    blocks: int = 0  # stored-field blocks
+    documents: int = 0
+    terms: int = 0
+    # Files in an older layout without block checksums: decoded where possible, but a changed byte may pass.
+    unverified: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (file, what is wrong)
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self.problems)
+
+
+def _verify_term_dictionary(storage, segment, check: SegmentCheck) -> None:
+    name = segment.make_filename(TERMDICT_EXT)
+    if not storage.file_exists(name):
+        check.unverified.append(segment.make_filename(W3Codec.TERMS_EXT))  # W3's hash table: no checksums
+        return
+    check.files.append(name)
+    posts = segment.make_filename(W3Codec.POSTS_EXT)
+    posts_length = storage.file_length(posts) if storage.file_exists(posts) else 0
+    dbfile = storage.open_file(name)
+    try:
+        tdict = TermDictReader(dbfile, storage.file_length(name))
+        check.terms = tdict.verify()
+        if not tdict.has_checksums:
+            check.unverified.append(name)
+        for key, block, i in tdict.scan():
+            info = decode_terminfo(block.info(i))
+            if not info.is_inlined() and sum(info.extent()) > posts_length:
+                term = key[2:].decode("utf-8", "replace")
+                problem = (
+                    f"the postings of the term {term!r} lie past the end of the file ({posts_length} bytes)"
+                )
+                check.problems.append((posts, problem))
+                return
+    finally:
+        dbfile.close()
+
+
+def _verify_stored_fields(storage, segment, check: SegmentCheck) -> None:
+    name = W3Codec.column_filename(segment, BLOCK_STORED_NAME)
+    if not storage.file_exists(name):
+        check.unverified.append(W3Codec.column_filename(segment, "_stored"))  # per-document zlib: no crc
+        return
+    check.files.append(name)
+    dbfile = storage.open_file(name)
+    try:
+        reader = BLOCK_STORED_COLUMN.reader(dbfile, 0, storage.file_length(name), segment.doc_count_all())
+        check.blocks, check.documents = reader.verify()
+        if not reader.has_checksums:
+            check.unverified.append(name)
+    finally:
+        dbfile.close()
 
 
 class KavoshCodec(W3Codec):
@@ -232,6 +299,23 @@ class KavoshCodec(W3Codec):
             return super().terms_reader(storage, segment)  # a segment written with W3's .trm
         postfile = segment.open_file(storage, W3Codec.POSTS_EXT)
         return TermDictTermsReader(self, storage.open_file(name), storage.file_length(name), postfile)
+
+    def verify(self, storage, segment) -> SegmentCheck:
+        """Read every checksummed block of a segment this codec wrote: its term dictionary (and that each
+        posting list it points at lies inside the postings file) and its stored-field blocks. Never raises
+        for a damaged file: each one is listed in `problems`, named as inside `storage`."""
+        check = SegmentCheck(segment.segment_id())
+        for name, verify in (
+            (segment.make_filename(TERMDICT_EXT), _verify_term_dictionary),
+            (W3Codec.column_filename(segment, BLOCK_STORED_NAME), _verify_stored_fields),
+        ):
+            try:
+                verify(storage, segment, check)
+            except KavoshIndexError as exc:
+                check.problems.append((name, str(exc)))
+            except Exception as exc:  # a damaged file can make Whoosh's own readers raise nearly anything
+                check.problems.append((name, f"unreadable ({exc!r})"))
+        return check
 
     def postings_writer(self, dbfile, byteids=False):
         return CompactPostingsWriter(

@@ -10,6 +10,10 @@ terms in title and body again and again.
 
 File layout (`.tdx`): MAGIC, the blocks, the block index (zlib), then a trailer giving the index's place.
 A key is the field number (2 bytes, big-endian, as in W3, so byte order is (field, term) order) + the term.
+The block index ends with the crc32 of each block as stored (checked whenever a block is read, so a flipped
+byte is an error, never a wrong term); the trailer holds the crc32 of the index and of its own fields before
+it. `TermDictReader.verify()` reads every block that way (`kavosh check`). Files from before the crcs
+(b"KTD2") are still read and verified as far as they allow.
 """
 
 from __future__ import annotations
@@ -25,21 +29,23 @@ from collections.abc import Iterator
 from itertools import accumulate, pairwise
 from pickle import dumps, loads
 
-from whoosh.codec import base
-from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort, unpack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.store import KavoshIndexError
+from indexer.whoosh_private import W3Codec, W3TermInfo, base
 
 TERMDICT_EXT = ".tdx"
-MAGIC = b"KTD2"
+MAGIC = b"KTD3"
+MAGIC_V2 = b"KTD2"  # written before the block and trailer crcs
 BLOCK_SIZE = 64
 # Blocks kept decoded per reader: a block of 64 Persian terms takes ~7 KB decoded, so at most ~4 MB; qa-ir
 # has 329 blocks in all.
 CACHE_BLOCKS = 512
-_TRAILER = struct.Struct("<QQI4s")  # index offset, index length, block size, magic
+_TRAILER = struct.Struct("<QQII4s")  # index offset, index length, block size, crc32, magic
+_TRAILER_FIELDS = struct.Struct("<QQI")  # the trailer's fields the crc covers (all before it)
+_TRAILER_V2 = struct.Struct("<QQI4s")  # KTD2: index offset, index length, block size, magic
 _BLOCKHEAD = struct.Struct("<BH")  # compressed?, entry count
 _F32 = struct.Struct("!f")  # the precision W3 stores weights in, so answers match the stock reader's
 _NO_FIELD = 65535
@@ -293,6 +299,7 @@ class TermDictWriter:
         self._lastkey: bytes | None = None
         self._first_keys: list[bytes] = []
         self._offsets: list[int] = []
+        self._crcs: list[int] = []
         self._file.write(MAGIC)
         self._pos = len(MAGIC)
 
@@ -332,6 +339,7 @@ class TermDictWriter:
         body = _BLOCKHEAD.pack(compressed, len(keys)) + (packed if compressed else raw)
         self._first_keys.append(keys[0])
         self._offsets.append(self._pos)
+        self._crcs.append(zlib.crc32(body))
         self._file.write(body)
         self._pos += len(body)
         self._keys, self._infos = [], []
@@ -351,11 +359,13 @@ class TermDictWriter:
                 array("Q", self._offsets).tobytes() if not _BIG else _swapped_q(self._offsets),
                 _u32_array([len(k) for k in self._first_keys]),
                 *self._first_keys,
+                _u32_array(self._crcs),
             ]
         )
         packed = zlib.compress(index, 6)
         self._file.write(packed)
-        self._file.write(_TRAILER.pack(self._pos, len(packed), self._block_size, MAGIC))
+        fields = _TRAILER_FIELDS.pack(self._pos, len(packed), self._block_size)
+        self._file.write(fields + struct.pack("<I", zlib.crc32(fields, zlib.crc32(packed))) + MAGIC)
         self._file.close()
 
 
@@ -384,8 +394,11 @@ class CorruptTermDict(KavoshIndexError):
     (a KavoshIndexError, reported like any other unusable index)."""
 
 
-def _parse_index(index: bytes) -> tuple[dict[str, int], list[str | None], array, list[bytes]]:
-    """(field numbers by name, names by number, block offsets, first key of each block) from the index."""
+def _parse_index(
+    index: bytes, has_crcs: bool
+) -> tuple[dict[str, int], list[str | None], array, list[bytes], array | None]:
+    """(field numbers by name, names by number, block offsets, first key of each block, crc32 of each block
+    or None for a KTD2 file) from the index."""
     nblocks, nfields = struct.unpack_from("<II", index, 0)
     numbers = _u32_list(index, 8, nfields)
     name_lens = _u32_list(index, 8 + 4 * nfields, nfields)
@@ -405,9 +418,13 @@ def _parse_index(index: bytes) -> tuple[dict[str, int], list[str | None], array,
     key_lens = _u32_list(index, pos, nblocks)
     pos += 4 * nblocks
     bounds = list(accumulate(key_lens, initial=pos))
-    if len(offsets) != nblocks + 1 or len(key_lens) != nblocks or bounds[-1] != len(index):
+    crcs = _u32_list(index, bounds[-1], nblocks) if has_crcs else None
+    end = bounds[-1] + (4 * nblocks if has_crcs else 0)
+    if len(offsets) != nblocks + 1 or len(key_lens) != nblocks or end != len(index):
         raise ValueError("sizes do not add up")
-    return fieldmap, fieldnames, offsets, [index[a:b] for a, b in pairwise(bounds)]
+    if crcs is not None and len(crcs) != nblocks:
+        raise ValueError("the block checksums are cut short")
+    return fieldmap, fieldnames, offsets, [index[a:b] for a, b in pairwise(bounds)], crcs
 
 
 class TermDictReader:
@@ -415,14 +432,26 @@ class TermDictReader:
 
     def __init__(self, dbfile, length: int) -> None:
         self._file = dbfile
-        if length < len(MAGIC) + _TRAILER.size or dbfile.get(0, len(MAGIC)) != MAGIC:
+        magic = dbfile.get(0, len(MAGIC)) if length >= len(MAGIC) else b""
+        if magic not in (MAGIC, MAGIC_V2):
             raise CorruptTermDict("not a Kavosh term dictionary")
-        ixpos, ixlen, block_size, magic = _TRAILER.unpack(dbfile.get(length - _TRAILER.size, _TRAILER.size))
-        if magic != MAGIC or ixpos + ixlen + _TRAILER.size != length:
+        has_crcs = magic == MAGIC
+        trailer = _TRAILER if has_crcs else _TRAILER_V2
+        if length < len(MAGIC) + trailer.size:
+            raise CorruptTermDict("the term dictionary is cut short")
+        tail = dbfile.get(length - trailer.size, trailer.size)
+        if has_crcs:
+            ixpos, ixlen, block_size, crc, end_magic = trailer.unpack(tail)
+        else:
+            (ixpos, ixlen, block_size, end_magic), crc = trailer.unpack(tail), None
+        if end_magic != magic or ixpos + ixlen + trailer.size != length or block_size < 1:
             raise CorruptTermDict("the term dictionary's trailer is damaged")
+        packed = dbfile.get(ixpos, ixlen)
+        if crc is not None and zlib.crc32(tail[: _TRAILER_FIELDS.size], zlib.crc32(packed)) != crc:
+            raise CorruptTermDict("the term dictionary's block index checksum does not match")
         try:
-            self.fieldmap, self.fieldnames, self._offsets, self._first_keys = _parse_index(
-                zlib.decompress(dbfile.get(ixpos, ixlen))
+            self.fieldmap, self.fieldnames, self._offsets, self._first_keys, self._crcs = _parse_index(
+                zlib.decompress(packed), has_crcs
             )
         except (zlib.error, struct.error, ValueError, IndexError) as exc:
             raise CorruptTermDict(f"the term dictionary's block index is damaged ({exc})") from exc
@@ -437,8 +466,21 @@ class TermDictReader:
             self.term_count = 0
 
     def _read_block(self, b: int) -> _Block:
-        start = self._offsets[b]
-        body = self._file.get(start, self._offsets[b + 1] - start)
+        start, end = self._offsets[b], self._offsets[b + 1]
+        body = self._file.get(start, end - start)
+        if self._crcs is not None and zlib.crc32(body) != self._crcs[b]:
+            raise CorruptTermDict(
+                f"term dictionary block {b} (bytes {start}-{end}): its checksum does not match"
+            )
+        try:
+            return self._decode_block(body)
+        except (zlib.error, struct.error, ValueError, IndexError) as exc:
+            raise CorruptTermDict(
+                f"term dictionary block {b} (bytes {start}-{end}) is damaged ({exc})"
+            ) from None
+
+    @staticmethod
+    def _decode_block(body: bytes) -> _Block:
         compressed, count = _BLOCKHEAD.unpack_from(body)
         data = zlib.decompress(body[_BLOCKHEAD.size :]) if compressed else body[_BLOCKHEAD.size :]
         suffix_lens = _u32_list(data, count, count)
@@ -497,6 +539,46 @@ class TermDictReader:
         b, i = divmod(ordinal, self.block_size)
         block = self.block(b)
         return block.keys[i], block, i
+
+    @property
+    def has_checksums(self) -> bool:
+        """False for a KTD2 file (written before the block crcs)."""
+        return self._crcs is not None
+
+    def close(self) -> None:
+        self._file.close()
+
+    def block_spans(self) -> list[tuple[int, int]]:
+        """(start, end) of each block in the file (where `verify` looks)."""
+        return list(pairwise(self._offsets))
+
+    def verify(self) -> int:
+        """Read and decode every block and every term info in it, bypassing the cache; check the keys rise
+        across the whole file and that the index's first keys and counts agree with the blocks. Raises
+        CorruptTermDict naming the first damaged block; returns the number of terms checked."""
+        previous = None
+        terms = 0
+        last = len(self._first_keys) - 1
+        for b in range(last + 1):
+            block = self._read_block(b)
+            count = len(block.keys)
+            where = f"term dictionary block {b} (bytes {self._offsets[b]}-{self._offsets[b + 1]})"
+            if count != self.block_size and not (b == last and 0 < count <= self.block_size):
+                raise CorruptTermDict(f"{where} holds {count} terms, not {self.block_size}")
+            if block.keys[0] != self._first_keys[b]:
+                raise CorruptTermDict(f"{where} does not start with the key its index names")
+            if block.starts[-1] != len(block.data):
+                raise CorruptTermDict(f"{where}: its term infos do not fill it")
+            for i, key in enumerate(block.keys):
+                if previous is not None and key <= previous:
+                    raise CorruptTermDict(f"{where}: its keys are out of order")
+                previous = key
+                try:
+                    decode_terminfo(block.info(i))
+                except Exception as exc:  # a damaged pickle of inlined postings can raise nearly anything
+                    raise CorruptTermDict(f"{where}: term info {i} does not decode ({exc})") from None
+            terms += count
+        return terms
 
     def scan(self, start: int = 0) -> Iterator[tuple[bytes, _Block, int]]:
         """Every (key, block, index) from ordinal `start` on, decoding blocks in turn without the LRU."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import indexer  # noqa: F401  (checks the Whoosh pin: any other Whoosh stops here, with the version to install)
+
 __all__ = ["create_app"]
 
 
