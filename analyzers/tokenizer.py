@@ -17,10 +17,10 @@ from whoosh.lang.porter2 import stem as porter_stem
 
 from .lexicon import PREFIXES, SUFFIXES, lexicon
 from .morphology import analyze_key, spaced_compounds, word_term
-from .normalize import _BREAK_RE, fold, fold_key, quick_fold
+from .normalize import _BREAK_RE, collapse_runs, fold, fold_key, has_run, quick_fold
 from .stopwords import ENGLISH_STOPWORDS, STOP_KEYS
 
-_FA_LETTERS = "\u0621-\u063a\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06e5\u06e6\u06ee\u06ef\u06fa-\u06ff"
+_FA_LETTERS = "\u0621-\u063f\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06e5\u06e6\u06ee\u06ef\u06fa-\u06ff"
 _FA_MARKS = "\u0640\u064b-\u065f\u0670\u0610-\u061a\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
 _FA_FORMS = "\ufb50-\ufdff\ufe70-\ufefc"
 _FA = f"[{_FA_LETTERS}{_FA_MARKS}{_FA_FORMS}]"
@@ -301,6 +301,8 @@ def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
             else:
                 key, s0, e0 = fold(piece)
                 ss, es = [pos + x for x in s0], [pos + x for x in e0]
+            if has_run(key):
+                key, ss, es = _collapse(key, list(ss), list(es))
             if key:
                 keys.append(key)
                 starts.extend(ss)
@@ -310,6 +312,8 @@ def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
     joined = "".join(keys)
     if not joined:
         return (), "", ()
+    if " " in joined:  # a ligature of several words (ﷺ، ﷽): each word its own term
+        return _ligature_words(joined, starts, ends)
     # A ZWNJ-detached ezafe or indefinite ی/ای belongs to the host before it (خانه‌ی، خانه‌ای).
     tail_end = len(joined)
     while len(keys) > 1 and keys[-1] in _EZAFE and not lexicon().is_word(joined):
@@ -333,6 +337,27 @@ def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
     else:
         stops = tuple(term in STOP_KEYS or host[a:b] in STOP_KEYS for term, a, b in found)
     return tuple((term, *span(a, b)) for term, a, b in found), joined, stops
+
+
+def _collapse(key: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
+    """A letter repeated for emphasis (خیلیییی، ممممنون) is written once, or twice where only that spells a
+    word (ممنون)."""
+    once = collapse_runs(key, starts, ends, 1)
+    if lexicon().is_word(once[0]) or analyze_key(once[0])[1] not in _NOT_A_WORD:
+        return once
+    twice = collapse_runs(key, starts, ends, 2)
+    return twice if analyze_key(twice[0])[1] not in _NOT_A_WORD else once
+
+
+def _ligature_words(
+    joined: str, starts: list[int], ends: list[int]
+) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
+    """The words a ligature stands for (ﷺ = صلی الله علیه وسلم), analyzed as if typed out; every term's
+    offsets wrap the ligature it came from."""
+    toks = PersianTokenizer()(joined, chars=True, removestops=False, mode="query")
+    found = [(t.text, t.startchar, t.endchar, t.stopped) for t in toks]
+    segs = tuple((term, starts[a], ends[b - 1]) for term, a, b, _ in found)
+    return segs, joined.replace(" ", ""), tuple(stopped for *_, stopped in found)
 
 
 def _before_suffixes(keys: list[str]) -> tuple[tuple[str, int, int], ...] | None:
@@ -379,11 +404,19 @@ def _latin(raw: str) -> str:
     if hit is None:
         if len(_LATIN_CACHE) >= _CACHE_LIMIT:
             _LATIN_CACHE.clear()
+        raw = "".join(map(_number_sign, raw))
         word = fold("".join(c for c in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(c)))[0]
         if word.isascii() and word.isalpha() and len(word) > 3 and word not in ENGLISH_STOPWORDS:
             word = porter_stem(word)
         hit = _LATIN_CACHE[raw] = word
     return hit
+
+
+def _number_sign(ch: str) -> str:
+    """An enclosed or dotted number sign (⑤ ⒕ ⑴ ❺) as the plain number; any other character as it is."""
+    if unicodedata.category(ch) == "No" and float(unicodedata.numeric(ch, 0.5)).is_integer():
+        return str(int(unicodedata.numeric(ch)))
+    return ch
 
 
 def _host(raw: str) -> str:

@@ -1,0 +1,112 @@
+"""Analyzer breadth (issue #16): forms that are one word to a Persian reader give the same terms, and
+look-alikes stay apart. Every example is written for this project; each class of the issue has its own table.
+
+A pair meets when both sides give the same terms with the same stop marks, in the same order (stricter than
+equal keyword terms), and at least one term.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzers import PersianAnalyzer
+
+ZWNJ = "\u200c"
+ANALYZER = PersianAnalyzer()
+
+
+def terms(text: str) -> list[tuple[str, bool]]:
+    """Every term of a text with its stop mark, as a query sees it."""
+    return [(t.text, t.stopped) for t in ANALYZER(text, mode="query", removestops=False)]
+
+
+# 1. Letters and signs from other keyboards and old encodings, ligatures, number signs, emphasis.
+LETTERS = [
+    ("مدرسہ", "مدرسه"),  # heh goal
+    ("ہفتہ", "هفته"),
+    ("کوہستان", "کوهستان"),
+    ("کوہ‌ها", "کوه‌ها"),
+    ("بھمن ماہ", "بهمن ماه"),
+    ("ھوا", "هوا"),  # heh doachashmee
+    ("شھر", "شهر"),
+    ("بھار", "بهار"),
+    ("کتابھا", "کتاب‌ها"),
+    ("ھندوستان", "هندوستان"),
+    ("دوستے", "دوستی"),  # yeh barree
+    ("زندگے", "زندگی"),
+    ("کشتے", "کشتی"),
+    ("کتابۓ", "کتابی"),
+    ("رسالۃ", "رساله"),  # teh marbuta goal
+    ("مدرسۃ", "مدرسه"),
+    ("ڪتاب", "کتاب"),  # swash kaf
+    ("ڪودڪ", "کودک"),
+    ("ڪشور", "کشور"),
+    ("ګل", "گل"),  # Pashto gaf
+    ("ګرم", "گرم"),
+    ("ګنجشک", "گنجشک"),
+    ("ڳرگ", "گرگ"),  # Sindhi gueh
+    ("ایراں", "ایران"),  # noon ghunna
+    ("اللہ", "الله"),
+    ("ﷲ", "الله"),  # ligatures: the words they stand for, as if typed out
+    ("محمد ﷺ", "محمد صلی الله علیه وسلم"),
+    ("﷽", "بسم الله الرحمن الرحیم"),
+    ("ﷻ", "جل جلاله"),
+    ("⑤", "5"),  # enclosed, parenthesised and dotted numbers
+    ("⑤", "۵"),
+    ("⒕", "14"),
+    ("⑴", "1"),
+    ("❺", "5"),
+    ("⓫", "11"),
+    ("⑳", "20"),
+    ("⒛", "۲۰"),
+    ("㉑", "21"),
+    ("خیلیییی", "خیلی"),  # a letter repeated for emphasis
+    ("عالیییی", "عالی"),
+    ("سلاااام", "سلام"),
+    ("خووووب", "خوب"),
+    ("ممممنون", "ممنون"),
+    ("چراااا", "چرا"),
+    ("بزرگگگ", "بزرگ"),
+    ("زیباااا", "زیبا"),
+    ("مرسیییی", "مرسی"),
+    ("دوستتتت", "دوست"),
+    ("کوووه", "کوه"),
+]
+
+MEET = {"letters": LETTERS}
+
+# Words that look alike after folding, stripping or joining and must keep apart.
+APART = [
+    ("ګل", "کل"),  # the ring makes گ, not ک
+    ("مدد", "مد"),  # a doubled letter is no emphasis
+    ("ششم", "شم"),
+    ("ممنون", "منون"),
+    ("⑤", "55"),
+    ("⒕", "14.5"),
+]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [pair for pairs in MEET.values() for pair in pairs], ids=lambda text: text
+)
+def test_forms_of_one_word_meet(a: str, b: str) -> None:
+    got = terms(a)
+    assert got, f"{a!r} gave no terms"
+    assert got == terms(b), f"{a!r} -> {got} but {b!r} -> {terms(b)}"
+
+
+@pytest.mark.parametrize(("a", "b"), APART, ids=lambda text: text)
+def test_look_alikes_stay_apart(a: str, b: str) -> None:
+    got_a, got_b = {t for t, _ in terms(a)}, {t for t, _ in terms(b)}
+    assert got_a and got_b
+    assert not got_a & got_b, f"{a!r} -> {got_a} meets {b!r} -> {got_b}"
+
+
+@pytest.mark.parametrize("text", ["محمد ﷺ گفت", "خیلیییی خوب", "⒕ سال", "کوہ‌ها", "به نام ﷲ"])
+def test_offsets_wrap_the_original_signs(text: str) -> None:
+    toks = [(t.text, t.pos, t.startchar, t.endchar) for t in ANALYZER(text, positions=True, chars=True)]
+    assert toks
+    for term, _pos, start, end in toks:
+        piece = text[start:end]
+        assert piece and not piece.isspace() and " " not in piece.strip(), (term, piece)
+    assert [pos for _, pos, _, _ in toks] == list(range(len(toks)))
