@@ -90,6 +90,25 @@ def _preverb_verb(lex: Lexicon, key: str) -> str | None:
             lemma = _verb(lex, key[len(preverb) :], strong=True)
             if lemma is not None:
                 return preverb + lemma
+            lemma = _verb(lex, key[len(preverb) :], strong=False)  # برخاستند، برداشتیم: a listed verb's past
+            if lemma is not None and preverb + lemma + "ن" in lex.flags:
+                return preverb + lemma
+    return None
+
+
+def spaced_preverb_verb(preverb: str, verb_key: str) -> str | None:
+    """The lemma of a preverb written apart from a می/نمی verb form (در می‌آید، باز میگردند → درامد،
+    بازگشت, as when joined), only when that compound verb is listed (its past stem, or its infinitive a
+    tagged word), so a noun before a verb stays apart (در می‌زند: knocks on the door)."""
+    if preverb not in _PREVERBS or not verb_key.startswith(("می", "نمی")):
+        return None
+    lex = lexicon()
+    lemma = _verb(lex, verb_key, strong=True)
+    if lemma is None:
+        return None
+    bare = lemma[1:] if verb_key.startswith("نمی") else lemma
+    if preverb + bare in lex.past or preverb + bare + "ن" in lex.flags:
+        return preverb + lemma
     return None
 
 
@@ -134,6 +153,10 @@ def _verb(lex: Lexicon, key: str, strong: bool) -> str | None:
     Strong forms carry an unmistakable verb marker (می/نمی، ب، ن، participle ه، infinitive ن) and win over
     the lexicon; weak forms (past stem + person ending, bare present) apply only to words not in it.
     """
+    if strong and key[:1] == "ن" and key[1:] in lex.present and len(key) > _MIN_STEM and key_free(lex, key):
+        return (
+            "ن" + lex.present[key[1:]]
+        )  # a negative imperative (نرو، نخور), unless a word (نرم، نیاز، نترس)
     if key[-1:] not in _VERB_FINALS:
         return None
     plain = _verb_body(lex, key, "", strong=False) if strong else None
@@ -162,6 +185,10 @@ def _verb_body(lex: Lexicon, rest: str, prefix: str, strong: bool) -> str | None
             for ending in _PAST_ENDINGS:
                 stem = rest[: len(rest) - len(ending)]
                 if rest.endswith(ending) and stem in lex.past:
+                    return stem
+            for ending in _PERFECT_ENDINGS:  # the past progressive of a participle: می‌رفته، می‌نوشته‌اند
+                stem = rest[: len(rest) - len(ending) - 1]
+                if rest.endswith("ه" + ending) and stem in lex.past and len(stem) >= _MIN_STEM:
                     return stem
         return None
     # Participles (رفته، نرفته‌اند) and infinitives (رفتن) are strong with or without ن.
@@ -306,7 +333,8 @@ def _base(lex: Lexicon, base: str, end: int, listed_ok: bool = False) -> tuple[S
 
 
 # Preverbs written joined to a verb (برشمرد، درگذشت، بازگشت): the verb stays one word.
-_PREVERBS = ("باز", "فرو", "فرا", "بر", "در", "ور", "وا")
+PREVERBS = ("باز", "فرو", "فرا", "بر", "در", "ور", "وا")
+_PREVERBS = PREVERBS
 _MIN_PART = 3  # a shorter part is too often a piece of another word (بو|جود، ال|ملل)
 
 

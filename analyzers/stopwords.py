@@ -58,6 +58,7 @@ def _auxiliary_forms() -> set[str]:
     for present in _AUX_PRESENT:
         for prefix in ("", "ن", "ب", "می", "نمی"):
             forms.update(prefix + present + e for e in _PRESENT_ENDINGS)
+        forms.update(("ب" + present, "ن" + present))  # imperatives: بشو، نباش
     for neg in ("", "ن"):
         forms.update(neg + "خواه" + e for e in _PRESENT_ENDINGS)
     for stem in ("هست", "نیست"):

@@ -16,7 +16,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter2 import stem as porter_stem
 
 from .lexicon import PREFIXES, SUFFIXES, lexicon
-from .morphology import analyze_key, spaced_compounds, word_term
+from .morphology import PREVERBS, analyze_key, spaced_compounds, spaced_preverb_verb, word_term
 from .normalize import _BREAK_RE, collapse_runs, fold, fold_key, has_run, quick_fold
 from .stopwords import ENGLISH_STOPWORDS, STOP_KEYS
 
@@ -119,6 +119,8 @@ class PersianTokenizer(Tokenizer):
                 joined = _join_compound(value, start, at, hit[2]) if hit[4] else None
                 if joined is None and (kind == "affix" or hit[2] in PREFIXES):
                     joined = _join_next(value, start, at, segs, stops, hit[2])
+                elif joined is None and hit[2] in PREVERBS:
+                    joined = _join_preverb(value, start, at, hit[2])
                 if joined is not None:
                     segs, stops, at = joined
                 for (term, s, e), stopped in zip(segs, stops, strict=True):
@@ -212,6 +214,25 @@ def _join_next(
     return ((term, 0, new_end - start),), (False,), new_end
 
 
+_MI_NEXT = re.compile("[ \t\u00a0]{1,3}ن?م[یيى]")
+
+
+def _join_preverb(
+    text: str, start: int, end: int, key: str
+) -> tuple[tuple[Seg, ...], tuple[bool, ...], int] | None:
+    """Join a preverb written apart from its verb (در می‌آید، باز میگردند) into the one verb it is."""
+    if _MI_NEXT.match(text, end) is None:
+        return None
+    nxt = _NEXT_WORD.match(text, end)
+    if nxt is None:
+        return None
+    next_segs, next_key = analyze_word(nxt.group(1))
+    lemma = spaced_preverb_verb(key, next_key) if len(next_segs) == 1 else None
+    if lemma is None:
+        return None
+    return ((lemma, 0, nxt.end() - start),), (False,), nxt.end()
+
+
 def _join_compound(
     text: str, start: int, end: int, key: str
 ) -> tuple[tuple[Seg, ...], tuple[bool, ...], int] | None:
@@ -282,6 +303,7 @@ def _remember(raw: str) -> Entry:
         _WORD_CACHE.clear()
     segs, key, stops = _analyze_word(raw)
     plain = len(segs) == 1 and segs[0][1] == 0 and segs[0][2] == len(raw) and key not in PREFIXES
+    plain = plain and key not in PREVERBS  # در، باز may join the verb after them
     head = len(segs) == 1 and key in spaced_compounds()[0]
     hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key, stops, head)
     return hit
@@ -454,7 +476,7 @@ def joins_neighbour(word: str) -> str | None:
     ("می خوانند", "روزنامه ها" as one string): the analyzer then joins them when they form one word.
     """
     key = fold_key(word)
-    if key in PREFIXES or key in spaced_compounds()[0]:
+    if key in PREFIXES or key in PREVERBS or key in spaced_compounds()[0]:
         return "next"
     if key in _DETACHED:
         return "previous"
