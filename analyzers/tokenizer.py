@@ -44,6 +44,7 @@ _PATTERN = re.compile(
 _WORD = rf"{_FA}+(?:{_JOINERS}+{_FA}+)*"
 _NEXT_WORD = re.compile(rf"[ \t\u00a0_]{{1,3}}({_WORD})")  # `_` joins the words of a hashtag
 _URL_TRAIL = ".,;:!?؟،؛"
+_AFTER_HA = frozenset(("یی", "یم", "یت", "یش", "یمان", "یتان", "یشان"))  # the ی of های written apart
 _EZAFE = ("ی", "ای")  # detached after a host: the host's own inflection, dropped
 
 # A token: (term, start, end) with offsets relative to the word's start.
@@ -209,8 +210,12 @@ def _join_next(
         if len(found) != 1:
             return None
         term = found[0][0]
-    while (nxt := _NEXT_WORD.match(text, new_end)) is not None and fold_key(nxt.group(1)) in _DETACHED:
-        new_end = nxt.end()  # a chain of them: بزرگ ترین ها
+    last_key = next_key
+    while (nxt := _NEXT_WORD.match(text, new_end)) is not None:
+        piece = fold_key(nxt.group(1))  # a chain of them: بزرگ ترین ها, and ها split before its ی (ها یشان)
+        if piece not in _DETACHED and not (last_key.endswith("ها") and piece in _AFTER_HA):
+            break
+        new_end, last_key = nxt.end(), piece
     return ((term, 0, new_end - start),), (False,), new_end
 
 
