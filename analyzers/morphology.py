@@ -60,18 +60,26 @@ def _resolve(lex: Lexicon, key: str, strong_verbs: bool) -> Result | None:
     """Everything except decompounding; None when the lexicon knows nothing about the key."""
     if key in lex.compounds and not lex.whole(key):
         return _compound(lex, key, 0, len(key)), "compound"
+    formal = lex.informal.get(key)
+    if formal is not None and " " not in formal:  # خونه → خانه، اومده → امده (several words: the tokenizer)
+        found = _resolve(lex, formal, strong_verbs=True)
+        term = found[0][0][0] if found is not None and len(found[0]) == 1 else formal
+        return ((term, 0, len(key)),), "word"
     if strong_verbs:
         lemma = _verb(lex, key, strong=True)
         if lemma is not None:
             return ((lemma, 0, len(key)),), "verb"
     if lex.is_word(key):
         return ((_word_term(lex, key), 0, len(key)),), "word"
-    lemma = _verb(lex, key, strong=False) or _preverb_verb(lex, key)
+    lemma = _verb(lex, key, strong=False) or _preverb_verb(lex, key) or _colloquial_verb(lex, key)
     if lemma is not None:
         return ((lemma, 0, len(key)),), "verb"
     stripped = _strip(lex, key, depth=2)
     if stripped is not None:
         return stripped, "strip"
+    copula = _copula(lex, key)
+    if copula is not None:
+        return copula, "strip"
     if key in lex.forms:
         return ((key, 0, len(key)),), "form"
     return None
@@ -237,6 +245,41 @@ def _verb_body(lex: Lexicon, rest: str, prefix: str, strong: bool) -> str | None
     return None
 
 
+# Person endings of spoken Persian: ه for د (میره، میشه), ن for ند (میگن), ین for ید (میرین); the written ones
+# too, after an informal stem (میدونم، میخواد).
+_SPOKEN_ENDINGS = ("ه", "ن", "ین")
+_ANY_ENDINGS = ("م", "ی", "د", "یم", "ید", "ند", *_SPOKEN_ENDINGS)
+
+
+def _colloquial_verb(lex: Lexicon, key: str) -> str | None:
+    """The lemma of a present form as written in chat and comments (میخوام → خواست، نمیدونم → ندانست,
+    میکنن → کرد، داره → داشت), for a key that is no word: an informal stem (hazm's iverbs.dat) with any
+    person ending, or a formal stem with a spoken one, after می/نمی/ب/ن (bare only for داشتن، بودن …)."""
+    for prefix in ("نمی", "می", "ب", "ن", ""):
+        if not key.startswith(prefix):
+            continue
+        rest = key[len(prefix) :]
+        for ending in _ANY_ENDINGS:
+            if not rest.endswith(ending) or len(rest) <= len(ending):
+                continue
+            stem = rest[: -len(ending)]
+            lemma = lex.informal_present.get(stem)
+            if lemma is None and ending in _SPOKEN_ENDINGS:
+                lemma = lex.present.get(stem)
+            if lemma is None:
+                continue
+            if not prefix and stem not in _BARE_PRESENT and stem != "هست":
+                continue  # bare only where written Persian has it too: داره، باشه، هستن (خوبه is no verb)
+            if prefix in ("ب", "ن") and len(stem) < _MIN_STEM and key in lex.forms:
+                continue  # a listed short word (بدم، بره) is not read as a verb
+            return "ن" + lemma if prefix in _NEGATIONS else lemma
+        if prefix in ("می", "نمی") and rest.endswith(("ن", "ین")):  # the spoken past plural: میگفتن
+            stem = rest[: -1 if rest.endswith("ن") and not rest.endswith("ین") else -2]
+            if stem in lex.past:
+                return "ن" + stem if prefix == "نمی" else stem
+    return None
+
+
 def key_free(lex: Lexicon, key: str) -> bool:
     """True when the key is no word of the lexicon (so reading it as a verb form cannot hide a word)."""
     return not lex.is_word(key)
@@ -286,6 +329,29 @@ def _strip(lex: Lexicon, key: str, depth: int) -> tuple[Segment, ...] | None:
             deeper = _strip(lex, base, depth - 1)
             if deeper is not None and deeper[-1][2] == len(base):
                 return (*deeper[:-1], (deeper[-1][0], deeper[-1][1], len(key)))
+    return None
+
+
+def _copula(lex: Lexicon, key: str) -> tuple[Segment, ...] | None:
+    """A word with the copula written onto it, which the lexicon does not list as a word: spoken ه after a
+    consonant (خوبه، صافه، گرونه: "is good, smooth, dear"), and ست after a vowel (آمریکاست، معناست). The
+    copula is a function word, so only the word it follows is kept; so is a spoken possessive (بدنشون)."""
+    if key.endswith(("مون", "تون", "شون")) and len(key) > 4:  # spoken possessives: تایرشون، کتابامون
+        base = key[:-3]
+        if base.endswith("ا") and base[:-1] + "ها" in lex.forms:
+            base = base[:-1] + "ها"  # the spoken plural ا (کتابا = کتابها)
+    elif key.endswith("ه") and len(key) > 3 and not key.endswith(("هه", "اه", "وه", "یه")):
+        base = key[:-1]
+    elif key.endswith("ست") and len(key) > 4 and key[-3] in "او":
+        base = key[:-2]
+    else:
+        return None
+    found = _resolve(lex, base, strong_verbs=False)
+    if found is None or len(found[0]) != 1:
+        return None
+    inflected = found[1] == "strip" and base.endswith(("تر", "ها"))  # بزرگتره، داروهاست
+    if inflected or lex.flags.get(base, 0) & (N | AJ | ADV) or base in lex.informal:
+        return ((found[0][0][0], 0, len(key)),)
     return None
 
 

@@ -45,6 +45,7 @@ _PAST_ENDINGS = ("", "م", "ی", "یم", "ید", "ند")
 _PRESENT_ENDINGS = ("م", "ی", "د", "یم", "ید", "ند")
 _PERFECT_ENDINGS = ("", "ام", "ای", "است", "ایم", "اید", "اند")
 _COPULA = "است هست نیست ام ای ایم اید اند"
+_SPOKEN_ENDINGS = ("م", "ی", "ه", "یم", "ین", "ن")
 
 
 def _auxiliary_forms() -> set[str]:
@@ -63,6 +64,13 @@ def _auxiliary_forms() -> set[str]:
         forms.update(neg + "خواه" + e for e in _PRESENT_ENDINGS)
     for stem in ("هست", "نیست"):
         forms.update(stem + e for e in _PAST_ENDINGS)
+    # As spoken and written in chat: میشه، نمیشن، بشه، باشه، هستن (ه for د, ن for ند, ین for ید).
+    for prefix in ("می", "نمی", "ب", "ن"):
+        forms.update(prefix + "ش" + e for e in _SPOKEN_ENDINGS)
+    for stem in ("باش", "نباش"):
+        forms.update(stem + e for e in ("ه", "ن", "ین"))
+    for stem in ("هست", "نیست"):  # not هسته: that is a word (nucleus)
+        forms.update(stem + e for e in ("ن", "ین"))
     return forms
 
 
@@ -80,5 +88,12 @@ STOP_KEYS: frozenset[str] = _build()
 
 
 def is_function_word(word: str) -> bool:
-    """True when a written word (any spelling: ZWNJ, Arabic letters, diacritics) is a function word."""
-    return fold_key(word) in STOP_KEYS or word.lower() in ENGLISH_STOPWORDS
+    """True when a written word (any spelling: ZWNJ, Arabic letters, diacritics, the colloquial spelling of
+    a function word such as اونا or دیگه) is a function word."""
+    from .lexicon import lexicon  # the lexicon reads STOP_KEYS when it loads: imported late, no cycle
+
+    key = fold_key(word)
+    formal = lexicon().informal.get(key, "")
+    if formal and all(w in STOP_KEYS for w in formal.split()):
+        return True
+    return key in STOP_KEYS or word.lower() in ENGLISH_STOPWORDS

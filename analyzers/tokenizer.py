@@ -341,6 +341,9 @@ def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
         return (), "", ()
     if " " in joined:  # a ligature of several words (ﷺ، ﷽): each word its own term
         return _ligature_words(joined, starts, ends)
+    formal = lexicon().informal.get(joined)
+    if formal is not None and " " in formal:  # a colloquial contraction: اونم = آن هم، بازم = باز هم
+        return _ligature_words(formal, [starts[0]] * len(formal), [ends[-1]] * len(formal))
     # A ZWNJ-detached ezafe or indefinite ی/ای belongs to the host before it (خانه‌ی، خانه‌ای).
     tail_end = len(joined)
     while len(keys) > 1 and keys[-1] in _EZAFE and not lexicon().is_word(joined):
@@ -359,21 +362,20 @@ def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
             found = _by_parts(keys)
     # Stopped by what was typed: the word itself is a function word, whatever its stem (امکانات is not
     # امکان's stopword). A word split into words (بوجود = به + وجود) marks each part that is one.
-    if len(found) == 1:
-        stops: tuple[bool, ...] = (joined in STOP_KEYS,)
+    if len(found) == 1:  # a colloquial spelling of a function word is one too (اونا = آن‌ها، دیگه = دیگر)
+        stops: tuple[bool, ...] = (joined in STOP_KEYS or lexicon().informal.get(joined) in STOP_KEYS,)
     else:
         stops = tuple(term in STOP_KEYS or host[a:b] in STOP_KEYS for term, a, b in found)
     return tuple((term, *span(a, b)) for term, a, b in found), joined, stops
 
 
 def _collapse(key: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
-    """A letter repeated for emphasis (خیلیییی، ممممنون) is written once, or twice where only that spells a
-    word (ممنون)."""
-    once = collapse_runs(key, starts, ends, 1)
-    if lexicon().is_word(once[0]) or analyze_key(once[0])[1] not in _NOT_A_WORD:
-        return once
+    """A letter repeated for emphasis (خیلیییی، سلاااام) is written once, or twice where that spells a word
+    (ممممنون → ممنون، مددد → مدد)."""
     twice = collapse_runs(key, starts, ends, 2)
-    return twice if analyze_key(twice[0])[1] not in _NOT_A_WORD else once
+    if lexicon().is_word(twice[0]) or analyze_key(twice[0])[1] == "verb":
+        return twice
+    return collapse_runs(key, starts, ends, 1)
 
 
 def _ligature_words(

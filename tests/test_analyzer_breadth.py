@@ -71,6 +71,8 @@ LETTERS = [
     ("مرسیییی", "مرسی"),
     ("دوستتتت", "دوست"),
     ("کوووه", "کوه"),
+    ("مددد", "مدد"),
+    ("ببببین", "ببین"),
 ]
 
 # 2. Verbs in every written shape: preverbs joined, with ZWNJ or spaced; می + participle; negative
@@ -203,7 +205,96 @@ ZWNJ_BOUNDARY = [
     ("خانه ی", "خانه"),
 ]
 
-MEET = {"letters": LETTERS, "verbs": VERBS, "suffix chains": SUFFIX_CHAINS, "ZWNJ boundary": ZWNJ_BOUNDARY}
+# 5. Written colloquial Persian: spoken verb forms, informal spellings, the copula and possessives written on.
+COLLOQUIAL = [
+    ("میخوام", "می‌خواهم"),
+    ("نمیخوام", "نمی‌خواهم"),
+    ("میخواد", "می‌خواهد"),
+    ("میدونم", "می‌دانم"),
+    ("نمیدونم", "نمی‌دانم"),
+    ("میدونی", "می‌دانی"),
+    ("میرم", "می‌روم"),
+    ("میره", "می‌رود"),
+    ("میرفتن", "می‌رفتند"),
+    ("میکنه", "می‌کند"),
+    ("میکنن", "می‌کنند"),
+    ("میگن", "می‌گویند"),
+    ("می گن", "می‌گویند"),
+    ("بگین", "بگویید"),
+    ("بگیره", "بگیرد"),
+    ("نمیتونم", "نمی‌توانم"),
+    ("میزنن", "می‌زنند"),
+    ("بخوره", "بخورد"),
+    ("میخونن", "می‌خوانند"),
+    ("نمیذاره", "نمی‌گذارد"),
+    ("میارن", "می‌آورند"),
+    ("میاد", "می‌آید"),
+    ("میرسونن", "می‌رسانند"),
+    ("داره", "دارد"),
+    ("دارن", "دارند"),
+    ("میشه", "می‌شود"),
+    ("نمیشه", "نمی‌شود"),
+    ("بشه", "بشود"),
+    ("باشه", "باشد"),
+    ("هستن", "هستند"),
+    ("اومد", "آمد"),
+    ("اومده", "آمده"),
+    ("خونه", "خانه"),
+    ("خونه‌ها", "خانه‌ها"),
+    ("کتابا", "کتاب‌ها"),
+    ("کتابخونه", "کتابخانه"),
+    ("کارخونه", "کارخانه"),
+    ("اونا", "آن‌ها"),
+    ("اونجا", "آنجا"),
+    ("اینا", "این‌ها"),
+    ("همون", "همان"),
+    ("دیگه", "دیگر"),
+    ("مث", "مثل"),
+    ("اونم", "آن هم"),
+    ("بازم", "باز هم"),
+    ("اینکار", "این کار"),
+    ("خیابون", "خیابان"),
+    ("زمستون", "زمستان"),
+    ("تموم", "تمام"),
+    ("آسمون", "آسمان"),
+    ("مهربون", "مهربان"),
+    ("کوچیک", "کوچک"),
+    ("دندون", "دندان"),
+    ("حموم", "حمام"),
+    ("میدون", "میدان"),
+    ("شونزده", "شانزده"),
+    ("چار", "چهار"),
+    ("وخت", "وقت"),
+    ("آسون", "آسان"),
+    ("ارزون", "ارزان"),
+    ("گرون", "گران"),
+    ("بهونه", "بهانه"),
+    ("نشونه", "نشانه"),
+    ("قطعن", "قطعا"),
+    ("معمولن", "معمولا"),
+    ("لطفن", "لطفاً"),
+    ("اصلن", "اصلاً"),
+    ("خوبه", "خوب"),
+    ("صافه", "صاف"),
+    ("بارداره", "باردار"),
+    ("گرونه", "گران"),
+    ("بزرگتره", "بزرگ‌تر"),
+    ("آمریکاست", "آمریکا"),
+    ("معناست", "معنا"),
+    ("داروهاست", "داروها"),
+    ("بدنشون", "بدنشان"),
+    ("ماشینتون", "ماشینتان"),
+    ("کتابامون", "کتاب‌هایمان"),
+    ("خونه‌مون", "خانه‌مان"),
+]
+
+MEET = {
+    "letters": LETTERS,
+    "verbs": VERBS,
+    "suffix chains": SUFFIX_CHAINS,
+    "ZWNJ boundary": ZWNJ_BOUNDARY,
+    "colloquial": COLLOQUIAL,
+}
 
 # Words that look alike after folding, stripping or joining and must keep apart.
 APART = [
@@ -238,6 +329,26 @@ APART = [
     ("دندان‌هایت", "دندانه"),
     ("بهترین ها", "به"),
     ("سفره‌اش", "سفر"),
+    ("میان", "آمد"),  # a word is never read as a spoken verb (between, not "they come")
+    ("نون", "نان"),  # an informal spelling that is also a word of its own stays that word
+    ("زبون", "زبان"),
+    ("خان", "خوان"),
+    ("تو", "در"),  # a function word with two formal readings is left alone
+    ("راست‌گوشه", "راستگو"),  # the copula is never read into a word made of others
+    ("هسته", "هست"),  # a word that looks like a spoken copula form stays a word
+    ("فمینیست", "فمینی"),
+    ("ماهه", "ماه"),
+    ("میگن", "نمیگن"),  # a colloquial negation keeps apart too
+    ("میخوام", "نمیخوام"),
+    ("نمیذاره", "گذارد"),
+    ("ہوا", "هوو"),  # and more look-alikes after folding
+    ("کوہ", "کو"),
+    ("ڪار", "گار"),
+    ("بچے", "بچ"),
+    ("ﷲ", "اله"),
+    ("❺", "6"),
+    ("مددد", "مد"),
+    ("ببببین", "بین"),
 ]
 
 
@@ -257,11 +368,21 @@ def test_look_alikes_stay_apart(a: str, b: str) -> None:
     assert not got_a & got_b, f"{a!r} -> {got_a} meets {b!r} -> {got_b}"
 
 
-@pytest.mark.parametrize("text", ["محمد ﷺ گفت", "خیلیییی خوب", "⒕ سال", "کوہ‌ها", "به نام ﷲ"])
+@pytest.mark.parametrize(
+    "text", ["محمد ﷺ گفت", "خیلیییی خوب", "⒕ سال", "کوہ‌ها", "به نام ﷲ", "اونم اومد", "در می‌آید"]
+)
 def test_offsets_wrap_the_original_signs(text: str) -> None:
     toks = [(t.text, t.pos, t.startchar, t.endchar) for t in ANALYZER(text, positions=True, chars=True)]
     assert toks
     for term, _pos, start, end in toks:
         piece = text[start:end]
-        assert piece and not piece.isspace() and " " not in piece.strip(), (term, piece)
+        assert piece and piece == piece.strip(), (term, piece)  # a whole original word (or words joined)
     assert [pos for _, pos, _, _ in toks] == list(range(len(toks)))
+
+
+def test_the_tables_are_large_enough() -> None:
+    """The issue asks for 200 pairs across the five classes and 50 that must stay apart."""
+    assert sum(len(pairs) for pairs in MEET.values()) >= 200
+    assert all(len(pairs) >= 20 for pairs in MEET.values())
+    assert len(APART) >= 50
+    assert len(set(APART)) == len(APART)
