@@ -338,8 +338,8 @@ def _copula(lex: Lexicon, key: str) -> tuple[Segment, ...] | None:
     copula is a function word, so only the word it follows is kept; so is a spoken possessive (بدنشون)."""
     if key.endswith(("مون", "تون", "شون")) and len(key) > 4:  # spoken possessives: تایرشون، کتابامون
         base = key[:-3]
-        if base.endswith("ا") and base[:-1] + "ها" in lex.forms:
-            base = base[:-1] + "ها"  # the spoken plural ا (کتابا = کتابها)
+        if base.endswith("ا") and base not in lex.flags and lex.flags.get(base[:-1], 0) & N:
+            base = base[:-1] + "ها"  # the spoken plural ا (کتابامون، رفیقامون)
     elif key.endswith("ه") and len(key) > 3 and not key.endswith(("هه", "اه", "وه", "یه")):
         base = key[:-1]
     elif key.endswith("ست") and len(key) > 4 and key[-3] in "او":

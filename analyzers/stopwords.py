@@ -32,7 +32,7 @@ _PRONOUNS = """
 """
 _QUESTIONS = "آیا چه چرا چگونه چطور کجا کدام چند چقدر کی کیست چیست کجاست"
 # The same, as written in everyday Persian (chat, comments, spoken questions).
-_QUESTIONS_SPOKEN = "چی چیه کیه کدوم کجان چطوری چجوری"
+_QUESTIONS_SPOKEN = "چی چیه کیه کدوم کدومه کجان کجایی چطوری چجوری چطوره چنده چقدره"
 _MODALS = "باید نباید شاید"
 _POSTPOSITIONS = "را رو"
 _ADVERBS = "نیز هنوز فقط تنها حتی خیلی بسیار البته اکنون حالا همواره همیشه دیگر هم نه بله آری گاه"

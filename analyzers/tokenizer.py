@@ -373,7 +373,7 @@ def _collapse(key: str, starts: list[int], ends: list[int]) -> tuple[str, list[i
     """A letter repeated for emphasis (خیلیییی، سلاااام) is written once, or twice where that spells a word
     (ممممنون → ممنون، مددد → مدد)."""
     twice = collapse_runs(key, starts, ends, 2)
-    if lexicon().is_word(twice[0]) or analyze_key(twice[0])[1] == "verb":
+    if lexicon().is_word(twice[0]):
         return twice
     return collapse_runs(key, starts, ends, 1)
 
