@@ -401,6 +401,7 @@ def _base(lex: Lexicon, base: str, end: int, listed_ok: bool = False) -> tuple[S
 # Preverbs written joined to a verb (برشمرد، درگذشت، بازگشت): the verb stays one word.
 PREVERBS = ("باز", "فرو", "فرا", "بر", "در", "ور", "وا")
 _PREVERBS = PREVERBS
+_JOINED_PREPOSITIONS = ("در", "از")
 _MIN_PART = 3  # a shorter part is too often a piece of another word (بو|جود، ال|ملل)
 
 
@@ -422,6 +423,12 @@ def _decompound(lex: Lexicon, key: str) -> tuple[Segment, ...] | None:
         tail = _resolve(lex, key[1:], strong_verbs=False)
         if tail is not None and len(tail[0]) == 1 and tail[1] == "word":
             return (("به", 0, 1), (tail[0][0][0], 1, len(key)))
+    for head in _JOINED_PREPOSITIONS:  # a preposition typed without its space: درطول، ازبین
+        tail = key[len(head) :]
+        if key.startswith(head) and len(tail) >= _MIN_PART and lex.freq.get(tail, 0):
+            found = _resolve(lex, tail, strong_verbs=False)
+            if found is not None and len(found[0]) == 1 and found[1] == "word":
+                return ((head, 0, len(head)), (found[0][0][0], len(head), len(key)))
     if key.endswith("که") and len(key) - 2 >= _MIN_PART:
         head = _resolve(lex, key[:-2], strong_verbs=True)
         if head is not None and len(head[0]) == 1:

@@ -203,6 +203,11 @@ ZWNJ_BOUNDARY = [
     ("دل‌ام", "دل"),
     ("خانه‌ی", "خانه"),
     ("خانه ی", "خانه"),
+    ("درطول", "در طول"),  # a preposition typed without its space, when the rest is a word
+    ("ازبین", "از بین"),
+    ("درمجموعه", "در مجموعه"),
+    ("درتهران", "در تهران"),
+    ("ازسفر", "از سفر"),
 ]
 
 # 5. Written colloquial Persian: spoken verb forms, informal spellings, the copula and possessives written on.
@@ -350,6 +355,9 @@ APART = [
     ("ﷲ", "اله"),
     ("❺", "6"),
     ("مددد", "مد"),
+    ("درمانگاه", "درمان"),  # a word that starts like a preposition stays whole
+    ("ازدواج", "دواج"),
+    ("دراکولا", "اکولا"),
 ]
 
 
