@@ -259,6 +259,9 @@ def _colloquial_verb(lex: Lexicon, key: str) -> str | None:
         if not key.startswith(prefix):
             continue
         rest = key[len(prefix) :]
+        if prefix in ("ب", "ن") and len(rest) >= _MIN_STEM and rest in lex.informal_present:
+            lemma = lex.informal_present[rest]  # the imperative: بذار، نذار، بخون، بمون
+            return "ن" + lemma if prefix == "ن" else lemma
         for ending in _ANY_ENDINGS:
             if not rest.endswith(ending) or len(rest) <= len(ending):
                 continue
