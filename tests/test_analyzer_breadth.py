@@ -398,3 +398,47 @@ def test_the_tables_are_large_enough() -> None:
     assert all(len(pairs) >= 20 for pairs in MEET.values())
     assert len(APART) >= 50
     assert len(set(APART)) == len(APART)
+
+
+# The same forms as a searcher meets them, in a real Whoosh index built by the indexer.
+SEARCH_DOCS = {
+    "chashmeh.txt": "چشمه\nآب زلال از دل کوه در می‌آید و به دره می‌رسد.",
+    "khaneh.txt": "خانه\nمی‌خواهم خانه‌ام را پیش از عید رنگ کنم؛ نمی‌دانم چه رنگی.",
+    "bahar.txt": "بهار\nدر بهار هوای شھر خیلیییی خوب است.",
+    "dar.txt": "همسایه\nهمسایه هر روز صبح در می‌زند و نان می‌آورد.",
+    "amrika.txt": "سفر\nپایتخت آن کشور کجاست؟ سفر به آمریکا گران است.",
+}
+
+
+@pytest.fixture(scope="module")
+def engine(build_index):
+    from search_ui.engine import SearchEngine
+
+    return SearchEngine(build_index(SEARCH_DOCS, "breadth"))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("درمی‌آید", {"chashmeh.txt"}),  # a spaced preverb in the text, joined in the query
+        ("درمیاد", {"chashmeh.txt"}),  # its spoken form
+        ("میخوام خونه", {"khaneh.txt"}),  # colloquial query, formal text
+        ("نمیدونم", {"khaneh.txt"}),
+        ("شهر خیلی", {"bahar.txt"}),  # heh doachashmee and emphasis in the text
+        ("آمریکاست", {"amrika.txt"}),
+        ("گرونه", {"amrika.txt"}),
+    ],
+)
+def test_forms_find_each_other_in_an_index(engine, query: str, expected: set[str]) -> None:
+    assert {h["id"] for h in engine.search(query)["hits"]} == expected
+
+
+def test_a_door_knock_is_no_compound_verb_in_an_index(engine) -> None:
+    hits = {h["id"] for h in engine.search("زد")["hits"]}
+    assert hits == {"dar.txt"}  # در می‌زند: the verb زدن is there, not a verb درزدن
+    assert "dar.txt" not in {h["id"] for h in engine.search("درمی‌آید")["hits"]}
+
+
+def test_highlights_wrap_the_original_spelling(engine) -> None:
+    hit = engine.search("شهر")["hits"][0]
+    assert "<mark>شھر</mark>" in hit["snippet"]
