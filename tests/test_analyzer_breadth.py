@@ -8,6 +8,8 @@ equal keyword terms), and at least one term.
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analyzers import PersianAnalyzer
 
@@ -442,3 +444,40 @@ def test_a_door_knock_is_no_compound_verb_in_an_index(engine) -> None:
 def test_highlights_wrap_the_original_spelling(engine) -> None:
     hit = engine.search("شهر")["hits"][0]
     assert "<mark>شھر</mark>" in hit["snippet"]
+
+
+# Text mixing the new characters with everyday ones: every token is a slice of the text, in order.
+_PIECES = [
+    "ہ",
+    "ھ",
+    "ے",
+    "ۃ",
+    "ڪ",
+    "ګ",
+    "ں",
+    "ۆ",
+    "ﷲ",
+    "ﷺ",
+    "﷽",
+    "⑤",
+    "⒕",
+    "⑴",
+    "❺",
+    "ییی",
+    "ااا",
+    "می",
+    "در",
+]
+_PIECES += ["آید", "خونه", "اونم", "ها", "ترین", "شون", "ست", "ه", "ن", "ر", "\u200c", " ", " ", "؟", "5"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
+def test_any_mix_gives_valid_tokens(text: str) -> None:
+    toks = [(t.text, t.pos, t.startchar, t.endchar) for t in ANALYZER(text, positions=True, chars=True)]
+    assert [pos for _, pos, _, _ in toks] == list(range(len(toks)))
+    for term, _pos, start, end in toks:
+        assert term and 0 <= start < end <= len(text), (text, term, start, end)
+        assert text[start:end].strip() == text[start:end], (text, term)
+    starts = [start for _, _, start, _ in toks]
+    assert starts == sorted(starts)
