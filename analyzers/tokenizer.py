@@ -28,15 +28,12 @@ _JOINERS = "[\u200b-\u200f\u00ad\u202a-\u202e\u2066-\u2069\ufeff\u061c]"
 # Suffixes that may stand detached after a space (روزنامه ها، بزرگ تر), as a regex over raw spellings.
 _DETACHED = SUFFIXES - {"یی", "ایم", "اید", "اند", "گان", "یان"}
 _AFFIX_ALT = "|".join(sorted((a.replace("ی", "[یيى]") for a in _DETACHED), key=len, reverse=True))
-_PREVERB_ENDS = "|".join(f"(?<={p})" for p in PREVERBS)
 _TLDS = "com|org|net|ir|io|edu|gov|info|dev|app|me|co|uk|de|fr|ru|ai|tv"
 _PATTERN = re.compile(
     r"\s*(?:"  # skipping spaces inside the match is a third faster than failing every alternative on them
     # First: most of the text, and never the start of the others. "affix" marks a Persian word followed by
     # a space and a detachable suffix (روزنامه ها): only then is joining tried.
     rf"(?P<fa>{_FA}+(?:{_JOINERS}+{_FA}+)*)(?P<affix>(?=[ \t\u00a0]{{1,3}}(?:{_AFFIX_ALT})(?!{_FA})))?"
-    # "pv" marks a word ending like a preverb before a می/نمی word (در می‌آید): only then is joining tried.
-    rf"(?P<pv>(?:{_PREVERB_ENDS})(?=[ \t\u00a0]{{1,3}}ن?م[یيى]))?"
     rf"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
     rf"|(?P<url>(?:https?://|www\.)[^\s<>\"'«»()\[\]{{}}]+)"
     rf"|(?P<host>(?<![\w.@-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?![\w-]))"
@@ -98,7 +95,7 @@ class PersianTokenizer(Tokenizer):
         at = 0  # where the next token may start (a joined affix or compound moves it past the next words)
         for match in _PATTERN.finditer(value):
             kind = match.lastgroup
-            if kind == "fa" or kind == "affix" or kind == "pv":
+            if kind == "fa" or kind == "affix":
                 start, end = match.span(1)
                 if start < at:
                     continue
@@ -123,7 +120,7 @@ class PersianTokenizer(Tokenizer):
                 joined = _join_compound(value, start, at, hit[2]) if hit[4] else None
                 if joined is None and (kind == "affix" or hit[2] in PREFIXES):
                     joined = _join_next(value, start, at, segs, stops, hit[2])
-                elif joined is None and kind == "pv" and hit[2] in PREVERBS:
+                elif joined is None and hit[2] in PREVERBS:
                     joined = _join_preverb(value, start, at, hit[2])
                 if joined is not None:
                     segs, stops, at = joined
@@ -222,10 +219,15 @@ def _join_next(
     return ((term, 0, new_end - start),), (False,), new_end
 
 
+_MI_NEXT = re.compile("[ \t\u00a0]{1,3}ن?م[یيى]")
+
+
 def _join_preverb(
     text: str, start: int, end: int, key: str
 ) -> tuple[tuple[Seg, ...], tuple[bool, ...], int] | None:
     """Join a preverb written apart from its verb (در می‌آید، باز میگردند) into the one verb it is."""
+    if _MI_NEXT.match(text, end) is None:
+        return None
     nxt = _NEXT_WORD.match(text, end)
     if nxt is None:
         return None
@@ -306,6 +308,7 @@ def _remember(raw: str) -> Entry:
         _WORD_CACHE.clear()
     segs, key, stops = _analyze_word(raw)
     plain = len(segs) == 1 and segs[0][1] == 0 and segs[0][2] == len(raw) and key not in PREFIXES
+    plain = plain and key not in PREVERBS  # در، باز may join the verb after them
     head = len(segs) == 1 and key in spaced_compounds()[0]
     hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key, stops, head)
     return hit
