@@ -49,7 +49,8 @@ _EZAFE = ("ی", "ای")  # detached after a host: the host's own inflection, dro
 
 # A token: (term, start, end) with offsets relative to the word's start.
 Seg = tuple[str, int, int]
-Entry = tuple[str | None, tuple[Seg, ...], str, tuple[bool, ...], bool]
+Entry = tuple[str | None, tuple[Seg, ...], str, tuple[bool, ...], bool | str]
+_PV = "preverb"  # Entry[4] of a preverb standing alone (در، بر): it may join a می word after it
 _WORD_CACHE: dict[str, Entry] = {}
 _LATIN_CACHE: dict[str, str] = {}
 _CACHE_LIMIT = 100_000  # about 600 bytes a word with the morphology cache: bounded under 150 MB RSS
@@ -103,7 +104,12 @@ class PersianTokenizer(Tokenizer):
                 raw = value[start:end]
                 hit = cache.get(raw) or _remember(raw)
                 term = hit[0]
-                if term is not None and kind == "fa" and not hit[4]:  # the common case, kept lean
+                # The common case, kept lean; a preverb (hit[4] is _PV) takes it unless a می word follows.
+                if (
+                    term is not None
+                    and kind == "fa"
+                    and (not hit[4] or (hit[4] is _PV and _MI_NEXT.match(value, end) is None))
+                ):
                     t.text = term
                     t.stopped = marks and hit[3][0]
                     if keeporiginal:
@@ -117,7 +123,7 @@ class PersianTokenizer(Tokenizer):
                     yield t
                     continue
                 segs, stops = hit[1], hit[3]
-                joined = _join_compound(value, start, at, hit[2]) if hit[4] else None
+                joined = _join_compound(value, start, at, hit[2]) if hit[4] is True else None
                 if joined is None and (kind == "affix" or hit[2] in PREFIXES):
                     joined = _join_next(value, start, at, segs, stops, hit[2])
                 elif joined is None and hit[2] in PREVERBS:
@@ -226,7 +232,7 @@ def _join_preverb(
     text: str, start: int, end: int, key: str
 ) -> tuple[tuple[Seg, ...], tuple[bool, ...], int] | None:
     """Join a preverb written apart from its verb (در می‌آید، باز میگردند) into the one verb it is."""
-    if _MI_NEXT.match(text, end) is None:
+    if _MI_NEXT.match(text, end) is None:  # (known already on the lean path; not for a compound head: باز)
         return None
     nxt = _NEXT_WORD.match(text, end)
     if nxt is None:
@@ -308,8 +314,9 @@ def _remember(raw: str) -> Entry:
         _WORD_CACHE.clear()
     segs, key, stops = _analyze_word(raw)
     plain = len(segs) == 1 and segs[0][1] == 0 and segs[0][2] == len(raw) and key not in PREFIXES
-    plain = plain and key not in PREVERBS  # در، باز may join the verb after them
-    head = len(segs) == 1 and key in spaced_compounds()[0]
+    head: bool | str = len(segs) == 1 and key in spaced_compounds()[0]
+    if not head and plain and key in PREVERBS:
+        head = _PV  # در، فرو may join the verb after them
     hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key, stops, head)
     return hit
 
