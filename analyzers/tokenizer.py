@@ -231,13 +231,17 @@ _MI_NEXT = re.compile("[ \t\u00a0]{1,3}ن?م[یيى]")
 def _join_preverb(
     text: str, start: int, end: int, key: str
 ) -> tuple[tuple[Seg, ...], tuple[bool, ...], int] | None:
-    """Join a preverb written apart from its verb (در می‌آید، باز میگردند) into the one verb it is."""
+    """Join a preverb written apart from its verb (در می‌آید، باز میگردند، در می آید) into the one verb."""
     if _MI_NEXT.match(text, end) is None:  # (known already on the lean path; not for a compound head: باز)
         return None
     nxt = _NEXT_WORD.match(text, end)
     if nxt is None:
         return None
     next_segs, next_key = analyze_word(nxt.group(1))
+    if next_key in PREFIXES and (after := _NEXT_WORD.match(text, nxt.end())) is not None:
+        verb_segs, verb_key = analyze_word(after.group(1))  # می written apart as well: در می آید
+        if len(verb_segs) == 1 and spaced_preverb_verb(key, next_key + verb_key) is not None:
+            next_segs, next_key, nxt = verb_segs, next_key + verb_key, after
     lemma = spaced_preverb_verb(key, next_key) if len(next_segs) == 1 else None
     if lemma is None:
         return None
