@@ -174,7 +174,8 @@ def _non_persian(match: re.Match[str]) -> list[Seg]:
         return [(_number(raw), start, end)]
     if kind == "digits":
         return [(fold_key(raw), start, end)]
-    return [(_latin(raw), start, end)]
+    word = _latin(raw)
+    return [(word, start, end)] if word else []  # a lone combining mark (U+0300) is no word
 
 
 def _join_next(

@@ -484,3 +484,9 @@ def test_any_mix_gives_valid_tokens(text: str) -> None:
         assert text[start:end].strip() == text[start:end], (text, term)
     starts = [start for _, _, start, _ in toks]
     assert starts == sorted(starts)
+
+
+@pytest.mark.parametrize("text", ["\u0300", "a\u0300", "\u0301\u0302 کتاب"])
+def test_a_lone_combining_mark_gives_no_empty_term(text: str) -> None:
+    got = [t.text for t in ANALYZER(text, mode="query", removestops=False)]
+    assert "" not in got, got
