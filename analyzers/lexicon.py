@@ -48,6 +48,10 @@ class Lexicon:
     stopwords: list[str] = field(default_factory=list)
     # folded form -> its most frequent written form, where that differs (ایین -> آیین, کتابها -> کتاب‌ها)
     written: dict[str, str] = field(default_factory=dict)
+    # Written colloquial Persian (hazm's iwords.dat, iverbs.dat): informal word -> its formal words (folded,
+    # space-separated: خونه -> خانه, اونم -> ان هم), informal present stem -> verb lemma (دون -> دانست).
+    informal: dict[str, str] = field(default_factory=dict)
+    informal_present: dict[str, str] = field(default_factory=dict)
 
     def is_word(self, key: str) -> bool:
         """A word with a part of speech in hazm's lexicon (not just a listed inflected form)."""
@@ -82,7 +86,8 @@ def lexicon() -> Lexicon:
 
 
 _DATA_FILES = ("words.dat", "verbs.dat", "stopwords.dat")
-CACHE_FORMAT = b"kavosh-lexicon-2"
+_INFORMAL_FILES = ("iwords.dat", "iverbs.dat")  # optional: colloquial forms are simply not read without them
+CACHE_FORMAT = b"kavosh-lexicon-3"
 
 
 def cache_dir() -> Path:
@@ -96,10 +101,12 @@ def cache_dir() -> Path:
 
 def _fingerprint(folder: Path) -> str:
     digest = hashlib.sha256(CACHE_FORMAT)
-    for module in (__file__, normalize.__file__):
+    for module in (__file__, normalize.__file__, Path(__file__).with_name("stopwords.py")):
         digest.update(Path(module).read_bytes())
     digest.update(f"{sys.version_info[:2]} {marshal.version} {unicodedata.unidata_version}".encode())
-    for name in _DATA_FILES:
+    for name in _DATA_FILES + _INFORMAL_FILES:
+        if name in _INFORMAL_FILES and not (folder / name).exists():
+            continue
         stat = (folder / name).stat()
         digest.update(f"{name} {stat.st_size} {stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:20]
@@ -179,7 +186,40 @@ def _load(folder: Path) -> Lexicon:
                 lex.present[present] = past or present
     with open(folder / "stopwords.dat", encoding="utf-8") as fh:
         lex.stopwords = [w.strip() for w in fh if w.strip() and "_" not in w]
+    _load_informal(lex, folder)
     return lex
+
+
+def _load_informal(lex: Lexicon, folder: Path) -> None:
+    """Colloquial words and present stems, kept only where the mapping is unambiguous: an informal word that
+    is itself a formal word (خان، نون، زبون), a function word (تو، رو، چی), a bare suffix (مون) or listed
+    with two meanings (صب: صبح or صبر) is left alone."""
+    from .stopwords import STOP_KEYS  # stopwords imports nothing of the lexicon: no cycle
+
+    if (folder / "iwords.dat").exists():
+        targets: dict[str, set[str]] = {}
+        with open(folder / "iwords.dat", encoding="utf-8") as fh:
+            for line in fh:
+                informal, _, formal = line.strip().partition(" ")
+                key = fold_key(informal)
+                words = " ".join(filter(None, (fold_key(w) for w in formal.split())))
+                if key and words and key != words:
+                    targets.setdefault(key, set()).add(words)
+        for key, words in targets.items():
+            if len(words) > 1 or key in lex.flags or key in STOP_KEYS or key in SUFFIXES:
+                continue
+            formal = next(iter(words))
+            if formal not in SUFFIXES:
+                lex.informal[key] = formal
+    if (folder / "iverbs.dat").exists():
+        with open(folder / "iverbs.dat", encoding="utf-8") as fh:
+            for line in fh:
+                cols = line.split()
+                if len(cols) >= 2 and "#" in cols[0]:
+                    past, _, present = (fold_key(w) for w in cols[0].partition("#"))
+                    stem = fold_key(cols[1])
+                    if past and stem:  # the lemma the formal present stem gets (ذار → گذار's, as گذارد)
+                        lex.informal_present.setdefault(stem, lex.present.get(present, past))
 
 
 def _has_affix(parts: tuple[str, ...]) -> bool:

@@ -60,18 +60,26 @@ def _resolve(lex: Lexicon, key: str, strong_verbs: bool) -> Result | None:
     """Everything except decompounding; None when the lexicon knows nothing about the key."""
     if key in lex.compounds and not lex.whole(key):
         return _compound(lex, key, 0, len(key)), "compound"
+    formal = lex.informal.get(key)
+    if formal is not None and " " not in formal:  # خونه → خانه، اومده → امده (several words: the tokenizer)
+        found = _resolve(lex, formal, strong_verbs=True)
+        term = found[0][0][0] if found is not None and len(found[0]) == 1 else formal
+        return ((term, 0, len(key)),), "word"
     if strong_verbs:
         lemma = _verb(lex, key, strong=True)
         if lemma is not None:
             return ((lemma, 0, len(key)),), "verb"
     if lex.is_word(key):
         return ((_word_term(lex, key), 0, len(key)),), "word"
-    lemma = _verb(lex, key, strong=False) or _preverb_verb(lex, key)
+    lemma = _verb(lex, key, strong=False) or _preverb_verb(lex, key) or _colloquial_verb(lex, key)
     if lemma is not None:
         return ((lemma, 0, len(key)),), "verb"
     stripped = _strip(lex, key, depth=2)
     if stripped is not None:
         return stripped, "strip"
+    copula = _copula(lex, key)
+    if copula is not None:
+        return copula, "strip"
     if key in lex.forms:
         return ((key, 0, len(key)),), "form"
     return None
@@ -90,6 +98,25 @@ def _preverb_verb(lex: Lexicon, key: str) -> str | None:
             lemma = _verb(lex, key[len(preverb) :], strong=True)
             if lemma is not None:
                 return preverb + lemma
+            lemma = _verb(lex, key[len(preverb) :], strong=False)  # برخاستند، برداشتیم: a listed verb's past
+            if lemma is not None and preverb + lemma + "ن" in lex.flags:
+                return preverb + lemma
+    return None
+
+
+def spaced_preverb_verb(preverb: str, verb_key: str) -> str | None:
+    """The lemma of a preverb written apart from a می/نمی verb form (در می‌آید، باز میگردند → درامد،
+    بازگشت, as when joined), only when that compound verb is listed (its past stem, or its infinitive a
+    tagged word), so a noun before a verb stays apart (در می‌زند: knocks on the door)."""
+    if preverb not in _PREVERBS or not verb_key.startswith(("می", "نمی")):
+        return None
+    lex = lexicon()
+    lemma = _verb(lex, verb_key, strong=True)
+    if lemma is None:
+        return None
+    bare = lemma[1:] if verb_key.startswith("نمی") else lemma
+    if preverb + bare in lex.past or preverb + bare + "ن" in lex.flags:
+        return preverb + lemma
     return None
 
 
@@ -134,6 +161,10 @@ def _verb(lex: Lexicon, key: str, strong: bool) -> str | None:
     Strong forms carry an unmistakable verb marker (می/نمی، ب، ن، participle ه، infinitive ن) and win over
     the lexicon; weak forms (past stem + person ending, bare present) apply only to words not in it.
     """
+    if strong and key[:1] == "ن" and key[1:] in lex.present and len(key) > _MIN_STEM and key_free(lex, key):
+        return (
+            "ن" + lex.present[key[1:]]
+        )  # a negative imperative (نرو، نخور), unless a word (نرم، نیاز، نترس)
     if key[-1:] not in _VERB_FINALS:
         return None
     plain = _verb_body(lex, key, "", strong=False) if strong else None
@@ -162,6 +193,10 @@ def _verb_body(lex: Lexicon, rest: str, prefix: str, strong: bool) -> str | None
             for ending in _PAST_ENDINGS:
                 stem = rest[: len(rest) - len(ending)]
                 if rest.endswith(ending) and stem in lex.past:
+                    return stem
+            for ending in _PERFECT_ENDINGS:  # the past progressive of a participle: می‌رفته، می‌نوشته‌اند
+                stem = rest[: len(rest) - len(ending) - 1]
+                if rest.endswith("ه" + ending) and stem in lex.past and len(stem) >= _MIN_STEM:
                     return stem
         return None
     # Participles (رفته، نرفته‌اند) and infinitives (رفتن) are strong with or without ن.
@@ -207,6 +242,44 @@ def _verb_body(lex: Lexicon, rest: str, prefix: str, strong: bool) -> str | None
         if rest.endswith(ending) and stem in lex.present:
             if stem in _BARE_PRESENT or (stem in _BARE_PRESENT_FORMAL and ending in _FORMAL_ENDINGS):
                 return lex.present[stem]
+    return None
+
+
+# Person endings of spoken Persian: ه for د (میره، میشه), ن for ند (میگن), ین for ید (میرین); the written ones
+# too, after an informal stem (میدونم، میخواد).
+_SPOKEN_ENDINGS = ("ه", "ن", "ین")
+_ANY_ENDINGS = ("م", "ی", "د", "یم", "ید", "ند", *_SPOKEN_ENDINGS)
+
+
+def _colloquial_verb(lex: Lexicon, key: str) -> str | None:
+    """The lemma of a present form as written in chat and comments (میخوام → خواست، نمیدونم → ندانست,
+    میکنن → کرد، داره → داشت), for a key that is no word: an informal stem (hazm's iverbs.dat) with any
+    person ending, or a formal stem with a spoken one, after می/نمی/ب/ن (bare only for داشتن، بودن …)."""
+    for prefix in ("نمی", "می", "ب", "ن", ""):
+        if not key.startswith(prefix):
+            continue
+        rest = key[len(prefix) :]
+        if prefix in ("ب", "ن") and len(rest) >= _MIN_STEM and rest in lex.informal_present:
+            lemma = lex.informal_present[rest]  # the imperative: بذار، نذار، بخون، بمون
+            return "ن" + lemma if prefix == "ن" else lemma
+        for ending in _ANY_ENDINGS:
+            if not rest.endswith(ending) or len(rest) <= len(ending):
+                continue
+            stem = rest[: -len(ending)]
+            lemma = lex.informal_present.get(stem)
+            if lemma is None and ending in _SPOKEN_ENDINGS:
+                lemma = lex.present.get(stem)
+            if lemma is None:
+                continue
+            if not prefix and stem not in _BARE_PRESENT and stem != "هست":
+                continue  # bare only where written Persian has it too: داره، باشه، هستن (خوبه is no verb)
+            if prefix in ("ب", "ن") and len(stem) < _MIN_STEM and key in lex.forms:
+                continue  # a listed short word (بدم، بره) is not read as a verb
+            return "ن" + lemma if prefix in _NEGATIONS else lemma
+        if prefix in ("می", "نمی") and rest.endswith(("ن", "ین")):  # the spoken past plural: میگفتن
+            stem = rest[: -1 if rest.endswith("ن") and not rest.endswith("ین") else -2]
+            if stem in lex.past:
+                return "ن" + stem if prefix == "نمی" else stem
     return None
 
 
@@ -262,6 +335,29 @@ def _strip(lex: Lexicon, key: str, depth: int) -> tuple[Segment, ...] | None:
     return None
 
 
+def _copula(lex: Lexicon, key: str) -> tuple[Segment, ...] | None:
+    """A word with the copula written onto it, which the lexicon does not list as a word: spoken ه after a
+    consonant (خوبه، صافه، گرونه: "is good, smooth, dear"), and ست after a vowel (آمریکاست، معناست). The
+    copula is a function word, so only the word it follows is kept; so is a spoken possessive (بدنشون)."""
+    if key.endswith(("مون", "تون", "شون")) and len(key) > 4:  # spoken possessives: تایرشون، کتابامون
+        base = key[:-3]
+        if base.endswith("ا") and base not in lex.flags and lex.flags.get(base[:-1], 0) & N:
+            base = base[:-1] + "ها"  # the spoken plural ا (کتابامون، رفیقامون)
+    elif key.endswith("ه") and len(key) > 3 and not key.endswith(("هه", "اه", "وه", "یه")):
+        base = key[:-1]
+    elif key.endswith("ست") and len(key) > 4 and key[-3] in "او":
+        base = key[:-2]
+    else:
+        return None
+    found = _resolve(lex, base, strong_verbs=False)
+    if found is None or len(found[0]) != 1:
+        return None
+    inflected = found[1] == "strip" and base.endswith(("تر", "ها"))  # بزرگتره، داروهاست
+    if inflected or lex.flags.get(base, 0) & (N | AJ | ADV) or base in lex.informal:
+        return ((found[0][0][0], 0, len(key)),)
+    return None
+
+
 _PLURAL_ENDINGS = ("ها", "ان", "ات", "گان")
 
 
@@ -306,7 +402,9 @@ def _base(lex: Lexicon, base: str, end: int, listed_ok: bool = False) -> tuple[S
 
 
 # Preverbs written joined to a verb (برشمرد، درگذشت، بازگشت): the verb stays one word.
-_PREVERBS = ("باز", "فرو", "فرا", "بر", "در", "ور", "وا")
+PREVERBS = ("باز", "فرو", "فرا", "بر", "در", "ور", "وا")
+_PREVERBS = PREVERBS
+_JOINED_PREPOSITIONS = ("در", "از")
 _MIN_PART = 3  # a shorter part is too often a piece of another word (بو|جود، ال|ملل)
 
 
@@ -328,6 +426,12 @@ def _decompound(lex: Lexicon, key: str) -> tuple[Segment, ...] | None:
         tail = _resolve(lex, key[1:], strong_verbs=False)
         if tail is not None and len(tail[0]) == 1 and tail[1] == "word":
             return (("به", 0, 1), (tail[0][0][0], 1, len(key)))
+    for head in _JOINED_PREPOSITIONS:  # a preposition typed without its space: درطول، ازبین
+        tail = key[len(head) :]
+        if key.startswith(head) and len(tail) >= _MIN_PART and lex.freq.get(tail, 0):
+            found = _resolve(lex, tail, strong_verbs=False)
+            if found is not None and len(found[0]) == 1 and found[1] == "word":
+                return ((head, 0, len(head)), (found[0][0][0], len(head), len(key)))
     if key.endswith("که") and len(key) - 2 >= _MIN_PART:
         head = _resolve(lex, key[:-2], strong_verbs=True)
         if head is not None and len(head[0]) == 1:

@@ -20,7 +20,7 @@ _DROPPED = (
     | set(map(chr, range(0x0610, 0x061B)))
     | set(map(chr, range(0x06D6, 0x06EE)))
     | set(map(chr, range(0x0300, 0x0370)))
-    | set("\u0670\u0640\u200d\u200e\u200f\u00ad\u061c")
+    | set("\u0670\u0674\u0640\u200d\u200e\u200f\u00ad\u061c")
     | set(map(chr, range(0x202A, 0x202F)))
     | set(map(chr, range(0x2066, 0x206A)))
 )
@@ -38,6 +38,24 @@ _DIRECT = {
     "ھ": "ه",
     "ۂ": "ه",
     "ؤ": "و",
+    # Persian typed on Urdu, Pashto, Sindhi or Kurdish layouts, or converted from old code pages: each letter
+    # becomes the Persian letter it stands for (ہمارے = همارے → همار‌ی, ګل = گل).
+    "ہ": "ه",  # heh goal
+    "ۃ": "ه",  # teh marbuta goal
+    "ۿ": "ه",
+    "ے": "ی",  # yeh barree
+    "ۓ": "ی",
+    "ؽ": "ی",
+    "ؾ": "ی",
+    "ؿ": "ی",
+    "ۑ": "ی",
+    "ګ": "گ",  # Pashto gaf (kaf with ring)
+    "ڳ": "گ",  # Sindhi gueh
+    "ں": "ن",  # noon ghunna (Urdu)
+    "ٶ": "و",
+    "ٷ": "و",
+    **dict.fromkeys("ۄۅۆۇۈۉۊۋۏ", "و"),
+    "ٵ": "ا",
     "آ": "ا",
     "إ": "ا",
     "أ": "ا",
@@ -47,6 +65,7 @@ _DIRECT = {
     "ء": "",
     "\u0654": "",
     "\u0655": "",
+    "\ufdfd": "بسم الله الرحمن الرحیم",  # a ligature Unicode gives no decomposition
 }
 _DIGITS = {chr(0x06F0 + i): str(i) for i in range(10)} | {chr(0x0660 + i): str(i) for i in range(10)}
 
@@ -64,6 +83,8 @@ def _fold_char(ch: str) -> str:
     if ch.isascii():
         return ch.lower()
     code = ord(ch)
+    if unicodedata.category(ch) == "No" and float(unicodedata.numeric(ch, 0.5)).is_integer():
+        return str(int(unicodedata.numeric(ch)))  # ⑤ ⒕ ⑴ ❺: the number, without its circle, dot or brackets
     if 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFC or 0xFF00 <= code <= 0xFFEF or ch.isdigit():
         out = unicodedata.normalize("NFKC", ch)
     else:
@@ -146,6 +167,36 @@ _BREAK_RE = re.compile("[\u200c\u200b\ufeff]")
 def split_parts(raw: str) -> list[str]:
     """Split a word at ZWNJ-like characters."""
     return [p for p in _BREAK_RE.split(raw) if p]
+
+
+_RUN = re.compile(r"([\u0621-\u06ff])\1\1+")  # a letter written three or more times in a row
+
+
+def has_run(key: str) -> bool:
+    """Whether a folded key repeats a Persian letter three or more times (خیلیییی، سلاااام: emphasis)."""
+    return _RUN.search(key) is not None
+
+
+def collapse_runs(
+    key: str, starts: list[int], ends: list[int], keep: int
+) -> tuple[str, list[int], list[int]]:
+    """Collapse every run of 3+ equal Persian letters to `keep` letters; the kept letters' spans cover the run
+    so offsets still wrap the whole original word."""
+    out, new_starts, new_ends = [], [], []
+    i = 0
+    for match in _RUN.finditer(key):
+        a, b = match.span()
+        out.append(key[i:a])
+        new_starts.extend(starts[i:a])
+        new_ends.extend(ends[i:a])
+        out.append(key[a] * keep)
+        new_starts.extend([starts[a]] * keep)
+        new_ends.extend([ends[b - 1]] * keep)
+        i = b
+    out.append(key[i:])
+    new_starts.extend(starts[i:])
+    new_ends.extend(ends[i:])
+    return "".join(out), new_starts, new_ends
 
 
 def normalize_text(text: str) -> str:

@@ -32,7 +32,7 @@ _PRONOUNS = """
 """
 _QUESTIONS = "آیا چه چرا چگونه چطور کجا کدام چند چقدر کی کیست چیست کجاست"
 # The same, as written in everyday Persian (chat, comments, spoken questions).
-_QUESTIONS_SPOKEN = "چی چیه کیه کدوم کجان چطوری چجوری"
+_QUESTIONS_SPOKEN = "چی چیه کیه کدوم کدومه کجان کجایی چطوری چجوری چطوره چنده چقدره"
 _MODALS = "باید نباید شاید"
 _POSTPOSITIONS = "را رو"
 _ADVERBS = "نیز هنوز فقط تنها حتی خیلی بسیار البته اکنون حالا همواره همیشه دیگر هم نه بله آری گاه"
@@ -45,6 +45,7 @@ _PAST_ENDINGS = ("", "م", "ی", "یم", "ید", "ند")
 _PRESENT_ENDINGS = ("م", "ی", "د", "یم", "ید", "ند")
 _PERFECT_ENDINGS = ("", "ام", "ای", "است", "ایم", "اید", "اند")
 _COPULA = "است هست نیست ام ای ایم اید اند"
+_SPOKEN_ENDINGS = ("م", "ی", "ه", "یم", "ین", "ن")
 
 
 def _auxiliary_forms() -> set[str]:
@@ -58,10 +59,18 @@ def _auxiliary_forms() -> set[str]:
     for present in _AUX_PRESENT:
         for prefix in ("", "ن", "ب", "می", "نمی"):
             forms.update(prefix + present + e for e in _PRESENT_ENDINGS)
+        forms.update(("ب" + present, "ن" + present))  # imperatives: بشو، نباش
     for neg in ("", "ن"):
         forms.update(neg + "خواه" + e for e in _PRESENT_ENDINGS)
     for stem in ("هست", "نیست"):
         forms.update(stem + e for e in _PAST_ENDINGS)
+    # As spoken and written in chat: میشه، نمیشن، بشه، باشه، هستن (ه for د, ن for ند, ین for ید).
+    for prefix in ("می", "نمی", "ب", "ن"):
+        forms.update(prefix + "ش" + e for e in _SPOKEN_ENDINGS)
+    for stem in ("باش", "نباش"):
+        forms.update(stem + e for e in ("ه", "ن", "ین"))
+    for stem in ("هست", "نیست"):  # not هسته: that is a word (nucleus)
+        forms.update(stem + e for e in ("ن", "ین"))
     return forms
 
 
@@ -79,5 +88,12 @@ STOP_KEYS: frozenset[str] = _build()
 
 
 def is_function_word(word: str) -> bool:
-    """True when a written word (any spelling: ZWNJ, Arabic letters, diacritics) is a function word."""
-    return fold_key(word) in STOP_KEYS or word.lower() in ENGLISH_STOPWORDS
+    """True when a written word (any spelling: ZWNJ, Arabic letters, diacritics, the colloquial spelling of
+    a function word such as اونا or دیگه) is a function word."""
+    from .lexicon import lexicon  # the lexicon reads STOP_KEYS when it loads: imported late, no cycle
+
+    key = fold_key(word)
+    formal = lexicon().informal.get(key, "")
+    if formal and all(w in STOP_KEYS for w in formal.split()):
+        return True
+    return key in STOP_KEYS or word.lower() in ENGLISH_STOPWORDS

@@ -16,11 +16,11 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter2 import stem as porter_stem
 
 from .lexicon import PREFIXES, SUFFIXES, lexicon
-from .morphology import analyze_key, spaced_compounds, word_term
-from .normalize import _BREAK_RE, fold, fold_key, quick_fold
+from .morphology import PREVERBS, analyze_key, spaced_compounds, spaced_preverb_verb, word_term
+from .normalize import _BREAK_RE, collapse_runs, fold, fold_key, has_run, quick_fold
 from .stopwords import ENGLISH_STOPWORDS, STOP_KEYS
 
-_FA_LETTERS = "\u0621-\u063a\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06e5\u06e6\u06ee\u06ef\u06fa-\u06ff"
+_FA_LETTERS = "\u0621-\u063f\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06e5\u06e6\u06ee\u06ef\u06fa-\u06ff"
 _FA_MARKS = "\u0640\u064b-\u065f\u0670\u0610-\u061a\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
 _FA_FORMS = "\ufb50-\ufdff\ufe70-\ufefc"
 _FA = f"[{_FA_LETTERS}{_FA_MARKS}{_FA_FORMS}]"
@@ -44,11 +44,13 @@ _PATTERN = re.compile(
 _WORD = rf"{_FA}+(?:{_JOINERS}+{_FA}+)*"
 _NEXT_WORD = re.compile(rf"[ \t\u00a0_]{{1,3}}({_WORD})")  # `_` joins the words of a hashtag
 _URL_TRAIL = ".,;:!?؟،؛"
+_AFTER_HA = frozenset(("یی", "یم", "یت", "یش", "یمان", "یتان", "یشان"))  # the ی of های written apart
 _EZAFE = ("ی", "ای")  # detached after a host: the host's own inflection, dropped
 
 # A token: (term, start, end) with offsets relative to the word's start.
 Seg = tuple[str, int, int]
-Entry = tuple[str | None, tuple[Seg, ...], str, tuple[bool, ...], bool]
+Entry = tuple[str | None, tuple[Seg, ...], str, tuple[bool, ...], bool | str]
+_PV = "preverb"  # Entry[4] of a preverb standing alone (در، بر): it may join a می word after it
 _WORD_CACHE: dict[str, Entry] = {}
 _LATIN_CACHE: dict[str, str] = {}
 _CACHE_LIMIT = 100_000  # about 600 bytes a word with the morphology cache: bounded under 150 MB RSS
@@ -102,7 +104,12 @@ class PersianTokenizer(Tokenizer):
                 raw = value[start:end]
                 hit = cache.get(raw) or _remember(raw)
                 term = hit[0]
-                if term is not None and kind == "fa" and not hit[4]:  # the common case, kept lean
+                # The common case, kept lean; a preverb (hit[4] is _PV) takes it unless a می word follows.
+                if (
+                    term is not None
+                    and kind == "fa"
+                    and (not hit[4] or (hit[4] is _PV and _MI_NEXT.match(value, end) is None))
+                ):
                     t.text = term
                     t.stopped = marks and hit[3][0]
                     if keeporiginal:
@@ -116,9 +123,11 @@ class PersianTokenizer(Tokenizer):
                     yield t
                     continue
                 segs, stops = hit[1], hit[3]
-                joined = _join_compound(value, start, at, hit[2]) if hit[4] else None
+                joined = _join_compound(value, start, at, hit[2]) if hit[4] is True else None
                 if joined is None and (kind == "affix" or hit[2] in PREFIXES):
                     joined = _join_next(value, start, at, segs, stops, hit[2])
+                elif joined is None and hit[2] in PREVERBS:
+                    joined = _join_preverb(value, start, at, hit[2])
                 if joined is not None:
                     segs, stops, at = joined
                 for (term, s, e), stopped in zip(segs, stops, strict=True):
@@ -165,7 +174,8 @@ def _non_persian(match: re.Match[str]) -> list[Seg]:
         return [(_number(raw), start, end)]
     if kind == "digits":
         return [(fold_key(raw), start, end)]
-    return [(_latin(raw), start, end)]
+    word = _latin(raw)
+    return [(word, start, end)] if word else []  # a lone combining mark (U+0300) is no word
 
 
 def _join_next(
@@ -207,9 +217,36 @@ def _join_next(
         if len(found) != 1:
             return None
         term = found[0][0]
-    while (nxt := _NEXT_WORD.match(text, new_end)) is not None and fold_key(nxt.group(1)) in _DETACHED:
-        new_end = nxt.end()  # a chain of them: بزرگ ترین ها
+    last_key = next_key
+    while (nxt := _NEXT_WORD.match(text, new_end)) is not None:
+        piece = fold_key(nxt.group(1))  # a chain of them: بزرگ ترین ها, and ها split before its ی (ها یشان)
+        if piece not in _DETACHED and not (last_key.endswith("ها") and piece in _AFTER_HA):
+            break
+        new_end, last_key = nxt.end(), piece
     return ((term, 0, new_end - start),), (False,), new_end
+
+
+_MI_NEXT = re.compile("[ \t\u00a0]{1,3}ن?م[یيى]")
+
+
+def _join_preverb(
+    text: str, start: int, end: int, key: str
+) -> tuple[tuple[Seg, ...], tuple[bool, ...], int] | None:
+    """Join a preverb written apart from its verb (در می‌آید، باز میگردند، در می آید) into the one verb."""
+    if _MI_NEXT.match(text, end) is None:  # (known already on the lean path; not for a compound head: باز)
+        return None
+    nxt = _NEXT_WORD.match(text, end)
+    if nxt is None:
+        return None
+    next_segs, next_key = analyze_word(nxt.group(1))
+    if next_key in PREFIXES and (after := _NEXT_WORD.match(text, nxt.end())) is not None:
+        verb_segs, verb_key = analyze_word(after.group(1))  # می written apart as well: در می آید
+        if len(verb_segs) == 1 and spaced_preverb_verb(key, next_key + verb_key) is not None:
+            next_segs, next_key, nxt = verb_segs, next_key + verb_key, after
+    lemma = spaced_preverb_verb(key, next_key) if len(next_segs) == 1 else None
+    if lemma is None:
+        return None
+    return ((lemma, 0, nxt.end() - start),), (False,), nxt.end()
 
 
 def _join_compound(
@@ -282,7 +319,9 @@ def _remember(raw: str) -> Entry:
         _WORD_CACHE.clear()
     segs, key, stops = _analyze_word(raw)
     plain = len(segs) == 1 and segs[0][1] == 0 and segs[0][2] == len(raw) and key not in PREFIXES
-    head = len(segs) == 1 and key in spaced_compounds()[0]
+    head: bool | str = len(segs) == 1 and key in spaced_compounds()[0]
+    if not head and plain and key in PREVERBS:
+        head = _PV  # در، فرو may join the verb after them
     hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key, stops, head)
     return hit
 
@@ -301,6 +340,8 @@ def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
             else:
                 key, s0, e0 = fold(piece)
                 ss, es = [pos + x for x in s0], [pos + x for x in e0]
+            if has_run(key):
+                key, ss, es = _collapse(key, list(ss), list(es))
             if key:
                 keys.append(key)
                 starts.extend(ss)
@@ -310,6 +351,11 @@ def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
     joined = "".join(keys)
     if not joined:
         return (), "", ()
+    if " " in joined:  # a ligature of several words (ﷺ، ﷽): each word its own term
+        return _ligature_words(joined, starts, ends)
+    formal = lexicon().informal.get(joined)
+    if formal is not None and " " in formal:  # a colloquial contraction: اونم = آن هم، بازم = باز هم
+        return _ligature_words(formal, [starts[0]] * len(formal), [ends[-1]] * len(formal))
     # A ZWNJ-detached ezafe or indefinite ی/ای belongs to the host before it (خانه‌ی، خانه‌ای).
     tail_end = len(joined)
     while len(keys) > 1 and keys[-1] in _EZAFE and not lexicon().is_word(joined):
@@ -328,11 +374,31 @@ def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
             found = _by_parts(keys)
     # Stopped by what was typed: the word itself is a function word, whatever its stem (امکانات is not
     # امکان's stopword). A word split into words (بوجود = به + وجود) marks each part that is one.
-    if len(found) == 1:
-        stops: tuple[bool, ...] = (joined in STOP_KEYS,)
+    if len(found) == 1:  # a colloquial spelling of a function word is one too (اونا = آن‌ها، دیگه = دیگر)
+        stops: tuple[bool, ...] = (joined in STOP_KEYS or lexicon().informal.get(joined) in STOP_KEYS,)
     else:
         stops = tuple(term in STOP_KEYS or host[a:b] in STOP_KEYS for term, a, b in found)
     return tuple((term, *span(a, b)) for term, a, b in found), joined, stops
+
+
+def _collapse(key: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
+    """A letter repeated for emphasis (خیلیییی، سلاااام) is written once, or twice where that spells a word
+    (ممممنون → ممنون، مددد → مدد)."""
+    twice = collapse_runs(key, starts, ends, 2)
+    if lexicon().is_word(twice[0]):
+        return twice
+    return collapse_runs(key, starts, ends, 1)
+
+
+def _ligature_words(
+    joined: str, starts: list[int], ends: list[int]
+) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
+    """The words a ligature stands for (ﷺ = صلی الله علیه وسلم), analyzed as if typed out; every term's
+    offsets wrap the ligature it came from."""
+    toks = PersianTokenizer()(joined, chars=True, removestops=False, mode="query")
+    found = [(t.text, t.startchar, t.endchar, t.stopped) for t in toks]
+    segs = tuple((term, starts[a], ends[b - 1]) for term, a, b, _ in found)
+    return segs, joined.replace(" ", ""), tuple(stopped for *_, stopped in found)
 
 
 def _before_suffixes(keys: list[str]) -> tuple[tuple[str, int, int], ...] | None:
@@ -379,11 +445,19 @@ def _latin(raw: str) -> str:
     if hit is None:
         if len(_LATIN_CACHE) >= _CACHE_LIMIT:
             _LATIN_CACHE.clear()
+        raw = "".join(map(_number_sign, raw))
         word = fold("".join(c for c in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(c)))[0]
         if word.isascii() and word.isalpha() and len(word) > 3 and word not in ENGLISH_STOPWORDS:
             word = porter_stem(word)
         hit = _LATIN_CACHE[raw] = word
     return hit
+
+
+def _number_sign(ch: str) -> str:
+    """An enclosed or dotted number sign (⑤ ⒕ ⑴ ❺) as the plain number; any other character as it is."""
+    if unicodedata.category(ch) == "No" and float(unicodedata.numeric(ch, 0.5)).is_integer():
+        return str(int(unicodedata.numeric(ch)))
+    return ch
 
 
 def _host(raw: str) -> str:
@@ -421,7 +495,7 @@ def joins_neighbour(word: str) -> str | None:
     ("می خوانند", "روزنامه ها" as one string): the analyzer then joins them when they form one word.
     """
     key = fold_key(word)
-    if key in PREFIXES or key in spaced_compounds()[0]:
+    if key in PREFIXES or key in PREVERBS or key in spaced_compounds()[0]:
         return "next"
     if key in _DETACHED:
         return "previous"
