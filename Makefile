@@ -7,7 +7,7 @@ INDEX ?= .kavosh-index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint format browser bench clean
+.PHONY: install demo test lint format browser opensearch-jars bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,20 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# OpenSearch 2.19 jars from Maven Central (cached in .m2/, git-ignored) and our node launcher, for the tests
+# and bench/opensearch.py that start a local 3-node cluster. Installs Java 17 and Maven when missing.
+OPENSEARCH_TOOLING := tests/opensearch
+OPENSEARCH_CP := $(OPENSEARCH_TOOLING)/target/classpath.txt
+
+$(OPENSEARCH_CP): $(OPENSEARCH_TOOLING)/pom.xml $(wildcard $(OPENSEARCH_TOOLING)/src/main/java/kavosh/testing/*.java)
+	@if ! command -v mvn >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null; \
+	fi
+	cd $(OPENSEARCH_TOOLING) && mvn -q -B -Dmaven.repo.local=$(CURDIR)/.m2 compile
+
+opensearch-jars: $(OPENSEARCH_CP)
+
 demo: install
 	$(BIN)/kavosh index samples --index $(INDEX)
 	@echo "Kavosh is serving on http://$(HOST):$(PORT)/"
@@ -39,7 +53,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install browser lint
+test: install browser opensearch-jars lint
 	$(BIN)/pytest -q
 
 bench: install
@@ -51,4 +65,4 @@ bench: install
 	$(BIN)/python bench/scale.py
 
 clean:
-	rm -rf $(VENV) $(INDEX) test-output *.egg-info
+	rm -rf $(VENV) $(INDEX) test-output *.egg-info $(OPENSEARCH_TOOLING)/target
