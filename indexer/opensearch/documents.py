@@ -1,0 +1,90 @@
+"""Kavosh documents as OpenSearch sees them: pre-analysed term fields, the original text, the mapping.
+
+Kavosh's own analyzer runs in Python: `title` and `body` hold the terms it emits in index mode (one term a
+position, joined by single spaces) and OpenSearch's `whitespace` analyzer only splits them again, so phrase
+positions are Kavosh's. Never OpenSearch's `persian` analyzer. `title_vocab`/`body_vocab` hold each
+document's distinct terms as keywords: the index's vocabulary (prefix expansion, document frequencies,
+did-you-mean) read back with a terms aggregation. The original title and text live in `_source` only.
+"""
+
+from __future__ import annotations
+
+from analyzers import ANALYZER_VERSION, PersianAnalyzer
+from indexer.schema import SCHEMA_VERSION
+
+FIELDS = ("title", "body")
+VOCAB = {"title": "title_vocab", "body": "body_vocab"}
+_analyzer: PersianAnalyzer | None = None
+
+
+def analyzer() -> PersianAnalyzer:
+    """This process's analyzer (built on first use: worker processes build their own)."""
+    global _analyzer
+    if _analyzer is None:
+        _analyzer = PersianAnalyzer()
+    return _analyzer
+
+
+def terms(text: str) -> list[str]:
+    """The index-mode terms of `text`, in position order (stopwords kept: phrases stay exact)."""
+    return [t.text for t in analyzer()(text or "", mode="index", positions=True, removestops=False) if t.text]
+
+
+def source(doc_id: str, path: str, title: str, body: str, mtime: float, fmt: str) -> dict:
+    """The JSON document sent to OpenSearch for one Kavosh document."""
+    title_terms, body_terms = terms(title), terms(body)
+    return {
+        "id": doc_id,
+        "path": path,
+        "format": fmt,
+        "mtime": mtime,
+        "title_text": title,
+        "content": body,
+        "title": " ".join(title_terms),
+        "body": " ".join(body_terms),
+        "title_vocab": sorted(set(title_terms)),
+        "body_vocab": sorted(set(body_terms)),
+    }
+
+
+def analyze_batch(batch: list[tuple]) -> list[dict]:
+    """`source` for many documents: the unit of work of a `--procs` worker process."""
+    return [source(*args) for args in batch]
+
+
+def index_body(
+    shards: int, replicas: int, k1: float = 1.2, title_b: float = 1.0, body_b: float = 0.75
+) -> dict:
+    """Settings and mapping of one generation's concrete index (refresh off: the writer turns it on)."""
+    keyword = {"type": "keyword"}
+    stored_only = {"type": "keyword", "index": False, "doc_values": False}
+    return {
+        "settings": {
+            "index": {
+                "number_of_shards": shards,
+                "number_of_replicas": replicas,
+                "refresh_interval": "-1",
+                "similarity": {
+                    "kavosh_title": {"type": "BM25", "k1": k1, "b": title_b},
+                    "kavosh_body": {"type": "BM25", "k1": k1, "b": body_b},
+                },
+            }
+        },
+        "mappings": {
+            "dynamic": "strict",
+            "_meta": {"kavosh": {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION}},
+            "_source": {"excludes": ["title", "body", "title_vocab", "body_vocab"]},
+            "properties": {
+                "id": keyword,
+                "path": keyword,
+                "format": keyword,
+                "mtime": {"type": "double", "index": False},
+                "title_text": stored_only,
+                "content": {"type": "text", "index": False},
+                "title": {"type": "text", "analyzer": "whitespace", "similarity": "kavosh_title"},
+                "body": {"type": "text", "analyzer": "whitespace", "similarity": "kavosh_body"},
+                "title_vocab": keyword,
+                "body_vocab": keyword,
+            },
+        },
+    }

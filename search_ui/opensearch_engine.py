@@ -1,0 +1,208 @@
+"""The search engine on an OpenSearch cluster: the same public methods and answers as
+`search_ui.engine.SearchEngine`, so `kavosh search`, `evaluate`, `serve` and the page work unchanged.
+
+The query goes through the same parser and `Compiler` (against the generation's vocabulary, see
+`search_ui.opensearch_vocabulary`), then `search_ui.compile_opensearch` writes it in OpenSearch's DSL.
+Snippets, highlights, did-you-mean and completions are Kavosh's own code over `_source` and the vocabulary,
+so the JSON is the same whichever engine answers. Each call resolves the alias once and sends every request
+of that call to the one concrete index it names: an answer never mixes two generations.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from analyzers import ANALYZER_VERSION
+from indexer.opensearch.client import Client, ClusterUnavailable, parse_target, q
+from indexer.opensearch.store import check_health, live_generation
+from indexer.store import IndexMissing, IndexVersionMismatch, KavoshIndexError
+from search_ui import snippets
+from search_ui.analysis import analyze_query
+from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
+from search_ui.compile_opensearch import translate
+from search_ui.engine import MAX_LIMIT
+from search_ui.opensearch_vocabulary import Vocabulary
+from search_ui.query import ParsedQuery, parse
+from search_ui.suggest import Speller, complete
+
+__all__ = ["OpenSearchEngine", "QueryRefused"]
+
+GENERATIONS_KEPT = 4  # per-generation caches kept (the live one and the few before it)
+_SOURCE = ["id", "path", "title_text", "content"]
+
+
+@dataclass
+class _Generation:
+    name: str
+    vocabulary: Vocabulary
+    speller: Speller = field(default_factory=Speller)
+
+
+class OpenSearchEngine:
+    """Search the Kavosh index named by an `--index http://HOST:PORT[,HOST:PORT]/NAME` URL. Thread-safe.
+    Construction never contacts the cluster; every call raises a `KavoshIndexError` (a message fit for a
+    user: exit 2 on the command line, 503 on the page) when the cluster or the index cannot answer."""
+
+    def __init__(self, url: str, ranking: Ranking | None = None, client: Client | None = None) -> None:
+        self.target = parse_target(url)
+        self.index_dir = str(self.target)  # what the page and the commands print as "the index"
+        self.ranking = ranking or Ranking()
+        self.client = client or Client(self.target, timeout=30.0, retry_for=10.0)
+        self._lock = threading.Lock()
+        self._generations: dict[str, _Generation] = {}
+
+    # --- generations --------------------------------------------------------------------------------
+
+    def _generation(self) -> _Generation:
+        """The generation the alias names now (its caches kept while it is live)."""
+        name = live_generation(self.client, self.target.name)
+        if name is None:
+            raise IndexMissing(
+                f"there is no Kavosh index {self.target.name} on {','.join(self.target.hosts)}: "
+                "build it with "
+                f"`kavosh index FOLDER --index {self.target}`"
+            )
+        gen = self._generations.get(name)
+        if gen is not None:
+            return gen
+        mapping = self.client.request("GET", f"/{q(name)}/_mapping")
+        meta = mapping.get(name, {}).get("mappings", {}).get("_meta", {}).get("kavosh", {})
+        if meta.get("analyzer_version") != ANALYZER_VERSION:
+            raise IndexVersionMismatch(
+                f"the index {name} was built by analyzer version {meta.get('analyzer_version')} "
+                f"(this Kavosh has {ANALYZER_VERSION}); rebuild it with "
+                f"`kavosh index FOLDER --index {self.target} --rebuild`"
+            )
+        analyze_query("کاوش")  # load the analyzer's lexicon now, not inside the first query's time
+        with self._lock:
+            gen = self._generations.setdefault(name, _Generation(name, Vocabulary(self.client, name)))
+            while len(self._generations) > GENERATIONS_KEPT:
+                self._generations.pop(next(iter(self._generations)))
+        return gen
+
+    def _compile(self, gen: _Generation, query: str) -> Compiled:
+        parsed = parse(query)
+        gen.vocabulary.prefetch(_query_terms(parsed))
+        return Compiler(gen.vocabulary, self.ranking).compile(parsed)
+
+    def _search(self, gen: _Generation, body: dict) -> dict:
+        answer = self.client.request("POST", f"/{q(gen.name)}/_search", body)
+        shards = answer.get("_shards", {})
+        if shards.get("failed"):
+            reasons = {f.get("reason", {}).get("type", "?") for f in shards.get("failures", [])}
+            raise ClusterUnavailable(
+                f"{shards['failed']} of {shards.get('total')} shards of {gen.name} could not answer "
+                f"({', '.join(sorted(reasons))}); the cluster is missing data"
+            )
+        return answer
+
+    # --- the contract -------------------------------------------------------------------------------
+
+    def health(self) -> dict:
+        """Whether the index can answer (its cluster reachable and not red), its documents and generation."""
+        try:
+            gen = self._generation()
+            check_health(self.client, gen.name)
+            count = self.client.request("GET", f"/{q(gen.name)}/_count")["count"]
+        except KavoshIndexError:
+            return {"loaded": False, "documents": 0, "generation": None}
+        return {"loaded": True, "documents": count, "generation": gen.name}
+
+    def search(self, query: str, page: int = 1, limit: int = 10) -> dict:
+        """One page of ranked hits with snippets, the total, the time taken, notices and suggestions."""
+        if not isinstance(page, int) or page < 1:
+            raise ValueError("page must be an integer >= 1")
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be an integer from 1 to {MAX_LIMIT}")
+        gen = self._generation()
+        began = time.perf_counter()
+        compiled = self._compile(gen, query)
+        hits: list[dict] = []
+        total = 0
+        if compiled.query is not None:
+            body = {
+                "query": translate(compiled.query),
+                "from": (page - 1) * limit,
+                "size": limit,
+                "track_total_hits": True,
+                "sort": ["_score", {"id": "asc"}],
+                "track_scores": True,
+                "_source": _SOURCE,
+            }
+            answer = self._search(gen, body)
+            total = answer["hits"]["total"]["value"]
+            for h in answer["hits"]["hits"]:
+                src = h.get("_source", {})
+                text = src.get("content", "")
+                hits.append(
+                    {
+                        "id": src.get("id", h["_id"]),
+                        "path": src.get("path", ""),
+                        "title": src.get("title_text", ""),
+                        "score": round(float(h.get("_score") or 0.0), 4),
+                        "snippet": snippets.snippet(text, compiled.terms, compiled.sequences),
+                    }
+                )
+        suggestions = gen.speller.suggest(gen.vocabulary, query, compiled) if compiled.unknown else []
+        return {
+            "query": query,
+            "total": total,
+            "took_ms": round((time.perf_counter() - began) * 1000, 2),
+            "suggestions": suggestions,
+            "hits": hits,
+            "page": page,
+            "limit": limit,
+            "notices": compiled.notices,
+        }
+
+    def ranked(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
+        """(id, score) of the top `limit` documents, no snippets or counts: the batch and evaluation path."""
+        gen = self._generation()
+        compiled = self._compile(gen, query)
+        if compiled.query is None:
+            return []
+        body = {
+            "query": translate(compiled.query),
+            "size": limit,
+            "track_total_hits": False,
+            "sort": ["_score", {"id": "asc"}],
+            "track_scores": True,
+            "_source": False,
+        }
+        answer = self._search(gen, body)
+        return [(h["_id"], float(h.get("_score") or 0.0)) for h in answer["hits"]["hits"]]
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Completions of the last word of `prefix`, most frequent first (an empty list when none)."""
+        return complete(self._generation().vocabulary, prefix, limit)
+
+    def document(self, doc_id: str, query: str = "") -> dict | None:
+        """One document with its whole text, and that text as HTML with every match of `query` marked."""
+        gen = self._generation()
+        answer = self.client.request("GET", f"/{q(gen.name)}/_doc/{q(doc_id)}", ok=(404,))
+        if not answer.get("found"):
+            return None
+        src = answer["_source"]
+        text = src.get("content", "")
+        compiled = self._compile(gen, query) if query.strip() else None
+        return {
+            "id": src.get("id", doc_id),
+            "path": src.get("path", ""),
+            "title": src.get("title_text", ""),
+            "format": src.get("format", ""),
+            "mtime": src.get("mtime"),
+            "text": text,
+            "html": snippets.highlight_all(
+                text, compiled.terms if compiled else set(), compiled.sequences if compiled else set()
+            ),
+        }
+
+
+def _query_terms(parsed: ParsedQuery) -> list[str]:
+    """The analysed terms of every word and phrase of a query: their frequencies in one request."""
+    out: list[str] = []
+    for _, atom in parsed.atoms():
+        out.extend(t.term for t in analyze_query(atom.text))
+    return out

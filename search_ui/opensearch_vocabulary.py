@@ -1,0 +1,89 @@
+"""An OpenSearch generation's vocabulary, read through the two calls Kavosh's query side makes of an index
+reader: `doc_frequency(field, term)` and `expand_prefix(field, prefix)`.
+
+So the one `search_ui.compile.Compiler` (prefix expansion, unknown words), `search_ui.suggest.Speller`
+(did-you-mean) and `search_ui.suggest.complete` work unchanged on a cluster. The terms are the per-document
+keyword fields `title_vocab`/`body_vocab` written by `indexer.opensearch.documents`; frequencies and prefix
+expansions are cached for the generation's lifetime (a generation never changes once live).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+
+from indexer.opensearch.client import Client, q
+from indexer.opensearch.documents import VOCAB
+
+FIRST_PAGE = 2001  # search_ui.compile.PREFIX_CAP + 1: enough for a prefix, the cap tells a too-wide one
+LAST_PAGE = 60_000  # the most terms read for one prefix (under search.max_buckets, 65,535 by default)
+_REGEX_SPECIAL = set('.?+*|{}[]()"\\#@&<>~')
+
+
+def _regex_prefix(prefix: str) -> str:
+    """A Lucene regular expression matching the terms that start with `prefix`."""
+    return "".join("\\" + c if c in _REGEX_SPECIAL else c for c in prefix) + ".*"
+
+
+class Vocabulary:
+    """The terms and document frequencies of one concrete index (one generation)."""
+
+    def __init__(self, client: Client, index: str) -> None:
+        self.client = client
+        self.index = index
+        self._df: dict[tuple[str, str], int] = {}
+        self._prefixes: dict[tuple[str, str, int], list[str]] = {}
+        self._lock = threading.Lock()
+
+    def prefetch(self, terms: Iterable[str]) -> None:
+        """Load the document frequencies of many terms in one request (the words of one query)."""
+        keys = [(f, t) for t in dict.fromkeys(terms) for f in VOCAB if (f, t) not in self._df]
+        if not keys:
+            return
+        filters = {str(i): {"term": {VOCAB[f]: t}} for i, (f, t) in enumerate(keys)}
+        body = {"size": 0, "track_total_hits": False, "aggs": {"df": {"filters": {"filters": filters}}}}
+        answer = self.client.request("POST", f"/{q(self.index)}/_search?request_cache=true", body)
+        buckets = answer["aggregations"]["df"]["buckets"]
+        with self._lock:
+            for i, key in enumerate(keys):
+                self._df[key] = buckets[str(i)]["doc_count"]
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        """How many documents hold `term` in `field` (0 for a field Kavosh does not index)."""
+        if field not in VOCAB:
+            return 0
+        key = (field, term)
+        if key not in self._df:
+            self.prefetch([term])
+        return self._df.get(key, 0)
+
+    def _page(self, field: str, prefix: str, size: int) -> list[str]:
+        key = (field, prefix, size)
+        found = self._prefixes.get(key)
+        if found is None:
+            agg = {
+                "terms": {
+                    "field": VOCAB[field],
+                    "include": _regex_prefix(prefix),
+                    "size": size,
+                    "order": {"_key": "asc"},
+                }
+            }
+            body = {"size": 0, "track_total_hits": False, "aggs": {"t": agg}}
+            answer = self.client.request("POST", f"/{q(self.index)}/_search?request_cache=true", body)
+            buckets = answer["aggregations"]["t"]["buckets"]
+            found = [b["key"] for b in buckets]
+            with self._lock:
+                self._prefixes[key] = found
+                for b in buckets:  # ordered by key, every shard's first `size` keys: exact counts
+                    self._df[(field, b["key"])] = b["doc_count"]
+        return found
+
+    def expand_prefix(self, field: str, prefix: str) -> Iterator[bytes]:
+        """The indexed terms of `field` starting with `prefix`, in sorted order, as UTF-8 (as Whoosh's)."""
+        if field not in VOCAB:
+            return
+        first = self._page(field, prefix, FIRST_PAGE)
+        yield from (t.encode("utf-8") for t in first)
+        if len(first) == FIRST_PAGE:
+            yield from (t.encode("utf-8") for t in self._page(field, prefix, LAST_PAGE)[FIRST_PAGE:])
