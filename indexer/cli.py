@@ -12,6 +12,8 @@ import sys
 import click
 
 from indexer.build import DEFAULT_MAX_SIZE, UsageError, index_folder
+from indexer.opensearch import is_cluster_url
+from indexer.opensearch.writer import index_to_cluster
 from indexer.progress import BarProgress, Progress
 from indexer.store import KavoshIndexError, LockTimeout
 
@@ -89,7 +91,9 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     "index_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=str),
-    help="Folder holding the index (created if missing).",
+    help="Folder holding the index (created if missing), or an index on an OpenSearch cluster: "
+    "http://HOST:PORT[,HOST2:PORT]/NAME (user and password from KAVOSH_OPENSEARCH_USER and "
+    "KAVOSH_OPENSEARCH_PASSWORD).",
 )
 @click.option("--rebuild", is_flag=True, help="Build from scratch instead of updating only what changed.")
 @click.option(
@@ -113,6 +117,16 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     show_default=True,
     help="Indexing processes; 0 chooses: one for small jobs, two when there is a lot to index.",
 )
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="OpenSearch only: primary shards.",
+)
+@click.option(
+    "--replicas", type=click.IntRange(min=0), default=1, show_default=True, help="OpenSearch only: replicas."
+)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -122,6 +136,8 @@ def index_command(
     max_size: int,
     lock_timeout: float | None,
     procs: int,
+    shards: int,
+    replicas: int,
 ) -> None:
     """Index FOLDER (recursively) into the index folder given by --index.
 
@@ -148,7 +164,11 @@ def index_command(
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     progress: Progress = BarProgress() if not quiet and sys.stderr.isatty() else Progress()
     try:
-        summary = index_folder(
+        # an OpenSearch URL goes to the cluster writer, a folder to the Whoosh one
+        write, extra = (index_to_cluster, {"shards": shards, "replicas": replicas})
+        if not is_cluster_url(index_dir):
+            write, extra = index_folder, {}
+        summary = write(
             folder,
             index_dir,
             rebuild=rebuild,
@@ -157,6 +177,7 @@ def index_command(
             procs=procs,
             progress=progress,
             on_wait=lambda message: log.warning("%s", message),
+            **extra,
         )
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc

@@ -9,6 +9,11 @@ from typing import Any
 
 from indexer.opensearch import is_cluster_url
 
+INDEX_HELP = (
+    "The index folder, or an index on an OpenSearch cluster: http://HOST:PORT[,HOST2:PORT]/NAME "
+    "(https too; user and password from KAVOSH_OPENSEARCH_USER and KAVOSH_OPENSEARCH_PASSWORD)."
+)
+
 
 def open_engine(index: str | os.PathLike[str], ranking: Any = None) -> Any:
     """A `SearchEngine` for a folder or an `OpenSearchEngine` for a URL (both: search, ranked, suggest,
@@ -20,3 +25,22 @@ def open_engine(index: str | os.PathLike[str], ranking: Any = None) -> Any:
     from search_ui.engine import SearchEngine
 
     return SearchEngine(index, ranking=ranking)
+
+
+def check_index(index: str | os.PathLike[str]) -> dict:
+    """The health of a usable index, or the KavoshIndexError saying why it cannot be served (missing,
+    another analyzer version, the cluster unreachable or red)."""
+    if not is_cluster_url(index):
+        from indexer.store import open_generation
+
+        gen = open_generation(index)
+        with gen.index.searcher() as searcher:
+            return {"loaded": True, "documents": searcher.doc_count(), "generation": gen.name}
+    from indexer.opensearch.client import ClusterUnavailable
+
+    engine = open_engine(index)
+    health = engine.health()
+    if not health["loaded"]:
+        engine.ranked("", limit=1)  # raises the reason: unreachable, missing, another version
+        raise ClusterUnavailable(f"the index {index} cannot answer: its cluster is red")
+    return health

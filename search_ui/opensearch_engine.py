@@ -29,6 +29,9 @@ from search_ui.suggest import Speller, complete
 
 __all__ = ["OpenSearchEngine", "QueryRefused"]
 
+# Seconds a call keeps retrying when no node answers (a node restarting, a cluster electing a manager)
+# before it fails with 503 / exit 2; a dead node among live ones costs one refused connection, not this.
+SEARCH_RETRY_FOR = 5.0
 GENERATIONS_KEPT = 4  # per-generation caches kept (the live one and the few before it)
 _SOURCE = ["id", "path", "title_text", "content"]
 
@@ -45,11 +48,16 @@ class OpenSearchEngine:
     Construction never contacts the cluster; every call raises a `KavoshIndexError` (a message fit for a
     user: exit 2 on the command line, 503 on the page) when the cluster or the index cannot answer."""
 
-    def __init__(self, url: str, ranking: Ranking | None = None, client: Client | None = None) -> None:
-        self.target = parse_target(url)
-        self.index_dir = str(self.target)  # what the page and the commands print as "the index"
+    def __init__(self, url: str, ranking: Ranking | None = None) -> None:
+        self.index_dir = url  # what the page and the commands print as "the index"
         self.ranking = ranking or Ranking()
-        self.client = client or Client(self.target, timeout=30.0, retry_for=10.0)
+        try:
+            self.target = parse_target(url)
+        except KavoshIndexError as exc:  # a malformed URL fails every call, like a missing index
+            self._bad_url: KavoshIndexError | None = exc
+            return
+        self._bad_url = None
+        self.client = Client(self.target, timeout=30.0, retry_for=SEARCH_RETRY_FOR)
         self._lock = threading.Lock()
         self._generations: dict[str, _Generation] = {}
 
@@ -57,6 +65,8 @@ class OpenSearchEngine:
 
     def _generation(self) -> _Generation:
         """The generation the alias names now (its caches kept while it is live)."""
+        if self._bad_url is not None:
+            raise self._bad_url
         name = live_generation(self.client, self.target.name)
         if name is None:
             raise IndexMissing(
