@@ -21,7 +21,7 @@ from indexer.store import IndexMissing, IndexVersionMismatch, KavoshIndexError
 from search_ui import snippets
 from search_ui.analysis import analyze_query
 from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
-from search_ui.compile_opensearch import translate
+from search_ui.compile_opensearch import field_scales, translate
 from search_ui.engine import MAX_LIMIT
 from search_ui.opensearch_vocabulary import Vocabulary
 from search_ui.query import ParsedQuery, parse
@@ -40,6 +40,7 @@ _SOURCE = ["id", "path", "title_text", "content"]
 class _Generation:
     name: str
     vocabulary: Vocabulary
+    scales: dict[str, float]
     speller: Speller = field(default_factory=Speller)
 
 
@@ -85,9 +86,13 @@ class OpenSearchEngine:
                 f"(this Kavosh has {ANALYZER_VERSION}); rebuild it with "
                 f"`kavosh index FOLDER --index {self.target} --rebuild`"
             )
+        settings = self.client.request("GET", f"/{q(name)}/_settings/index.similarity.kavosh_title.k1")
+        similarity = settings.get(name, {}).get("settings", {}).get("index", {}).get("similarity", {})
+        title_k1 = float(similarity.get("kavosh_title", {}).get("k1", self.ranking.k1))
+        scales = field_scales(self.ranking, title_k1)
         analyze_query("کاوش")  # load the analyzer's lexicon now, not inside the first query's time
         with self._lock:
-            gen = self._generations.setdefault(name, _Generation(name, Vocabulary(self.client, name)))
+            gen = self._generations.setdefault(name, _Generation(name, Vocabulary(self.client, name), scales))
             while len(self._generations) > GENERATIONS_KEPT:
                 self._generations.pop(next(iter(self._generations)))
         return gen
@@ -133,7 +138,7 @@ class OpenSearchEngine:
         total = 0
         if compiled.query is not None:
             body = {
-                "query": translate(compiled.query),
+                "query": translate(compiled.query, gen.scales),
                 "from": (page - 1) * limit,
                 "size": limit,
                 "track_total_hits": True,
@@ -174,7 +179,7 @@ class OpenSearchEngine:
         if compiled.query is None:
             return []
         body = {
-            "query": translate(compiled.query),
+            "query": translate(compiled.query, gen.scales),
             "size": limit,
             "track_total_hits": False,
             "sort": ["_score", {"id": "asc"}],

@@ -13,6 +13,12 @@ from analyzers import ANALYZER_VERSION, PersianAnalyzer
 from indexer.schema import SCHEMA_VERSION
 
 FIELDS = ("title", "body")
+# Kavosh's ranking (search_ui.compile.Ranking's defaults; a test keeps them equal): BM25's k1, and the title
+# length the title's norm pivots on. A file without a title gets its first line as title, so the average
+# title length means little, and OpenSearch's BM25 only knows the average: the title similarity's k1 is
+# scaled by average/pivot instead (`title_k1`), which gives the same saturation as Kavosh's pivot.
+K1 = 1.2
+TITLE_PIVOT = 4.0
 VOCAB = {"title": "title_vocab", "body": "body_vocab"}
 _analyzer: PersianAnalyzer | None = None
 
@@ -52,8 +58,13 @@ def analyze_batch(batch: list[tuple]) -> list[dict]:
     return [source(*args) for args in batch]
 
 
+def title_k1(average_title_terms: float) -> float:
+    """The title similarity's k1 that makes k1 * length / average equal Kavosh's k1 * length / pivot."""
+    return round(K1 * max(average_title_terms, 0.1) / TITLE_PIVOT, 4)
+
+
 def index_body(
-    shards: int, replicas: int, k1: float = 1.2, title_b: float = 1.0, body_b: float = 0.75
+    shards: int, replicas: int, k1: float = K1, title_b: float = 1.0, body_b: float = 0.75
 ) -> dict:
     """Settings and mapping of one generation's concrete index (refresh off: the writer turns it on)."""
     keyword = {"type": "keyword"}

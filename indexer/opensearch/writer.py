@@ -51,6 +51,8 @@ class BulkWriter:
         self.body: list[bytes] = []
         self.size = 0
         self.errors: list[str] = []
+        self.title_terms = 0  # title length summed over the documents sent (the title similarity's k1)
+        self.sent = 0
 
     def add_document(self, *, id, path, title, body, mtime, format, **_ignored) -> None:
         self.pending.append((id, path, title, body, mtime, format))
@@ -77,6 +79,8 @@ class BulkWriter:
 
     def _send_docs(self, docs: list[dict]) -> None:
         for doc in docs:
+            self.title_terms += len(doc["title"].split())
+            self.sent += 1
             self._action({"index": {"_index": self.index, "_id": doc["id"]}}, doc)
 
     def _action(self, action: dict, doc: dict | None) -> None:
@@ -177,6 +181,15 @@ def _clone(client: Client, live: str, name: str) -> None:
         client.request("PUT", f"/{q(live)}/_settings", {"index.blocks.write": None})
 
 
+def _set_title_k1(client: Client, name: str, average_title_terms: float) -> None:
+    """Set the title similarity's k1 from the average title length (a similarity changes only while the
+    index is closed: it is not live yet)."""
+    client.request("POST", f"/{q(name)}/_close?wait_for_active_shards=all")
+    k1 = documents.title_k1(average_title_terms)
+    client.request("PUT", f"/{q(name)}/_settings", {"index.similarity.kavosh_title.k1": k1})
+    client.request("POST", f"/{q(name)}/_open?wait_for_active_shards=all")
+
+
 def _finish_index(client: Client, name: str, replicas: int) -> int:
     """Refresh on, replicas back, refreshed, all copies allocated: the index is ready to go live. Returns
     its document count."""
@@ -261,6 +274,8 @@ def index_to_cluster(
                 except BaseException:
                     writer.cancel()
                     raise
+                if meta is None and writer.sent:  # an update keeps the clone's (nearly the same) average
+                    _set_title_k1(client, name, writer.title_terms / writer.sent)
                 summary.documents = _finish_index(client, name, replicas)
                 store.write_manifest(
                     client,
