@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from analyzers import ANALYZER_VERSION
@@ -102,6 +104,16 @@ class OpenSearchEngine:
         gen.vocabulary.prefetch(_query_terms(parsed))
         return Compiler(gen.vocabulary, self.ranking).compile(parsed)
 
+    @contextmanager
+    def _explained(self, gen: _Generation) -> Iterator[None]:
+        """A request that found no shard to answer: say the index is red when it is, rather than that the
+        cluster did not answer."""
+        try:
+            yield
+        except ClusterUnavailable:
+            check_health(self.client, gen.name)
+            raise
+
     def _search(self, gen: _Generation, body: dict) -> dict:
         answer = self.client.request("POST", f"/{q(gen.name)}/_search", body)
         shards = answer.get("_shards", {})
@@ -132,6 +144,10 @@ class OpenSearchEngine:
         if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise ValueError(f"limit must be an integer from 1 to {MAX_LIMIT}")
         gen = self._generation()
+        with self._explained(gen):
+            return self._page(gen, query, page, limit)
+
+    def _page(self, gen: _Generation, query: str, page: int, limit: int) -> dict:
         began = time.perf_counter()
         compiled = self._compile(gen, query)
         hits: list[dict] = []
@@ -175,6 +191,10 @@ class OpenSearchEngine:
     def ranked(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the top `limit` documents, no snippets or counts: the batch and evaluation path."""
         gen = self._generation()
+        with self._explained(gen):
+            return self._ranked(gen, query, limit)
+
+    def _ranked(self, gen: _Generation, query: str, limit: int) -> list[tuple[str, float]]:
         compiled = self._compile(gen, query)
         if compiled.query is None:
             return []
@@ -191,17 +211,20 @@ class OpenSearchEngine:
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions of the last word of `prefix`, most frequent first (an empty list when none)."""
-        return complete(self._generation().vocabulary, prefix, limit)
+        gen = self._generation()
+        with self._explained(gen):
+            return complete(gen.vocabulary, prefix, limit)
 
     def document(self, doc_id: str, query: str = "") -> dict | None:
         """One document with its whole text, and that text as HTML with every match of `query` marked."""
         gen = self._generation()
-        answer = self.client.request("GET", f"/{q(gen.name)}/_doc/{q(doc_id)}", ok=(404,))
-        if not answer.get("found"):
-            return None
+        with self._explained(gen):
+            answer = self.client.request("GET", f"/{q(gen.name)}/_doc/{q(doc_id)}", ok=(404,))
+            if not answer.get("found"):
+                return None
+            compiled = self._compile(gen, query) if query.strip() else None
         src = answer["_source"]
         text = src.get("content", "")
-        compiled = self._compile(gen, query) if query.strip() else None
         return {
             "id": src.get("id", doc_id),
             "path": src.get("path", ""),

@@ -220,7 +220,8 @@ class LocalCluster:
             req.add_header("Content-Type", "application/json")
             try:
                 with urllib.request.urlopen(req, timeout=timeout) as resp:
-                    return json.loads(resp.read() or b"{}")
+                    answer = json.loads(resp.read() or b"{}")
+                    return answer if isinstance(answer, dict) else {"items": answer}
             except urllib.error.HTTPError as e:
                 return json.loads(e.read() or b"{}") | {"_http_status": e.code}
             except OSError as e:

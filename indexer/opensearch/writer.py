@@ -26,13 +26,14 @@ from indexer.opensearch import documents, store
 from indexer.opensearch.client import Client, ClusterRequestError, ClusterUnavailable, parse_target, q
 from indexer.progress import Progress
 from indexer.schema import SCHEMA_VERSION
-from indexer.store import KavoshIndexError
+from indexer.store import KavoshIndexError, LockTimeout
 
 log = logging.getLogger("kavosh.indexer")
 
 BULK_BYTES = 4 * 1024 * 1024  # one bulk request's body, about
 BATCH_DOCS = 200  # documents analysed together (one task of a worker process)
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+WRITE_RETRY_FOR = 10.0  # seconds of retries (429/5xx, no node answering) before a run gives up
 
 
 class BulkWriter:
@@ -228,7 +229,7 @@ def index_to_cluster(
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder")
     target = parse_target(url)
-    client = Client(target, retry_for=20.0)
+    client = Client(target, retry_for=WRITE_RETRY_FOR)
     alias = target.name
     summary = Summary()
     report = on_skip or (lambda item: log.warning("%s", item))
@@ -304,6 +305,10 @@ def index_to_cluster(
         raise KavoshIndexError(f"{exc}; the live index is unchanged") from exc
     except ClusterUnavailable as exc:
         raise ClusterUnavailable(f"{exc}; the live index is unchanged") from exc
+    except LockTimeout:
+        raise
+    except KavoshIndexError as exc:  # e.g. documents refused, an index Kavosh did not create
+        raise KavoshIndexError(f"{exc}; the live index is unchanged") from exc
     finally:
         client.close()
     summary.elapsed = time.perf_counter() - began
