@@ -115,15 +115,7 @@ class OpenSearchEngine:
             raise
 
     def _search(self, gen: _Generation, body: dict) -> dict:
-        answer = self.client.request("POST", f"/{q(gen.name)}/_search", body)
-        shards = answer.get("_shards", {})
-        if shards.get("failed"):
-            reasons = {f.get("reason", {}).get("type", "?") for f in shards.get("failures", [])}
-            raise ClusterUnavailable(
-                f"{shards['failed']} of {shards.get('total')} shards of {gen.name} could not answer "
-                f"({', '.join(sorted(reasons))}); the cluster is missing data"
-            )
-        return answer
+        return self.client.search(gen.name, body)
 
     # --- the contract -------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 
-from indexer.opensearch.client import Client, q
+from indexer.opensearch.client import Client
 from indexer.opensearch.documents import VOCAB
 
 FIRST_PAGE = 2001  # search_ui.compile.PREFIX_CAP + 1: enough for a prefix, the cap tells a too-wide one
@@ -42,7 +42,7 @@ class Vocabulary:
             return
         filters = {str(i): {"term": {VOCAB[f]: t}} for i, (f, t) in enumerate(keys)}
         body = {"size": 0, "track_total_hits": False, "aggs": {"df": {"filters": {"filters": filters}}}}
-        answer = self.client.request("POST", f"/{q(self.index)}/_search?request_cache=true", body)
+        answer = self.client.search(self.index, body, "?request_cache=true")
         buckets = answer["aggregations"]["df"]["buckets"]
         with self._lock:
             for i, key in enumerate(keys):
@@ -70,7 +70,7 @@ class Vocabulary:
                 }
             }
             body = {"size": 0, "track_total_hits": False, "aggs": {"t": agg}}
-            answer = self.client.request("POST", f"/{q(self.index)}/_search?request_cache=true", body)
+            answer = self.client.search(self.index, body, "?request_cache=true")
             buckets = answer["aggregations"]["t"]["buckets"]
             found = [b["key"] for b in buckets]
             with self._lock:

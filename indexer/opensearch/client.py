@@ -25,7 +25,6 @@ log = logging.getLogger("kavosh.opensearch")
 
 USER_ENV = "KAVOSH_OPENSEARCH_USER"
 PASSWORD_ENV = "KAVOSH_OPENSEARCH_PASSWORD"
-RETRY_STATUS = {429, 502, 503, 504}
 INDEX_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -78,7 +77,7 @@ def parse_target(url: str) -> ClusterTarget:
 class Client:
     """JSON requests to whichever node answers. Thread-safe (urllib3's pool is).
 
-    A connection error or timeout moves on to the next node at once; 429 and 502/503/504 are retried with
+    A connection error or timeout moves on to the next node at once; 429 and every 5xx are retried with
     exponential backoff (with jitter) until `retry_for` seconds have passed. The node that answered last is
     tried first next time, so a dead node costs one failed connection, not one per request."""
 
@@ -146,7 +145,7 @@ class Client:
                     answer = {"raw": resp.data[:200].decode("utf-8", "replace")}
                 if not isinstance(answer, dict):
                     answer = {"items": answer}
-                if status in RETRY_STATUS:
+                if status == 429 or status >= 500:  # busy, or a node lost mid-request: try again
                     last = f"{host}: HTTP {status}"
                     break  # the cluster is busy or recovering: back off, then try again
                 self._prefer(host)
@@ -161,6 +160,28 @@ class Client:
                 )
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 2.0)
+
+    def search(self, index: str, body: dict, params: str = "") -> dict:
+        """A `_search` answered by every shard. A shard copy on a node that just died can fail a search
+        while its other copy is fine (OpenSearch reports it in `_shards.failures`): such an answer is
+        incomplete, so the search is retried (with backoff) until all shards answer, and fails with
+        ClusterUnavailable after `retry_for` seconds rather than answer with documents missing."""
+        deadline = time.monotonic() + self.retry_for
+        delay = 0.05
+        while True:
+            answer = self.request("POST", f"/{q(index)}/_search{params}", body)
+            shards = answer.get("_shards", {})
+            if not shards.get("failed"):
+                return answer
+            if time.monotonic() + delay > deadline:
+                reasons = {f.get("reason", {}).get("type", "?") for f in shards.get("failures", [])}
+                raise ClusterUnavailable(
+                    f"{shards['failed']} of {shards.get('total')} shards of {index} could not answer "
+                    f"({', '.join(sorted(reasons))}); the cluster is missing data"
+                )
+            log.debug("search on %s: %s shards failed, retrying", index, shards["failed"])
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     def close(self) -> None:
         self._pool.clear()
