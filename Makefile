@@ -56,13 +56,14 @@ format: install
 test: install browser opensearch-jars lint
 	$(BIN)/pytest -q
 
-bench: install
+bench: install opensearch-jars
 	$(BIN)/python bench/analyzer.py
 	$(BIN)/python bench/index.py
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/size.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/opensearch.py
 
 clean:
 	rm -rf $(VENV) $(INDEX) test-output *.egg-info $(OPENSEARCH_TOOLING)/target
