@@ -3,7 +3,8 @@
 100,000 documents (`bench/scale.py`'s corpus: the qa-ir passages varied to that size) indexed into both,
 one run each: documents/s; then the same 500 questions as keyword queries and their answer spans as «…»
 phrase queries against both engines: p50/p95/p99 of `engine.search` (top 10 with snippets), one query at a
-time. The cluster is three JVMs on this machine (512 MB heap each, 3 shards, 1 replica), started from the
+time; and the index size (the cluster's primaries after a force-merge, so without replicas). The cluster
+is three JVMs on this machine (512 MB heap each, 3 shards, 1 replica), started from the
 Maven jars (`make opensearch-jars`) and stopped at the end. Needs ../shared (skips cleanly without it).
 """
 
@@ -22,6 +23,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from opensearch_cluster import LocalCluster, tooling_missing  # noqa: E402
 
 from corpus import (  # noqa: E402
+    dir_bytes,
     load_jsonl,
     percentile,
     print_table,
@@ -77,12 +79,31 @@ def main() -> None:
                 lat = search_latencies_ms(engine, queries)
                 p50, p95, p99 = (percentile(lat, q) for q in (50, 95, 99))
                 rows.append([name, kind, len(lat), f"{p50:.1f}", f"{p95:.1f}", f"{p99:.1f}"])
+        # sizes last: a force-merged index would answer the queries above faster than a live one
+        from indexer.store import current_name
+
+        whoosh_bytes = dir_bytes(work / "whoosh" / current_name(work / "whoosh"))
+        cluster.request("POST", "/bench/_forcemerge?max_num_segments=1", timeout=600)
+        stats = cluster.request("GET", "/bench/_stats/store")["_all"]
+        primary_bytes = stats["primaries"]["store"]["size_in_bytes"]
         print()
         print_table(
-            ["engine", "index s", "docs/s"],
+            ["engine", "index s", "docs/s", "size MB", "size / text"],
             [
-                ["whoosh (folder)", f"{whoosh_s:.1f}", f"{n_docs / whoosh_s:,.0f}"],
-                ["opensearch (3 nodes)", f"{cluster_s:.1f}", f"{n_docs / cluster_s:,.0f}"],
+                [
+                    "whoosh (folder)",
+                    f"{whoosh_s:.1f}",
+                    f"{n_docs / whoosh_s:,.0f}",
+                    f"{whoosh_bytes / 1e6:.1f}",
+                    f"{whoosh_bytes / raw:.2f}x",
+                ],
+                [
+                    "opensearch (primaries, merged)",
+                    f"{cluster_s:.1f}",
+                    f"{n_docs / cluster_s:,.0f}",
+                    f"{primary_bytes / 1e6:.1f}",
+                    f"{primary_bytes / raw:.2f}x",
+                ],
             ],
         )
         print()
