@@ -74,13 +74,13 @@ def translate(node: wq.Query, scales: dict[str, float] | None = None) -> dict:
         return {"bool": {"must": [translate(node.a, scales)], "should": [translate(node.b, scales)]}}
     if isinstance(node, wq.AndNot):
         return {"bool": {"must": [translate(node.a, scales)], "must_not": [translate(node.b, scales)]}}
-    if isinstance(node, wq.Or):
-        terms = _alternatives(list(node.subqueries), scales)
+    alternatives = getattr(node, "alternatives", None)  # a prefix's words summed in one node (FieldsAny)
+    if isinstance(node, wq.Or) or isinstance(alternatives, list):
+        subqueries = list(node.subqueries) if isinstance(node, wq.Or) else alternatives
+        terms = _alternatives(subqueries, scales)
         if terms is not None:
             return terms
-        return {
-            "bool": {"should": [translate(s, scales) for s in node.subqueries], "minimum_should_match": 1}
-        }
+        return {"bool": {"should": [translate(s, scales) for s in subqueries], "minimum_should_match": 1}}
     if isinstance(node, wq.And):
         return {"bool": {"must": [translate(s, scales) for s in node.subqueries]}}
     if isinstance(node, wq.Every):
