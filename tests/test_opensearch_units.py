@@ -4,6 +4,7 @@ started them."""
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
 from indexer.opensearch import is_cluster_url
-from indexer.opensearch.client import parse_target
+from indexer.opensearch.client import Client, parse_target
 from indexer.store import KavoshIndexError
 from search_ui.bm25f import FieldsPhrase, FieldsTerm
 from search_ui.compile import Ranking
@@ -40,7 +41,20 @@ def test_targets_name_every_node_and_one_index():
     t = parse_target("http://h1:9200,h2:9201/news-archive")
     assert (t.scheme, t.hosts, t.name) == ("http", ("h1:9200", "h2:9201"), "news-archive")
     assert str(t) == "http://h1:9200,h2:9201/news-archive"
-    assert parse_target("https://user@h1:9200/k").hosts == ("h1:9200",)  # a user typed in the URL is dropped
+    with_user = parse_target("https://reader@h1:9200/k")
+    assert (with_user.hosts, with_user.user, str(with_user)) == (("h1:9200",), "reader", "https://h1:9200/k")
+
+
+def test_a_password_is_refused_on_the_command_line_and_read_from_the_environment(monkeypatch):
+    with pytest.raises(KavoshIndexError, match="KAVOSH_OPENSEARCH_PASSWORD") as refused:
+        parse_target("https://reader:s3cret@h1:9200/k")
+    assert "s3cret" not in str(refused.value)
+    monkeypatch.setenv("KAVOSH_OPENSEARCH_PASSWORD", "s3cret")
+    client = Client(parse_target("https://reader@127.0.0.1:1/k"), retry_for=0)
+    assert client._headers["authorization"] == "Basic " + base64.b64encode(b"reader:s3cret").decode()
+    with pytest.raises(KavoshIndexError) as unreachable:
+        client.request("GET", "/")
+    assert "s3cret" not in str(unreachable.value) and "reader" not in str(unreachable.value)
 
 
 @pytest.mark.parametrize(

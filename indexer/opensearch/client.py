@@ -3,7 +3,7 @@
 Why not opensearch-py: Kavosh needs a dozen endpoints, and the failover and retry rules (another node on a
 connection error, backoff on 429 and 5xx) are the part worth owning and testing. Credentials come from the
 environment only (`KAVOSH_OPENSEARCH_USER`, `KAVOSH_OPENSEARCH_PASSWORD`), never the command line, and are
-never logged or shown in a message.
+never logged or shown in a message (a user name may also be given in the URL: https://USER@host:9200/NAME).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class ClusterTarget:
     scheme: str
     hosts: tuple[str, ...]  # "host:port"
     name: str
+    user: str | None = None  # from the URL (https://USER@host:port/NAME); the password only from the env
 
     def __str__(self) -> str:
         return f"{self.scheme}://{','.join(self.hosts)}/{self.name}"
@@ -58,7 +59,11 @@ def parse_target(url: str) -> ClusterTarget:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise KavoshIndexError(f"{url!r}: an OpenSearch index is named http://HOST:PORT/NAME or https://…")
-    netloc = parts.netloc.rpartition("@")[2]  # a user name typed into the URL is ignored: use the env
+    userinfo, _, netloc = parts.netloc.rpartition("@")
+    if ":" in userinfo:
+        raise KavoshIndexError(
+            f"a password does not belong on the command line: give the URL without it and set {PASSWORD_ENV}"
+        )
     hosts = tuple(h.strip() for h in netloc.split(",") if h.strip())
     name = parts.path.strip("/")
     if not hosts:
@@ -71,7 +76,7 @@ def parse_target(url: str) -> ClusterTarget:
     for host in hosts:
         if ":" not in host:
             raise KavoshIndexError(f"{url!r}: give each host with its port, e.g. 127.0.0.1:9200")
-    return ClusterTarget(parts.scheme, hosts, name)
+    return ClusterTarget(parts.scheme, hosts, name, userinfo or None)
 
 
 class Client:
@@ -85,7 +90,7 @@ class Client:
         self.target = target
         self.retry_for = retry_for
         headers = {"Content-Type": "application/json"}
-        user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
+        user, password = target.user or os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
         if user or password:
             headers.update(urllib3.make_headers(basic_auth=f"{user or ''}:{password or ''}"))
         self._headers = headers
