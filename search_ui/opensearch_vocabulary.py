@@ -2,9 +2,10 @@
 reader: `doc_frequency(field, term)` and `expand_prefix(field, prefix)`.
 
 So the one `search_ui.compile.Compiler` (prefix expansion, unknown words), `search_ui.suggest.Speller`
-(did-you-mean) and `search_ui.suggest.complete` work unchanged on a cluster. The terms are the per-document
-keyword fields `title_vocab`/`body_vocab` written by `indexer.opensearch.documents`; frequencies and prefix
-expansions are cached for the generation's lifetime (a generation never changes once live).
+(did-you-mean) and `search_ui.suggest.complete` work unchanged on a cluster. Terms come from terms
+aggregations on the per-document keyword fields `title_vocab`/`body_vocab` written by
+`indexer.opensearch.documents`, frequencies from `filters` aggregations of term queries on `title`/`body`;
+both are cached for the generation's lifetime (a generation never changes once live).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class Vocabulary:
         keys = [(f, t) for t in dict.fromkeys(terms) for f in VOCAB if (f, t) not in self._df]
         if not keys:
             return
-        filters = {str(i): {"term": {VOCAB[f]: t}} for i, (f, t) in enumerate(keys)}
+        filters = {str(i): {"term": {f: t}} for i, (f, t) in enumerate(keys)}
         body = {"size": 0, "track_total_hits": False, "aggs": {"df": {"filters": {"filters": filters}}}}
         answer = self.client.search(self.index, body, "?request_cache=true")
         buckets = answer["aggregations"]["df"]["buckets"]

