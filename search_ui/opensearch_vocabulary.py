@@ -19,6 +19,10 @@ from indexer.opensearch.documents import VOCAB
 FIRST_PAGE = 2001  # search_ui.compile.PREFIX_CAP + 1: enough for a prefix, the cap tells a too-wide one
 LAST_PAGE = 60_000  # the most terms read for one prefix (under search.max_buckets, 65,535 by default)
 _REGEX_SPECIAL = set('.?+*|{}[]()"\\#@&<>~')
+# A server answers for as long as a generation lives: the caches are emptied when they grow past these
+# (about 30 MB of frequencies; the prefix lists hold at most FIRST_PAGE terms each but the first-letter ones).
+MAX_FREQUENCIES = 300_000
+MAX_PREFIXES = 2_000
 
 
 def _regex_prefix(prefix: str) -> str:
@@ -36,27 +40,30 @@ class Vocabulary:
         self._prefixes: dict[tuple[str, str, int], list[str]] = {}
         self._lock = threading.Lock()
 
-    def prefetch(self, terms: Iterable[str]) -> None:
-        """Load the document frequencies of many terms in one request (the words of one query)."""
+    def prefetch(self, terms: Iterable[str]) -> dict[tuple[str, str], int]:
+        """Load the document frequencies of many terms in one request (the words of one query); returns
+        those it fetched."""
         keys = [(f, t) for t in dict.fromkeys(terms) for f in VOCAB if (f, t) not in self._df]
         if not keys:
-            return
+            return {}
         filters = {str(i): {"term": {f: t}} for i, (f, t) in enumerate(keys)}
         body = {"size": 0, "track_total_hits": False, "aggs": {"df": {"filters": {"filters": filters}}}}
         answer = self.client.search(self.index, body, "?request_cache=true")
         buckets = answer["aggregations"]["df"]["buckets"]
         with self._lock:
-            for i, key in enumerate(keys):
-                self._df[key] = buckets[str(i)]["doc_count"]
+            if len(self._df) > MAX_FREQUENCIES:
+                self._df.clear()
+            fetched = {key: buckets[str(i)]["doc_count"] for i, key in enumerate(keys)}
+            self._df.update(fetched)
+        return fetched
 
     def doc_frequency(self, field: str, term: str) -> int:
         """How many documents hold `term` in `field` (0 for a field Kavosh does not index)."""
         if field not in VOCAB:
             return 0
         key = (field, term)
-        if key not in self._df:
-            self.prefetch([term])
-        return self._df.get(key, 0)
+        known = self._df.get(key)
+        return known if known is not None else self.prefetch([term]).get(key, 0)
 
     def _page(self, field: str, prefix: str, size: int) -> list[str]:
         key = (field, prefix, size)
@@ -75,6 +82,9 @@ class Vocabulary:
             buckets = answer["aggregations"]["t"]["buckets"]
             found = [b["key"] for b in buckets]
             with self._lock:
+                if len(self._prefixes) > MAX_PREFIXES or len(self._df) > MAX_FREQUENCIES:
+                    self._prefixes.clear()
+                    self._df.clear()
                 self._prefixes[key] = found
                 for b in buckets:  # ordered by key, every shard's first `size` keys: exact counts
                     self._df[(field, b["key"])] = b["doc_count"]
