@@ -7,7 +7,7 @@ INDEX ?= .kavosh-index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint format browser ocr lucene bench clean
+.PHONY: install demo test lint format browser ocr lucene opensearch-jars bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,20 @@ lucene:
 		$$SUDO apt-get install -y -qq liblucene8-java default-jdk-headless >/dev/null; \
 	fi
 
+# OpenSearch 2.19 jars from Maven Central (cached in .m2/, git-ignored) and our node launcher, for the tests
+# and bench/opensearch.py that start a local 3-node cluster. Installs Java 17 and Maven when missing.
+OPENSEARCH_TOOLING := tests/opensearch
+OPENSEARCH_CP := $(OPENSEARCH_TOOLING)/target/classpath.txt
+
+$(OPENSEARCH_CP): $(OPENSEARCH_TOOLING)/pom.xml $(wildcard $(OPENSEARCH_TOOLING)/src/main/java/kavosh/testing/*.java)
+	@if ! command -v mvn >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null; \
+	fi
+	cd $(OPENSEARCH_TOOLING) && mvn -q -B -Dmaven.repo.local=$(CURDIR)/.m2 compile
+
+opensearch-jars: $(OPENSEARCH_CP)
+
 demo: install
 	$(BIN)/kavosh index samples --index $(INDEX)
 	$(BIN)/kavosh serve --index $(INDEX) --host $(HOST) --port $(PORT)
@@ -59,10 +73,10 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install browser ocr lint
+test: install browser ocr opensearch-jars lint
 	$(BIN)/pytest -q
 
-bench: install lucene
+bench: install lucene opensearch-jars
 	$(BIN)/python bench/analyzer.py
 	$(BIN)/python bench/index.py
 	$(BIN)/python bench/compare.py
@@ -72,6 +86,7 @@ bench: install lucene
 	$(BIN)/python bench/formats.py
 	$(BIN)/python bench/analyzer_audit.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/opensearch.py
 
 clean:
-	rm -rf $(VENV) $(INDEX) test-output *.egg-info
+	rm -rf $(VENV) $(INDEX) test-output *.egg-info $(OPENSEARCH_TOOLING)/target

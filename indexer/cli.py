@@ -13,6 +13,8 @@ import click
 
 from indexer.build import DEFAULT_MAX_SIZE, UsageError, index_folder
 from indexer.check import check_command, report_damage, verify_carried_over
+from indexer.opensearch import is_cluster_url
+from indexer.opensearch.writer import index_to_cluster
 from indexer.progress import BarProgress, Progress
 from indexer.store import KavoshIndexError, LockTimeout
 from indexer.watch import DEFAULT_MIN_INTERVAL
@@ -119,7 +121,9 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     "index_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=str),
-    help="Folder holding the index (created if missing).",
+    help="Folder holding the index (created if missing), or an index on an OpenSearch cluster: "
+    "http://HOST:PORT[,HOST2:PORT]/NAME (user and password from KAVOSH_OPENSEARCH_USER and "
+    "KAVOSH_OPENSEARCH_PASSWORD).",
 )
 @click.option("--rebuild", is_flag=True, help="Build from scratch instead of updating only what changed.")
 @click.option(
@@ -169,6 +173,16 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     help="First verify every block of the segments the update carries over (as `kavosh check` does); "
     "stop with status 2, the index unchanged, if one is damaged.",
 )
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="OpenSearch only: primary shards.",
+)
+@click.option(
+    "--replicas", type=click.IntRange(min=0), default=1, show_default=True, help="OpenSearch only: replicas."
+)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -183,6 +197,8 @@ def index_command(
     watch_interval: float,
     watch_parent: int | None,
     verify: bool,
+    shards: int,
+    replicas: int,
 ) -> None:
     """Index FOLDER (recursively) into the index folder given by --index.
 
@@ -212,6 +228,10 @@ def index_command(
     """
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     progress: Progress = BarProgress() if not quiet and sys.stderr.isatty() else Progress()
+    if is_cluster_url(index_dir) and (verify or watch or ocr):
+        raise click.UsageError(
+            "--verify, --watch and --ocr work on an index folder, not on an OpenSearch URL yet"
+        )
     if verify:
         report = verify_carried_over(index_dir, rebuild)
         if report is not None and report.damaged:
@@ -223,7 +243,11 @@ def index_command(
         _watch(ctx, folder, index_dir, watch_interval, options)
         return
     try:
-        summary = index_folder(
+        # an OpenSearch URL goes to the cluster writer, a folder to the Whoosh one
+        write, extra = (index_to_cluster, {"shards": shards, "replicas": replicas})
+        if not is_cluster_url(index_dir):
+            write, extra = index_folder, {"ocr": ocr}
+        summary = write(
             folder,
             index_dir,
             rebuild=rebuild,
@@ -232,7 +256,7 @@ def index_command(
             procs=procs,
             progress=progress,
             on_wait=lambda message: log.warning("%s", message),
-            ocr=ocr,
+            **extra,
         )
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc

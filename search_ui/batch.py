@@ -11,6 +11,7 @@ from pathlib import Path
 
 from search_ui.compile import QueryRefused
 from search_ui.engine import SearchEngine
+from search_ui.engines import open_engine
 
 
 @dataclass
@@ -50,7 +51,7 @@ CHUNK = 32
 
 def _init_worker(index_dir: str, ranking) -> None:
     global _worker_engine
-    _worker_engine = SearchEngine(index_dir, ranking)
+    _worker_engine = open_engine(index_dir, ranking)
 
 
 def _answer_chunk(chunk: list[dict]) -> BatchRun:

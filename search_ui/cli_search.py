@@ -18,7 +18,8 @@ import click
 from indexer.store import KavoshIndexError
 from search_ui.batch import run_parallel, write_run
 from search_ui.compile import QueryRefused
-from search_ui.engine import MAX_LIMIT, SearchEngine
+from search_ui.engine import MAX_LIMIT
+from search_ui.engines import INDEX_HELP, open_engine
 from search_ui.evaluate import METRICS, evaluate, read_qrels, read_queries
 from search_ui.filters import FORMATS, SORTS, FilterError, make_filters
 from search_ui.jalali import format_timestamp
@@ -85,9 +86,7 @@ def _print_readable(result: dict, color: bool) -> None:
 
 @click.command()
 @click.argument("query", required=False)
-@click.option(
-    "--index", "index_dir", required=True, type=click.Path(file_okay=False), help="The index folder."
-)
+@click.option("--index", "index_dir", required=True, type=click.Path(file_okay=False), help=INDEX_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (snippets as HTML with <mark>).")
 @click.option(
     "--limit", type=click.IntRange(1, MAX_LIMIT), default=10, show_default=True, help="Results per page."
@@ -184,7 +183,7 @@ def search_command(
         filters = make_filters(folders, formats, date_from, date_to, sort)
     except FilterError as err:
         raise click.UsageError(f"{err.code}: {err}") from None
-    engine = SearchEngine(index_dir)
+    engine = open_engine(index_dir)
     with _user_errors():
         result = engine.search(query, page=page, limit=limit, filters=filters if filters.active else None)
     if as_json:
@@ -213,7 +212,7 @@ def _run_queries(ctx: click.Context, index_dir: str, queries_path: str, depth: i
     if not quiet:
         for bad in qfile.bad_lines[:20]:
             click.echo(f"skipped {queries_path} {bad}", err=True)
-    engine = SearchEngine(index_dir)
+    engine = open_engine(index_dir)
     with _user_errors():
         engine.ranked("", limit=1)  # opens the index: a missing one fails here, once, clearly
         bar = _progress_bar(ctx, len(qfile.queries))
@@ -251,9 +250,7 @@ def _batch(
 
 
 @click.command()
-@click.option(
-    "--index", "index_dir", required=True, type=click.Path(file_okay=False), help="The index folder."
-)
+@click.option("--index", "index_dir", required=True, type=click.Path(file_okay=False), help=INDEX_HELP)
 @click.option(
     "--queries",
     "queries_path",

@@ -68,8 +68,8 @@ def _urls(server: object) -> str:
     "--index",
     "index_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The index folder built by `kavosh index`.",
+    type=click.Path(file_okay=False, path_type=str),  # str: a Path would fold an index URL's "//"
+    help="The index folder built by `kavosh index`, or an OpenSearch index URL (http://HOST:PORT/NAME).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -142,7 +142,8 @@ def _serve_in_process(index_dir: Path, host: str, port: int, threads: int) -> No
     """One process, `threads` threads: the whole server when there is one worker."""
     from waitress import create_server
 
-    from indexer.store import KavoshIndexError, open_generation
+    from indexer.store import KavoshIndexError
+    from search_ui.engines import check_index
     from search_ui.web import create_app
 
     try:
@@ -151,8 +152,8 @@ def _serve_in_process(index_dir: Path, host: str, port: int, threads: int) -> No
     except KavoshIndexError as err:
         raise click.ClickException(str(err)) from None
     if not health.get("loaded"):
-        try:  # the store says why (missing, built by another analyzer version, ...)
-            open_generation(index_dir)
+        try:  # the store or the cluster says why (missing, another analyzer version, red, ...)
+            check_index(index_dir)
         except KavoshIndexError as err:
             raise click.ClickException(str(err)) from None
         raise click.ClickException(
@@ -178,8 +179,15 @@ def _serve_in_process(index_dir: Path, host: str, port: int, threads: int) -> No
 
 def _check_index(index_dir: Path) -> dict:
     """Open the live generation once, only to fail early with the store's message; nothing stays open."""
+    from indexer.opensearch import is_cluster_url
     from indexer.store import KavoshIndexError, open_generation
+    from search_ui.engines import check_index
 
+    if is_cluster_url(index_dir):
+        try:
+            return check_index(index_dir)
+        except KavoshIndexError as err:
+            raise click.ClickException(str(err)) from None
     try:
         gen = open_generation(index_dir)
         with gen.index.searcher() as searcher:

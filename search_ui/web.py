@@ -341,9 +341,9 @@ def _add_security_headers(response: Any) -> Any:
 def create_app(index_dir: str | os.PathLike[str], engine: Any = None) -> Flask:
     """The Flask app serving the index in `index_dir` (pass `engine` to share or replace the engine)."""
     if engine is None:
-        from search_ui.engine import SearchEngine
+        from search_ui.engines import open_engine
 
-        engine = SearchEngine(index_dir)
+        engine = open_engine(index_dir)  # a folder (Whoosh) or an OpenSearch URL
     app = Flask(__name__)
     app.config["KAVOSH_INDEX"] = os.fspath(index_dir)
     app.extensions["kavosh_engine"] = engine

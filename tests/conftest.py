@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from opensearch_cluster import opensearch_cluster  # noqa: F401  (the session's OpenSearch cluster fixture)
 
 from indexer.build import index_folder
 
