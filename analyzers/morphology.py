@@ -454,16 +454,18 @@ def _is_persian(key: str) -> bool:
     return bool(key) and all("\u0621" <= ch <= "\u06ff" for ch in key)
 
 
-_SPACED: tuple[frozenset[str], dict[str, int]] | None = None
+_SPACED: tuple[dict[str, frozenset[str]], dict[str, int]] | None = None
 
 
-def spaced_compounds() -> tuple[frozenset[str], dict[str, int]]:
+def spaced_compounds() -> tuple[dict[str, frozenset[str]], dict[str, int]]:
     """Compounds whose spaced spelling is joined into the one word (دانش آموز، گفت و گو، کتاب خانه).
 
-    Returns the first parts that may start one and, per compound key, the length of its first part (the
-    spaced spelling must cut there). Left out: a function word beside a word that also stands alone (هم
-    زمان، به روز، انجام شده read as "also time", "to the day", a passive as often as the one word); kept:
-    one beside a piece that is no word by itself (بین المللی).
+    Returns the first parts that may start one, each with the first two letters of what may follow it
+    (so the tokenizer rejects most words after a first part at the cost of one set look-up), and, per
+    compound key, the length of its first part (the spaced spelling must cut there). Left out: a function
+    word beside a word that also stands alone (هم زمان، به روز، انجام شده read as "also time", "to the
+    day", a passive as often as the one word); kept: one beside a piece that is no word by itself (بین
+    المللی).
     """
     global _SPACED
     if _SPACED is None:
@@ -477,5 +479,9 @@ def spaced_compounds() -> tuple[frozenset[str], dict[str, int]]:
             if parts[-1] in STOP_KEYS and lex.is_word(key[: -len(parts[-1])]):
                 continue
             table[key] = len(parts[0])
-        _SPACED = frozenset(key[:cut] for key, cut in table.items()), table
+        openings: dict[str, set[str]] = {}
+        for key, cut in table.items():
+            rest = key[cut:]
+            openings.setdefault(key[:cut], set()).update((rest[:2], "و") if rest[:1] == "و" else (rest[:2],))
+        _SPACED = {head: frozenset(following) for head, following in openings.items()}, table
     return _SPACED

@@ -18,6 +18,7 @@ from whoosh.lang.porter2 import stem as porter_stem
 from .lexicon import PREFIXES, SUFFIXES, lexicon
 from .morphology import PREVERBS, analyze_key, spaced_compounds, spaced_preverb_verb, word_term
 from .normalize import _BREAK_RE, collapse_runs, fold, fold_key, has_run, quick_fold
+from .normalize import _TABLE as _FOLD_TABLE
 from .stopwords import ENGLISH_STOPWORDS, STOP_KEYS
 
 _FA_LETTERS = "\u0621-\u063f\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06e5\u06e6\u06ee\u06ef\u06fa-\u06ff"
@@ -42,6 +43,7 @@ _PATTERN = re.compile(
     r"|(?P<digits>\d+))"
 )
 _WORD = rf"{_FA}+(?:{_JOINERS}+{_FA}+)*"
+_SPACES = frozenset(" \t\u00a0_")  # what may stand between the words of a spaced compound
 _NEXT_WORD = re.compile(rf"[ \t\u00a0_]{{1,3}}({_WORD})")  # `_` joins the words of a hashtag
 _URL_TRAIL = ".,;:!?؟،؛"
 _AFTER_HA = frozenset(("یی", "یم", "یت", "یش", "یمان", "یتان", "یشان"))  # the ی of های written apart
@@ -49,7 +51,7 @@ _EZAFE = ("ی", "ای")  # detached after a host: the host's own inflection, dro
 
 # A token: (term, start, end) with offsets relative to the word's start.
 Seg = tuple[str, int, int]
-Entry = tuple[str | None, tuple[Seg, ...], str, tuple[bool, ...], bool | str]
+Entry = tuple[str | None, tuple[Seg, ...], str, tuple[bool, ...], frozenset[str] | str]
 _PV = "preverb"  # Entry[4] of a preverb standing alone (در، بر): it may join a می word after it
 _WORD_CACHE: dict[str, Entry] = {}
 _LATIN_CACHE: dict[str, str] = {}
@@ -108,7 +110,15 @@ class PersianTokenizer(Tokenizer):
                 if (
                     term is not None
                     and kind == "fa"
-                    and (not hit[4] or (hit[4] is _PV and _MI_NEXT.match(value, end) is None))
+                    and (
+                        not hit[4]
+                        or (hit[4] is _PV and _MI_NEXT.match(value, end) is None)
+                        or (
+                            hit[4] is not _PV
+                            and not _may_continue(value, end, hit[4])
+                            and (hit[2] not in PREVERBS or _MI_NEXT.match(value, end) is None)
+                        )
+                    )
                 ):
                     t.text = term
                     t.stopped = marks and hit[3][0]
@@ -123,7 +133,7 @@ class PersianTokenizer(Tokenizer):
                     yield t
                     continue
                 segs, stops = hit[1], hit[3]
-                joined = _join_compound(value, start, at, hit[2]) if hit[4] is True else None
+                joined = _join_compound(value, start, at, hit[2]) if hit[4] and hit[4] is not _PV else None
                 if joined is None and (kind == "affix" or hit[2] in PREFIXES):
                     joined = _join_next(value, start, at, segs, stops, hit[2])
                 elif joined is None and hit[2] in PREVERBS:
@@ -249,6 +259,22 @@ def _join_preverb(
     return ((lemma, 0, nxt.end() - start),), (False,), nxt.end()
 
 
+def _may_continue(text: str, end: int, openings: frozenset[str]) -> bool:
+    """Whether the word after a compound's first part may go on with it: its first two letters are looked
+    up before anything is analyzed, since most words after a first part (کتاب، سال، دانش) start no compound.
+    `openings` holds those two letters of every compound the part begins, and "و" when one is X و Y."""
+    i = end
+    while i < len(text) and i - end < 3 and text[i] in _SPACES:
+        i += 1
+    two = text[i : i + 2]
+    if i == end or not two:
+        return False
+    if two[0] == "و" and (len(two) == 1 or two[1] in _SPACES):
+        return "و" in openings  # the word و: گفت و گو
+    peek = two.translate(_FOLD_TABLE)
+    return len(peek) != 2 or peek in openings  # a dropped mark: let the full analysis decide
+
+
 def _join_compound(
     text: str, start: int, end: int, key: str
 ) -> tuple[tuple[Seg, ...], tuple[bool, ...], int] | None:
@@ -257,7 +283,8 @@ def _join_compound(
     Two words (or X و Y) join when together they spell a listed compound, or an inflection of one, that cuts
     where the first word ends; a detached suffix after them joins too.
     """
-    table = spaced_compounds()[1]
+    heads, table = spaced_compounds()
+    openings = heads[key]
     joined, new_end = key, end
     for n in range(2):
         nxt = _NEXT_WORD.match(text, new_end)
@@ -265,6 +292,8 @@ def _join_compound(
             return None
         next_segs, next_key = analyze_word(nxt.group(1))
         joined, new_end = joined + next_key, nxt.end()
+        if joined[len(key) : len(key) + 2] not in openings and not (n == 0 and next_key == "و"):
+            return None  # no compound of this first part goes on so: the common case, decided at once
         if n == 0 and next_key == "و":
             continue
         if len(next_segs) != 1:
@@ -319,7 +348,9 @@ def _remember(raw: str) -> Entry:
         _WORD_CACHE.clear()
     segs, key, stops = _analyze_word(raw)
     plain = len(segs) == 1 and segs[0][1] == 0 and segs[0][2] == len(raw) and key not in PREFIXES
-    head: bool | str = len(segs) == 1 and key in spaced_compounds()[0]
+    head: frozenset[str] | str = (
+        spaced_compounds()[0].get(key, frozenset()) if len(segs) == 1 else frozenset()
+    )
     if not head and plain and key in PREVERBS:
         head = _PV  # در، فرو may join the verb after them
     hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key, stops, head)
