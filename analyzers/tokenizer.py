@@ -43,6 +43,8 @@ _PATTERN = re.compile(
     r"|(?P<digits>\d+))"
 )
 _WORD = rf"{_FA}+(?:{_JOINERS}+{_FA}+)*"
+# Letters the fold leaves as they are: two of them are their own folded key.
+_PLAIN_LETTERS = frozenset("ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی")
 _SPACES = frozenset(" \t\u00a0_")  # what may stand between the words of a spaced compound
 _NEXT_WORD = re.compile(rf"[ \t\u00a0_]{{1,3}}({_WORD})")  # `_` joins the words of a hashtag
 _URL_TRAIL = ".,;:!?؟،؛"
@@ -115,7 +117,19 @@ class PersianTokenizer(Tokenizer):
                         or (hit[4] is _PV and _MI_NEXT.match(value, end) is None)
                         or (
                             hit[4] is not _PV
-                            and not _may_continue(value, end, hit[4])
+                            and (
+                                # punctuation or the end, or a space then two plain letters no compound of
+                                # this first part goes on with (most words after کتاب، سال، دانش): decided
+                                # without a call
+                                (gap := value[end : end + 1]) not in _SPACES
+                                or (
+                                    gap == " "
+                                    and (two := value[end + 1 : end + 3]) not in hit[4]
+                                    and len(two) == 2
+                                    and _PLAIN_LETTERS.issuperset(two)
+                                )
+                                or not _may_continue(value, end, hit[4])
+                            )
                             and (hit[2] not in PREVERBS or _MI_NEXT.match(value, end) is None)
                         )
                     )
