@@ -43,20 +43,27 @@ class _Folds(dict):
 
 _FOLDS = _Folds({**FOLD_TABLE, **dict.fromkeys(map(ord, PART_BREAKS), None)})
 HAMZA_YA = "\u0626"  # folded by its neighbours (مسئول = مسوول, هیئت = هیات): its words go to `fold_key`
-_HAMZA_WORD = re.compile(r"\S*\u0626\S*")
+_SPACE = re.compile(r"\s")
 _PIECES = re.compile(r"\w{2,}")
 
 
 def fold(text: str) -> str:
     """The analyzer's fold of every word of `text` (separators kept), only to pre-select chunks of huge
     documents (never used for matching): a chunk is analyzed when its fold holds a piece of a term."""
-    if HAMZA_YA not in text:
+    hamza = text.find(HAMZA_YA)
+    if hamza < 0:
         return text.translate(_FOLDS)
     out, pos = [], 0
-    for match in _HAMZA_WORD.finditer(text):
-        out.append(text[pos : match.start()].translate(_FOLDS))
-        out.append(fold_key(match.group()))
-        pos = match.end()
+    while hamza >= 0:  # each word holding hamza on ya, from the whitespace before it to the one after
+        start = hamza
+        while start > pos and not text[start - 1].isspace():
+            start -= 1
+        space = _SPACE.search(text, hamza)
+        end = space.start() if space else len(text)
+        out.append(text[pos:start].translate(_FOLDS))
+        out.append(fold_key(text[start:end]))
+        pos = end
+        hamza = text.find(HAMZA_YA, end)
     out.append(text[pos:].translate(_FOLDS))
     return "".join(out)
 

@@ -60,3 +60,11 @@ def test_a_whole_text_folds_word_by_word_as_the_analyzer_does() -> None:
     assert fold(text) == "\n".join(
         " ".join(fold_key(word) for word in line.split(" ")) for line in text.split("\n")
     )
+
+
+@pytest.mark.parametrize("text", ["مسئول", "مسئول و رئیس", "هیئت‌رئیسه\tپائیز\nسئوال", "  ئ  ", "ﻛﺘﺎﺏ مسئول"])
+def test_words_with_hamza_on_ya_fold_by_their_neighbours_wherever_they_stand(text: str) -> None:
+    words = text.split()
+    folded = fold(text)
+    assert folded.split() == [fold_key(word) for word in words]
+    assert [c for c in folded if c.isspace()] == [c for c in text if c.isspace()]  # separators kept
