@@ -94,7 +94,9 @@ def _fold_char(ch: str) -> str:
     return "".join(_fold_char(c) if c != "ئ" else "ی" for c in out)
 
 
-_TABLE = str.maketrans(
+# The one fold table (one character to its folded text, or dropped): the analyzer's fast path, and the
+# snippets' pre-filter (search_ui.snippets), so a letter added here is folded alike everywhere.
+FOLD_TABLE = str.maketrans(
     {
         **dict.fromkeys(_DROPPED, None),
         **_DIRECT,
@@ -107,7 +109,7 @@ _SLOW = re.compile("[^\u0621-\u06ffa-z0-9]")  # after the table: anything that m
 
 def quick_fold(raw: str) -> str | None:
     """Fast path: the folded key when a translation table suffices and no character was dropped."""
-    out = raw.translate(_TABLE)
+    out = raw.translate(FOLD_TABLE)
     if len(out) != len(raw) or _SLOW.search(out) or "ئ" in out:
         return None
     return out

@@ -18,7 +18,7 @@ from whoosh.lang.porter2 import stem as porter_stem
 from .lexicon import PREFIXES, SUFFIXES, lexicon
 from .morphology import PREVERBS, analyze_key, spaced_compounds, spaced_preverb_verb, word_term
 from .normalize import _BREAK_RE, collapse_runs, fold, fold_key, has_run, quick_fold
-from .normalize import _TABLE as _FOLD_TABLE
+from .normalize import FOLD_TABLE as _FOLD_TABLE
 from .stopwords import ENGLISH_STOPWORDS, STOP_KEYS
 
 _FA_LETTERS = "\u0621-\u063f\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06e5\u06e6\u06ee\u06ef\u06fa-\u06ff"

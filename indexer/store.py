@@ -35,11 +35,43 @@ _NOT_LINKED = re.compile(r"(_WRITELOCK|\.lock)$|^" + re.escape(META) + "$")
 
 
 class KavoshIndexError(Exception):
-    """An index problem with a message fit for a user."""
+    """An index problem with a message fit for a user (503 on the page, exit 2 on the command line)."""
 
 
 class IndexMissing(KavoshIndexError):
     """There is no usable index in the folder."""
+
+
+class IndexDamaged(IndexMissing):
+    """The index is there but cannot be read (a damaged or cut file): it must be rebuilt. Its own kind for
+    messages and logs, and an IndexMissing (no usable index) for callers that start afresh on either."""
+
+
+# Exceptions that usually mean a bug, not a damaged file (see `is_bug`).
+PROGRAMMING_ERRORS: tuple[type[BaseException], ...] = (
+    TypeError,
+    AttributeError,
+    NameError,
+    ImportError,
+    AssertionError,
+    NotImplementedError,
+    RecursionError,
+)
+_WHOOSH_DIR = os.path.dirname(whoosh_index.__file__) + os.sep
+
+
+def is_bug(exc: BaseException) -> bool:
+    """Whether an exception raised while reading an index is a bug in Kavosh rather than a damaged index, so
+    it is reported as an internal error (500, exit 3), never as a missing index to rebuild.
+
+    A programming error (TypeError, AttributeError, …) is a bug unless Whoosh's own code raised it: Whoosh
+    reading cut or garbled bytes fails with a TypeError (`ord()` of an empty read) and the like."""
+    if not isinstance(exc, PROGRAMMING_ERRORS):
+        return False
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is None or not tb.tb_frame.f_code.co_filename.startswith(_WHOOSH_DIR)
 
 
 class IndexVersionMismatch(KavoshIndexError):
@@ -95,7 +127,7 @@ def check_versions(meta: dict, where: str) -> None:
 
 
 def open_generation(index_dir: str | os.PathLike, check: bool = True) -> Generation:
-    """Open the live generation. Raises IndexMissing or IndexVersionMismatch (with `check`).
+    """Open the live generation. Raises IndexMissing, IndexDamaged or IndexVersionMismatch (with `check`).
 
     If a writer switches and removes generations between our reading CURRENT and opening the folder, we
     simply follow CURRENT again, so a reader always gets one complete generation.
@@ -121,13 +153,17 @@ def _open(index_dir: Path, name: str, check: bool) -> Generation:
     try:
         meta = read_meta(path)
     except (OSError, ValueError) as exc:
-        raise IndexMissing(f"index generation {path} is unreadable ({exc}); rebuild with --rebuild") from exc
+        # A folder that is gone was removed by a writer after we read CURRENT (the caller retries).
+        kind = IndexDamaged if path.is_dir() else IndexMissing
+        raise kind(f"index generation {path} is unreadable ({exc}); rebuild with --rebuild") from exc
     if check:
         check_versions(meta, str(index_dir))
     try:
         ix = whoosh_index.open_dir(str(path))
-    except Exception as exc:  # Whoosh raises many kinds; all mean the same to a user
-        raise IndexMissing(f"cannot open the index in {path} ({exc}); rebuild with --rebuild") from exc
+    except Exception as exc:  # Whoosh raises many kinds for a damaged file; all mean the same to a user
+        if is_bug(exc):
+            raise
+        raise IndexDamaged(f"cannot open the index in {path} ({exc}); rebuild with --rebuild") from exc
     return Generation(name=name, path=path, index=ix, meta=meta)
 
 

@@ -1,13 +1,15 @@
 """`kavosh search` (one query, or a batch of them into a run file) and `kavosh evaluate`.
 
 Exit codes: 0 success; 1 no results (one query) or some input lines skipped (batch, evaluate); 2 usage
-error, a refused query, or a missing / wrong-version index.
+error, a bad parameter, a refused query, or an index that is missing, damaged or of another version;
+3 an internal error (a bug in Kavosh: one line on stderr, the traceback with --verbose).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import sys
 import time
@@ -17,12 +19,15 @@ import click
 
 from indexer.store import KavoshIndexError
 from search_ui.batch import run_parallel, write_run
-from search_ui.compile import QueryRefused
+from search_ui.compile import BadRequest, QueryRefused
 from search_ui.engine import MAX_LIMIT
 from search_ui.engines import INDEX_HELP, open_engine
 from search_ui.evaluate import METRICS, evaluate, read_qrels, read_queries
 from search_ui.filters import FORMATS, SORTS, FilterError, make_filters
 from search_ui.jalali import format_timestamp
+
+log = logging.getLogger("kavosh.search")
+EXIT_INTERNAL = 3  # a bug, told apart from 1 (no results) and 2 (the user's input or index)
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -40,11 +45,20 @@ def _fail(message: str) -> None:
 
 @contextmanager
 def _user_errors():
-    """Index and query problems become one clear line and exit status 2, never a traceback."""
+    """Index and query problems become one clear line and exit status 2, a bug one line and exit status 3
+    (its traceback is logged at debug level: `kavosh --verbose`), never a traceback on the terminal."""
     try:
         yield
-    except (KavoshIndexError, QueryRefused) as err:
+    except (KavoshIndexError, QueryRefused, BadRequest) as err:
         _fail(str(err))
+    except Exception as err:
+        log.debug("internal error", exc_info=err)
+        click.echo(
+            f"error: internal error ({type(err).__name__}: {err}); this is a bug in Kavosh, please report it "
+            "(kavosh --verbose shows where)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
 
 
 def terminal_text(snippet_html: str, color: bool) -> str:
@@ -183,8 +197,8 @@ def search_command(
         filters = make_filters(folders, formats, date_from, date_to, sort)
     except FilterError as err:
         raise click.UsageError(f"{err.code}: {err}") from None
-    engine = open_engine(index_dir)
     with _user_errors():
+        engine = open_engine(index_dir)
         result = engine.search(query, page=page, limit=limit, filters=filters if filters.active else None)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -212,8 +226,8 @@ def _run_queries(ctx: click.Context, index_dir: str, queries_path: str, depth: i
     if not quiet:
         for bad in qfile.bad_lines[:20]:
             click.echo(f"skipped {queries_path} {bad}", err=True)
-    engine = open_engine(index_dir)
     with _user_errors():
+        engine = open_engine(index_dir)
         engine.ranked("", limit=1)  # opens the index: a missing one fails here, once, clearly
         bar = _progress_bar(ctx, len(qfile.queries))
         began = time.perf_counter()

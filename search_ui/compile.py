@@ -34,8 +34,18 @@ MIN_PREFIX = 2
 FIELDS = ("title", "body")
 
 
+class BadRequest(ValueError):
+    """A parameter that is missing or out of range (page, limit, an undecodable query): 400 on the page,
+    exit 2 on the command line. `code` is a stable English code for programs (the API's `error`)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class QueryRefused(Exception):
-    """A query Kavosh will not run (e.g. a one-letter prefix), with a message fit for a user."""
+    """A query Kavosh will not run (e.g. a one-letter prefix), with a message fit for a user (400 on the
+    page, exit 2 on the command line)."""
 
 
 class QueryTooExpensive(QueryRefused):

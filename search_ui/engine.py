@@ -24,21 +24,38 @@ from whoosh.searching import Searcher
 
 from indexer.pages import page_of
 from indexer.schema import decode_text
-from indexer.store import IndexMissing, KavoshIndexError, current_name, open_generation
+from indexer.store import IndexDamaged, IndexMissing, KavoshIndexError, current_name, is_bug, open_generation
 from search_ui import bm25f, fastpath, snippets
 from search_ui.analysis import analyze_query
-from search_ui.compile import Budget, Compiled, Compiler, Limits, QueryRefused, QueryTooExpensive, Ranking
+from search_ui.compile import (
+    BadRequest,
+    Budget,
+    Compiled,
+    Compiler,
+    Limits,
+    QueryRefused,
+    QueryTooExpensive,
+    Ranking,
+)
 from search_ui.filters import Filters, narrow
 from search_ui.query import parse
 from search_ui.suggest import Speller, complete
 
-__all__ = ["Limits", "QueryRefused", "QueryTooExpensive", "Ranking", "SearchEngine"]
+__all__ = ["BadRequest", "Limits", "QueryRefused", "QueryTooExpensive", "Ranking", "SearchEngine"]
 
 log = logging.getLogger("kavosh.search")
 
 MAX_LIMIT = 100
 MAX_SPELLED = 5  # unknown words a query gets did-you-mean for (each costs a scan of similar terms)
 RETRY_BAD_SECONDS = 30.0  # how long a generation that failed to open is left alone before another try
+
+
+def check_paging(page: int, limit: int) -> None:
+    """Refuse a page below 1 or a limit outside 1..MAX_LIMIT (BadRequest, a ValueError), for every engine."""
+    if not isinstance(page, int) or page < 1:
+        raise BadRequest("bad-page", "page must be an integer >= 1")
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest("bad-limit", f"limit must be an integer from 1 to {MAX_LIMIT}")
 
 
 class _BudgetCollector(TopCollector):
@@ -80,8 +97,9 @@ class _Generation:
 
 
 class SearchEngine:
-    """Search one Kavosh index folder. Construction never fails; a missing index fails each call with a
-    `indexer.store.KavoshIndexError` (except `health`, which reports it)."""
+    """Search one Kavosh index folder. Construction never fails; a missing or damaged index fails each call
+    with an `indexer.store.KavoshIndexError` (except `health`, which reports it); a bad page or limit is a
+    `BadRequest`, a refused query a `QueryRefused`; anything else is a bug and propagates as it is."""
 
     def __init__(
         self, index_dir: str | Path, ranking: Ranking | None = None, limits: Limits | None = None
@@ -126,7 +144,8 @@ class SearchEngine:
         return name == bad and time.monotonic() - when < RETRY_BAD_SECONDS
 
     def _open(self) -> _Generation:
-        """Open the generation CURRENT names and compute its length norms (KavoshIndexError: unusable)."""
+        """Open the generation CURRENT names and compute its length norms (KavoshIndexError: unusable; a
+        bug in Kavosh is not caught here, so it is never reported as a damaged index)."""
         opened = open_generation(self.index_dir)
         analyze_query("کاوش")  # load the analyzer's lexicon now, not inside the first query's time
         try:
@@ -134,8 +153,12 @@ class SearchEngine:
                 count = searcher.doc_count()
                 for leaf, _ in searcher.leaf_searchers():  # length norms now, not in the first query
                     bm25f.warm(leaf.reader(), searcher, **self.ranking.bm25f())
+        except KavoshIndexError:
+            raise
         except Exception as exc:  # a damaged segment file: Whoosh and our codec raise many kinds
-            raise IndexMissing(
+            if is_bug(exc):
+                raise
+            raise IndexDamaged(
                 f"cannot read the index in {opened.path} ({exc}); rebuild it with "
                 f"`kavosh index FOLDER --index {self.index_dir} --rebuild`"
             ) from exc
@@ -147,9 +170,11 @@ class SearchEngine:
         """Whether an index is loaded, how many documents it holds and which generation is live."""
         try:
             gen = self._generation()
+        except IndexDamaged:
+            return {"loaded": False, "documents": 0, "generation": current_name(self.index_dir)}
         except IndexMissing:
             return {"loaded": False, "documents": 0, "generation": None}
-        except Exception:  # a version mismatch or a broken index: not loaded, say so without raising
+        except KavoshIndexError:  # another version: not loaded, say so without raising (a bug raises)
             return {"loaded": False, "documents": 0, "generation": current_name(self.index_dir)}
         return {"loaded": True, "documents": gen.documents, "generation": gen.name}
 
@@ -158,10 +183,7 @@ class SearchEngine:
 
         With `filters` (search_ui.filters) the matches are narrowed and sorted and the answer adds
         "filters" and "facets"; that needs every match ranked, not only the first pages."""
-        if not isinstance(page, int) or page < 1:
-            raise ValueError("page must be an integer >= 1")
-        if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-            raise ValueError(f"limit must be an integer from 1 to {MAX_LIMIT}")
+        check_paging(page, limit)
         gen = self._generation()
         searcher = gen.searcher(self.weighting)
         began = time.perf_counter()  # query time: opening the index and loading the lexicon are not counted

@@ -24,15 +24,15 @@ from indexer.schema import folder_of
 from indexer.store import IndexMissing, IndexVersionMismatch, KavoshIndexError
 from search_ui import snippets
 from search_ui.analysis import analyze_query
-from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
+from search_ui.compile import BadRequest, Compiled, Compiler, QueryRefused, Ranking
 from search_ui.compile_opensearch import field_scales, translate
-from search_ui.engine import MAX_LIMIT
+from search_ui.engine import check_paging
 from search_ui.filters import Filters
 from search_ui.opensearch_vocabulary import Vocabulary
 from search_ui.query import ParsedQuery, parse
 from search_ui.suggest import Speller, complete
 
-__all__ = ["OpenSearchEngine", "QueryRefused"]
+__all__ = ["BadRequest", "OpenSearchEngine", "QueryRefused"]
 
 # Seconds a call keeps retrying when no node answers (a node restarting, a cluster electing a manager)
 # before it fails with 503 / exit 2; a dead node among live ones costs one refused connection, not this.
@@ -52,7 +52,8 @@ class _Generation:
 class OpenSearchEngine:
     """Search the Kavosh index named by an `--index http://HOST:PORT[,HOST:PORT]/NAME` URL. Thread-safe.
     Construction never contacts the cluster; every call raises a `KavoshIndexError` (a message fit for a
-    user: exit 2 on the command line, 503 on the page) when the cluster or the index cannot answer."""
+    user: exit 2 on the command line, 503 on the page) when the cluster or the index cannot answer, and
+    the folder engine's `BadRequest` / `QueryRefused` (400, exit 2) for bad paging or a refused query."""
 
     def __init__(self, url: str, ranking: Ranking | None = None) -> None:
         self.index_dir = url  # what the page and the commands print as "the index"
@@ -141,10 +142,7 @@ class OpenSearchEngine:
             raise QueryRefused(
                 "پالایش بر پایه‌ی پوشه، قالب، تاریخ و ترتیب روی نمایه‌ی OpenSearch هنوز در دسترس نیست."
             )
-        if not isinstance(page, int) or page < 1:
-            raise ValueError("page must be an integer >= 1")
-        if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-            raise ValueError(f"limit must be an integer from 1 to {MAX_LIMIT}")
+        check_paging(page, limit)
         gen = self._generation()
         with self._explained(gen):
             return self._page(gen, query, page, limit)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from html import escape
 
+from analyzers import FOLD_TABLE, PART_BREAKS, fold_key
 from search_ui.analysis import spans
 
 CHUNK = 65536
@@ -25,33 +26,46 @@ CONTEXT = 90  # characters of context on each side of a match in a fragment
 FRAGMENTS = 3
 LEAD = 240  # characters shown when nothing in the body matched
 
-_FOLD = str.maketrans(
-    {
-        "ي": "ی",
-        "ى": "ی",
-        "ئ": "ی",
-        "ك": "ک",
-        "ة": "ه",
-        "ۀ": "ه",
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ؤ": "و",
-        "\u200c": None,
-        "\u0640": None,
-        **{chr(c): None for c in range(0x064B, 0x0660)},
-        "\u0670": None,
-        **{chr(0x06F0 + d): str(d) for d in range(10)},
-        **{chr(0x0660 + d): str(d) for d in range(10)},
-    }
-)
+MAX_FOLDS = 20_000  # distinct characters whose fold is remembered (a hostile text cannot grow it further)
+
+
+class _Folds(dict):
+    """The analyzer's fold table (analyzers.FOLD_TABLE) with ZWNJ-like part breaks removed (the analyzer
+    joins a word's parts), as a `str.translate` table: any other character is folded once by the analyzer's
+    own `fold_key` and remembered, so presentation forms, circled numbers and new letters agree too."""
+
+    def __missing__(self, code: int) -> str | None:
+        out = fold_key(chr(code))
+        if len(self) < MAX_FOLDS:
+            self[code] = out
+        return out
+
+
+_FOLDS = _Folds({**FOLD_TABLE, **dict.fromkeys(map(ord, PART_BREAKS), None)})
+HAMZA_YA = "\u0626"  # folded by its neighbours (مسئول = مسوول, هیئت = هیات): its words go to `fold_key`
+_SPACE = re.compile(r"\s")
 _PIECES = re.compile(r"\w{2,}")
 
 
 def fold(text: str) -> str:
-    """A cheap spelling fold, only to pre-select chunks of huge documents (never used for matching)."""
-    return text.translate(_FOLD).lower()
+    """The analyzer's fold of every word of `text` (separators kept), only to pre-select chunks of huge
+    documents (never used for matching): a chunk is analyzed when its fold holds a piece of a term."""
+    hamza = text.find(HAMZA_YA)
+    if hamza < 0:
+        return text.translate(_FOLDS)
+    out, pos = [], 0
+    while hamza >= 0:  # each word holding hamza on ya, from the whitespace before it to the one after
+        start = hamza
+        while start > pos and not text[start - 1].isspace():
+            start -= 1
+        space = _SPACE.search(text, hamza)
+        end = space.start() if space else len(text)
+        out.append(text[pos:start].translate(_FOLDS))
+        out.append(fold_key(text[start:end]))
+        pos = end
+        hamza = text.find(HAMZA_YA, end)
+    out.append(text[pos:].translate(_FOLDS))
+    return "".join(out)
 
 
 def _chunks(text: str, size: int) -> Iterator[tuple[int, str]]:

@@ -3,6 +3,11 @@
 The engine does the searching, the escaping of snippets and documents, and the switch to a new index
 generation; this module only turns requests into engine calls and engine answers into pages or JSON, and
 makes sure that no user input can produce a traceback (bad parameters are 400, unknown things 404).
+
+Errors by kind, mapped to statuses in one place (`create_app`): `BadRequest` and `FilterError` 400 with
+their code, `QueryRefused` 400 (the page says why), `KavoshIndexError` (missing, damaged, another version,
+the cluster down) 503 with a log line, and any other exception, a bug, 500 with its traceback in the log
+and only the Persian status sentence for the user.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from indexer.sources import PAGE_BREAK
 from indexer.store import KavoshIndexError
 from search_ui import page_text
-from search_ui.engine import QueryRefused
+from search_ui.compile import BadRequest, QueryRefused
 from search_ui.filters import FilterError, Filters, make_filters
 from search_ui.jalali import format_number, format_timestamp, persian_digits
 
@@ -80,16 +85,6 @@ class DocIdConverter(BaseConverter):
         return quote(text, safe="~!$&'()*+,;=:@")
 
 
-class BadParameter(ValueError):
-    """A query-string parameter that is missing or out of range (answered with 400).
-
-    `code` is a stable English code for programs (the API's `error`), the message is Persian."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 def show_text(value: Any) -> Markup:
     """Escape plain text from a document or a query for HTML, with bidi controls made visible."""
     return Markup(str(escape(value)).translate(_BIDI_VISIBLE))
@@ -133,17 +128,17 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         value = None
     if value is None or not low <= value <= high:
-        raise BadParameter(f"bad-{name}", page_text.out_of_range(name, low, high))
+        raise BadRequest(f"bad-{name}", page_text.out_of_range(name, low, high))
     return value
 
 
 def _query_arg(required: bool) -> str:
     """`q`, stripped; a query longer than MAX_QUERY is cut by the parser with a notice, not refused."""
     if not _query_string_is_utf8():  # e.g. %ff%fe: Werkzeug would hand it over as the text "%FF%FE"
-        raise BadParameter("bad-encoding", page_text.BAD_ENCODING)
+        raise BadRequest("bad-encoding", page_text.BAD_ENCODING)
     query = request.args.get("q", "")[:MAX_RAW_QUERY].strip()
     if required and not query:
-        raise BadParameter("missing-q", page_text.MISSING_QUERY)
+        raise BadRequest("missing-q", page_text.MISSING_QUERY)
     return query
 
 
@@ -169,15 +164,9 @@ def _filters_arg() -> Filters:
 
 
 def _search(query: str, page: int, limit: int, filters: Filters | None = None) -> dict:
-    try:
-        if filters is None:
-            return _engine().search(query, page=page, limit=limit)
-        return _engine().search(query, page=page, limit=limit, filters=filters)
-    except QueryRefused:
-        raise
-    except ValueError as err:  # the engine's own bounds on page/limit
-        current_app.logger.info("engine refused paging: %s", err)
-        raise BadParameter("bad-page", page_text.out_of_range("page", 1, MAX_PAGE)) from None
+    if filters is None:
+        return _engine().search(query, page=page, limit=limit)
+    return _engine().search(query, page=page, limit=limit, filters=filters)
 
 
 def _page_numbers(page: int, last: int) -> list[int]:
@@ -306,7 +295,7 @@ def _error(status: int, message: str, q: str = "", code: str | None = None) -> A
     return render_template("error.html", status=status, message=persian, q=q), status
 
 
-def _bad_parameter(err: BadParameter | FilterError) -> Any:
+def _bad_parameter(err: BadRequest | FilterError) -> Any:
     return _error(400, str(err), q=request.args.get("q", "")[:MAX_QUERY], code=err.code)
 
 
@@ -318,8 +307,18 @@ def _refused(err: QueryRefused) -> Any:
 
 
 def _index_unavailable(err: KavoshIndexError) -> Any:
-    current_app.logger.error("index unavailable: %s", err)
+    current_app.logger.error("index unavailable (%s): %s", type(err).__name__, err)
     return _error(503, INDEX_UNAVAILABLE)
+
+
+def _internal_error(err: Exception) -> Any:
+    """A bug: its traceback goes to the log, the user gets only the status's Persian sentence."""
+    if isinstance(err, HTTPException):  # Flask hands HTTP errors to the most specific handler first
+        return _http_error(err)
+    current_app.logger.error(
+        "internal error on %s (%s): %s", request.path, type(err).__name__, err, exc_info=err
+    )
+    return _error(500, page_text.status_message(500))
 
 
 def _http_error(err: HTTPException) -> Any:
@@ -351,11 +350,13 @@ def create_app(index_dir: str | os.PathLike[str], engine: Any = None) -> Flask:
     app.json.sort_keys = False  # keep the engine's key order
     app.url_map.converters["docid"] = DocIdConverter
     app.register_blueprint(bp)
-    app.register_error_handler(BadParameter, _bad_parameter)
-    app.register_error_handler(FilterError, _bad_parameter)
-    app.register_error_handler(QueryRefused, _refused)
-    app.register_error_handler(KavoshIndexError, _index_unavailable)
-    app.register_error_handler(HTTPException, _http_error)
+    # Errors by kind to statuses, the one place (see the module's docstring).
+    app.register_error_handler(BadRequest, _bad_parameter)  # 400
+    app.register_error_handler(FilterError, _bad_parameter)  # 400
+    app.register_error_handler(QueryRefused, _refused)  # 400
+    app.register_error_handler(KavoshIndexError, _index_unavailable)  # 503
+    app.register_error_handler(HTTPException, _http_error)  # 404, 405, …
+    app.register_error_handler(Exception, _internal_error)  # 500
     app.after_request(_add_security_headers)
     app.jinja_env.filters.update(text=show_text, path=show_path, fa=persian_digits, num=format_number)
     app.jinja_env.filters.update(
