@@ -177,13 +177,17 @@ def test_paging_a_filtered_sorted_answer_walks_it_in_order(engines):
     assert whole["total"] == whoosh.search("ایران", limit=100, filters=filters)["total"] > 3
 
 
-def test_the_page_filters_on_the_cluster(engines, opensearch_cluster):
+def test_the_page_and_command_line_filter_on_the_cluster(engines, opensearch_cluster):
     whoosh, _ = engines
     client = create_app(opensearch_cluster.index_url("samples")).test_client()
     api = client.get("/api/search", query_string={"q": "ایران", "folder": "history", "sort": "newest"})
     assert api.status_code == 200, api.get_data(as_text=True)
     expected = whoosh.search("ایران", filters=make_filters(folders=["history"], sort="newest"))
     assert _filtered(api.get_json()) == _filtered(expected)
+    args = ["search", "ایران", "--index", opensearch_cluster.index_url("samples"), "--json"]
+    result = CliRunner().invoke(cli, [*args, "--folder", "history", "--sort", "newest"])
+    assert result.exit_code == 0, result.output
+    assert _filtered(json.loads(result.output)) == _filtered(expected)
     page = client.get("/", query_string={"q": "ایران", "format": "md"})
     assert page.status_code == 200 and "<mark>ایران</mark>" in page.get_data(as_text=True)
 
