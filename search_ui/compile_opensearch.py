@@ -80,6 +80,14 @@ def idf_scale(vocabulary: _Frequencies, fields: Sequence[str]) -> IdfScale:
     return scale
 
 
+def words(node: wq.Query) -> list[str]:
+    """Every word a compiled query scores (prefix alternatives included), so their frequencies for
+    `idf_scale` come in one request rather than one each."""
+    if isinstance(node, FieldsTerm):
+        return list(node.seq) if isinstance(node, FieldsPhrase) else [node.text]
+    return [w for child in node.children() for w in words(child)]
+
+
 class NotTranslatable(ValueError):
     """A query node this translator does not know (a bug: the Compiler produced something new)."""
 

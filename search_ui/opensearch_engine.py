@@ -26,7 +26,7 @@ from indexer.store import IndexMissing, IndexVersionMismatch, KavoshIndexError
 from search_ui import snippets
 from search_ui.analysis import analyze_query
 from search_ui.compile import Compiled, Compiler, QueryRefused, Ranking
-from search_ui.compile_opensearch import facets, field_scales, filtered, idf_scale, translate
+from search_ui.compile_opensearch import facets, field_scales, filtered, idf_scale, translate, words
 from search_ui.engine import MAX_LIMIT
 from search_ui.filters import Filters
 from search_ui.opensearch_vocabulary import Vocabulary
@@ -126,6 +126,7 @@ class OpenSearchEngine:
 
     def _dsl(self, gen: _Generation, compiled: Compiled) -> dict:
         """The compiled query in OpenSearch's DSL, every clause weighted to Kavosh's idf."""
+        gen.vocabulary.prefetch(words(compiled.query))
         return translate(compiled.query, gen.scales, idf_scale(gen.vocabulary, FIELDS))
 
     def _search(self, gen: _Generation, body: dict) -> dict:

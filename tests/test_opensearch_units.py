@@ -23,7 +23,14 @@ from indexer.opensearch.client import Client, parse_target
 from indexer.store import KavoshIndexError
 from search_ui.bm25f import FieldsPhrase, FieldsTerm, idf
 from search_ui.compile import Ranking
-from search_ui.compile_opensearch import MAX_SCORED_ALTERNATIVES, field_scales, filtered, idf_scale, translate
+from search_ui.compile_opensearch import (
+    MAX_SCORED_ALTERNATIVES,
+    field_scales,
+    filtered,
+    idf_scale,
+    translate,
+    words,
+)
 from search_ui.engine import SearchEngine
 from search_ui.engines import open_engine
 from search_ui.filters import in_folder, make_filters
@@ -164,9 +171,9 @@ def test_every_clause_gets_the_idf_bm25f_gives_its_words():
     fields = ("title", "body")
     scale = idf_scale(counts, fields)
     for field in fields:
-        for words in (["سال"], ["حافظ"], ["سال", "حافظ"]):
-            theirs = sum(_lucene(counts.fields[field], counts.doc_frequency(field, w)) for w in words)
-            assert scale(field, words) * theirs == pytest.approx(idf(counts, words, fields))
+        for chosen in (["سال"], ["حافظ"], ["سال", "حافظ"]):
+            theirs = sum(_lucene(counts.fields[field], counts.doc_frequency(field, w)) for w in chosen)
+            assert scale(field, chosen) * theirs == pytest.approx(idf(counts, chosen, fields))
     assert scale("title", ["سال"]) < 0.5  # the title's idf was more than twice BM25F's
     assert scale("title", ["ناموجود"]) == 1.0  # a clause matching nothing keeps its weight
     # the DSL carries it: a title term's boost is the field scale times the idf scale
@@ -220,3 +227,11 @@ def test_a_folder_filter_keeps_its_subfolders():
         "bool": {"filter": [{"terms": {"folders": ["a/b"]}}, {"terms": {"format": ["md"]}}]}
     }
     assert clause["aggs"]["folder"]["filter"] == {"bool": {"filter": [{"terms": {"format": ["md"]}}]}}
+
+
+def test_the_words_of_a_compiled_query_are_fetched_together():
+    node = wq.AndMaybe(
+        wq.And([FieldsTerm("ایران", {"body": 1.0}), FieldsPhrase(["تخت", "جمشید"], {"title": 2.0})]),
+        wq.ConstantScoreQuery(SpanNear2([wq.Term("body", "ایران"), wq.Term("body", "تخت")], slop=4), 0.5),
+    )
+    assert words(node) == ["ایران", "تخت", "جمشید"]
