@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from analyzers import ANALYZER_VERSION
 from indexer.opensearch.client import Client, ClusterUnavailable, parse_target, q
+from indexer.opensearch.documents import FIELDS, MAPPING_VERSION
 from indexer.opensearch.store import check_health, live_generation
 from indexer.pages import page_of
 from indexer.schema import folder_of
@@ -25,7 +26,7 @@ from indexer.store import IndexMissing, IndexVersionMismatch, KavoshIndexError
 from search_ui import snippets
 from search_ui.analysis import analyze_query
 from search_ui.compile import BadRequest, Compiled, Compiler, QueryRefused, Ranking
-from search_ui.compile_opensearch import field_scales, translate
+from search_ui.compile_opensearch import facets, field_scales, filtered, idf_scale, translate, words
 from search_ui.engine import check_paging
 from search_ui.filters import Filters
 from search_ui.opensearch_vocabulary import Vocabulary
@@ -92,6 +93,12 @@ class OpenSearchEngine:
                 f"(this Kavosh has {ANALYZER_VERSION}); rebuild it with "
                 f"`kavosh index FOLDER --index {self.target} --rebuild`"
             )
+        if meta.get("mapping_version") != MAPPING_VERSION:
+            raise IndexVersionMismatch(
+                f"the index {name} was written with mapping version {meta.get('mapping_version')} "
+                f"(this Kavosh writes {MAPPING_VERSION}); rebuild it with "
+                f"`kavosh index FOLDER --index {self.target}`"
+            )
         settings = self.client.request("GET", f"/{q(name)}/_settings/index.similarity.kavosh_title.k1")
         similarity = settings.get(name, {}).get("settings", {}).get("index", {}).get("similarity", {})
         title_k1 = float(similarity.get("kavosh_title", {}).get("k1", self.ranking.k1))
@@ -118,8 +125,16 @@ class OpenSearchEngine:
             check_health(self.client, gen.name)
             raise
 
+    def _dsl(self, gen: _Generation, compiled: Compiled) -> dict:
+        """The compiled query in OpenSearch's DSL, every clause weighted to Kavosh's idf."""
+        gen.vocabulary.prefetch(words(compiled.query))
+        return translate(compiled.query, gen.scales, idf_scale(gen.vocabulary, FIELDS))
+
     def _search(self, gen: _Generation, body: dict) -> dict:
-        return self.client.search(gen.name, body)
+        """Scored with the whole index's statistics (`dfs_query_then_fetch`), not each shard's: with the
+        default, a word's idf is its shard's, so a document's score depends on where it was routed (qa-ir,
+        3 shards: MRR@10 see DESIGN.md "The engine seam")."""
+        return self.client.search(gen.name, body, "?search_type=dfs_query_then_fetch")
 
     # --- the contract -------------------------------------------------------------------------------
 
@@ -136,25 +151,23 @@ class OpenSearchEngine:
     def search(self, query: str, page: int = 1, limit: int = 10, filters: Filters | None = None) -> dict:
         """One page of ranked hits with snippets, the total, the time taken, notices and suggestions.
 
-        Filters (folder, format, dates, sort) are not implemented on a cluster yet: active ones are refused
-        with a message, empty ones (the page always sends them) are ignored and no facets are given."""
-        if filters is not None and filters.active:
-            raise QueryRefused(
-                "پالایش بر پایه‌ی پوشه، قالب، تاریخ و ترتیب روی نمایه‌ی OpenSearch هنوز در دسترس نیست."
-            )
+        With `filters` (search_ui.filters) the matches are narrowed and sorted by the cluster and the
+        answer adds "filters" and "facets", the same as the folder index's (`search_ui.compile_opensearch.
+        filtered`)."""
         check_paging(page, limit)
         gen = self._generation()
         with self._explained(gen):
-            return self._page(gen, query, page, limit)
+            return self._page(gen, query, page, limit, filters)
 
-    def _page(self, gen: _Generation, query: str, page: int, limit: int) -> dict:
+    def _page(self, gen: _Generation, query: str, page: int, limit: int, filters: Filters | None) -> dict:
         began = time.perf_counter()
         compiled = self._compile(gen, query)
         hits: list[dict] = []
         total = 0
+        found_facets = None
         if compiled.query is not None:
             body = {
-                "query": translate(compiled.query, gen.scales),
+                "query": self._dsl(gen, compiled),
                 "from": (page - 1) * limit,
                 "size": limit,
                 "track_total_hits": True,
@@ -162,8 +175,12 @@ class OpenSearchEngine:
                 "track_scores": True,
                 "_source": _SOURCE,
             }
+            if filters is not None:
+                body.update(filtered(body["query"], filters))
             answer = self._search(gen, body)
             total = answer["hits"]["total"]["value"]
+            if filters is not None:
+                found_facets = facets(answer["aggregations"], filters)
             for h in answer["hits"]["hits"]:
                 src = h.get("_source", {})
                 text = src.get("content", "")
@@ -183,7 +200,7 @@ class OpenSearchEngine:
                     marks = snippets.find_marks(text, compiled.terms, compiled.sequences, max_marks=1)
                     hits[-1]["doc_page"] = page_of(src["pages"], marks[0][0] if marks else 0)
         suggestions = gen.speller.suggest(gen.vocabulary, query, compiled) if compiled.unknown else []
-        return {
+        result = {
             "query": query,
             "total": total,
             "took_ms": round((time.perf_counter() - began) * 1000, 2),
@@ -193,6 +210,10 @@ class OpenSearchEngine:
             "limit": limit,
             "notices": compiled.notices,
         }
+        if filters is not None:
+            empty = {"folder": [], "format": [], "date": {"min": None, "max": None}}
+            result.update(filters=filters.as_dict(), facets=found_facets or empty)
+        return result
 
     def ranked(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the top `limit` documents, no snippets or counts: the batch and evaluation path."""
@@ -205,7 +226,7 @@ class OpenSearchEngine:
         if compiled.query is None:
             return []
         body = {
-            "query": translate(compiled.query, gen.scales),
+            "query": self._dsl(gen, compiled),
             "size": limit,
             "track_total_hits": False,
             "sort": ["_score", {"id": "asc"}],

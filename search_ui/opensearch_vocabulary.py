@@ -40,6 +40,7 @@ class Vocabulary:
         self._prefixes: dict[tuple[str, str, int], list[str]] = {}
         self._lock = threading.Lock()
         self._count: int | None = None
+        self._field_counts: dict[str, int] = {}
 
     def prefetch(self, terms: Iterable[str]) -> dict[tuple[str, str], int]:
         """Load the document frequencies of many terms in one request (the words of one query); returns
@@ -63,6 +64,15 @@ class Vocabulary:
         if self._count is None:
             self._count = int(self.client.request("GET", f"/{q(self.index)}/_count")["count"])
         return self._count
+
+    def field_doc_count(self, field: str) -> int:
+        """How many documents hold at least one term in `field`: the N of Lucene's idf for that field."""
+        if field not in self._field_counts:
+            body = {"query": {"exists": {"field": field}}}
+            self._field_counts[field] = int(
+                self.client.request("POST", f"/{q(self.index)}/_count", body)["count"]
+            )
+        return self._field_counts[field]
 
     def doc_frequency(self, field: str, term: str) -> int:
         """How many documents hold `term` in `field` (0 for a field Kavosh does not index)."""

@@ -5,6 +5,7 @@ embedded Whoosh index on `samples/`, with the same snippets, notices and did-you
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from search_ui.compile import QueryRefused, Ranking
 from search_ui.engine import SearchEngine
 from search_ui.engines import open_engine
 from search_ui.evaluate import evaluate, read_qrels, read_queries
+from search_ui.filters import Filters, make_filters
 from search_ui.opensearch_engine import OpenSearchEngine
 
 pytestmark = [pytest.mark.opensearch, pytest.mark.slow]
@@ -29,6 +31,7 @@ pytestmark = [pytest.mark.opensearch, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 QA = ROOT.parent / "shared" / "data" / "qa-ir"
+DATED_FROM = 1_700_000_000  # the first of the sample files' times in the equivalence tests (November 2023)
 
 # Every form of the query language, each matching something in samples/ (but the -only query, which
 # matches everything but one word, and the unknown word, which matches nothing but gets a suggestion).
@@ -63,9 +66,16 @@ QUERIES = [
 @pytest.fixture(scope="module")
 def engines(opensearch_cluster, tmp_path_factory) -> tuple[SearchEngine, OpenSearchEngine]:
     root = tmp_path_factory.mktemp("both")
-    index_folder(SAMPLES, root / "index", rebuild=True)
+    folder = root / "samples"
+    shutil.copytree(SAMPLES, folder)
+    # a checkout gives every file the same time: spread them over seven months (ties kept) so that date
+    # ranges and sort by date mean something
+    for i, path in enumerate(sorted(p for p in folder.rglob("*") if p.is_file())):
+        stamp = DATED_FROM + (i % 7) * 30 * 86400
+        os.utime(path, (stamp, stamp))
+    index_folder(folder, root / "index", rebuild=True)
     url = opensearch_cluster.index_url("samples")
-    summary = index_to_cluster(SAMPLES, url, rebuild=True, shards=3, replicas=1)
+    summary = index_to_cluster(folder, url, rebuild=True, shards=3, replicas=1)
     assert summary.documents == SearchEngine(root / "index").health()["documents"]
     return SearchEngine(root / "index"), OpenSearchEngine(url)
 
@@ -93,6 +103,93 @@ def test_every_query_form_finds_the_same_documents(engines, query):
         assert got["total"] == 0 and got["suggestions"][0] == "ایران"
     else:
         assert got["total"] > 0
+
+
+# Filters, facets and sort: each dimension alone and together, on queries matching several folders.
+FILTERED = [
+    ("ایران", {"folders": ["history"]}),
+    ("ایران", {"folders": ["history", "travel"]}),
+    ("ایران", {"formats": ["md"]}),
+    ("ایران", {"folders": ["history"], "formats": ["md", "html"]}),
+    ("ایران", {"sort": "newest"}),
+    ("ایران", {"sort": "oldest", "folders": ["collections"]}),
+    ("ایران OR چای", {"formats": ["txt"], "sort": "newest"}),
+    ("-ایران", {"folders": ["cooking"]}),
+    ("ایران", {}),
+    ("ایرن", {"folders": ["history"]}),
+]
+
+
+def _filtered(result: dict) -> dict:
+    """A filtered answer without what may differ: the hits' dates in order when sorted by date (else as a
+    set: the engines' scores differ), ids as a set (ties on a date keep each engine's relevance order), and
+    the facets and filters whole."""
+    dates = [h["date"] for h in result["hits"]]
+    return _answer(result) | {
+        "dates": dates if result["filters"]["sort"] != "relevance" else sorted(dates),
+        "facets": result["facets"],
+        "filters": result["filters"],
+    }
+
+
+@pytest.mark.parametrize(("query", "choice"), FILTERED)
+def test_filters_facets_and_sort_give_the_same_answers(engines, query, choice):
+    whoosh, opensearch = engines
+    filters = make_filters(choice.get("folders", ()), choice.get("formats", ()), sort=choice.get("sort", ""))
+    expected = whoosh.search(query, limit=100, filters=filters)
+    got = opensearch.search(query, limit=100, filters=filters)
+    assert _filtered(got) == _filtered(expected)
+    if query == "ایرن":
+        return
+    assert got["total"] > 0 and len(got["facets"]["folder"]) >= 1
+    if choice.get("sort") == "newest":
+        assert got["hits"][0]["date"] == max(h["date"] for h in got["hits"])
+    if choice.get("folders") or choice.get("formats"):  # something was left out
+        assert got["total"] < opensearch.search(query, limit=100, filters=Filters())["total"]
+
+
+def test_a_date_range_keeps_the_same_documents(engines):
+    """From the middle of the matches' dates on, and up to it: each range the same on both engines."""
+    whoosh, opensearch = engines
+    dates = whoosh.search("ایران", limit=100, filters=Filters())["facets"]["date"]
+    assert dates["min"] < dates["max"], "the samples' dates must differ for this test to mean something"
+    middle = (dates["min"] + dates["max"]) // 2
+    for filters in (Filters(start=middle), Filters(end=middle), Filters(start=dates["min"], end=middle)):
+        expected = whoosh.search("ایران", limit=100, filters=filters)
+        got = opensearch.search("ایران", limit=100, filters=filters)
+        assert _filtered(got) == _filtered(expected)
+        assert 0 < got["total"] or 0 == expected["total"]
+    typed = make_filters(date_from="1300/01/01", date_to="2100-01-01", sort="oldest")
+    assert _filtered(opensearch.search("ایران", limit=100, filters=typed)) == _filtered(
+        whoosh.search("ایران", limit=100, filters=typed)
+    )
+
+
+def test_paging_a_filtered_sorted_answer_walks_it_in_order(engines):
+    whoosh, opensearch = engines
+    filters = make_filters(folders=["history", "travel", "literature"], sort="newest")
+    whole = opensearch.search("ایران", limit=100, filters=filters)
+    pages = [opensearch.search("ایران", page=p, limit=3, filters=filters) for p in (1, 2, 3, 4, 5)]
+    walked = [h["id"] for page in pages for h in page["hits"]]
+    assert walked == [h["id"] for h in whole["hits"]][: len(walked)] and len(walked) == min(
+        15, whole["total"]
+    )
+    assert whole["total"] == whoosh.search("ایران", limit=100, filters=filters)["total"] > 3
+
+
+def test_the_page_and_command_line_filter_on_the_cluster(engines, opensearch_cluster):
+    whoosh, _ = engines
+    client = create_app(opensearch_cluster.index_url("samples")).test_client()
+    api = client.get("/api/search", query_string={"q": "ایران", "folder": "history", "sort": "newest"})
+    assert api.status_code == 200, api.get_data(as_text=True)
+    expected = whoosh.search("ایران", filters=make_filters(folders=["history"], sort="newest"))
+    assert _filtered(api.get_json()) == _filtered(expected)
+    args = ["search", "ایران", "--index", opensearch_cluster.index_url("samples"), "--json"]
+    result = CliRunner().invoke(cli, [*args, "--folder", "history", "--sort", "newest"])
+    assert result.exit_code == 0, result.output
+    assert _filtered(json.loads(result.output)) == _filtered(expected)
+    page = client.get("/", query_string={"q": "ایران", "format": "md"})
+    assert page.status_code == 200 and "<mark>ایران</mark>" in page.get_data(as_text=True)
 
 
 def test_the_index_lives_on_three_shards_with_a_replica_each(engines, opensearch_cluster):
@@ -195,10 +292,7 @@ def test_qa_ir_on_the_cluster_ranks_as_well_as_lucene_and_close_to_whoosh(qa_sco
     assert abs(whoosh["MRR@10"] - cluster["MRR@10"]) <= 0.025
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 asks for 0.02; since the analyzer and proximity work of issue 10 the folder index "
-    "gained 0.010 and the cluster 0.007 (0.851 / 0.830): BM25F on the cluster is the open step",
-)
 def test_qa_ir_mrr_within_0_02_of_whoosh(qa_scores):
+    """Issue 13's target: with global statistics and BM25F's one idf a word the cluster ranks within 0.02
+    (measured 0.844 against 0.8515; the rest is summing saturated fields instead of frequencies)."""
     assert abs(qa_scores["whoosh"]["MRR@10"] - qa_scores["opensearch"]["MRR@10"]) <= 0.02

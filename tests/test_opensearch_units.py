@@ -5,6 +5,7 @@ started them."""
 from __future__ import annotations
 
 import base64
+import math
 import os
 import signal
 import subprocess
@@ -17,14 +18,22 @@ from opensearch_cluster import tooling_missing
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
-from indexer.opensearch import is_cluster_url
+from indexer.opensearch import documents, is_cluster_url
 from indexer.opensearch.client import Client, parse_target
 from indexer.store import KavoshIndexError
-from search_ui.bm25f import FieldsPhrase, FieldsTerm
+from search_ui.bm25f import FieldsPhrase, FieldsTerm, idf
 from search_ui.compile import Ranking
-from search_ui.compile_opensearch import MAX_SCORED_ALTERNATIVES, field_scales, translate
+from search_ui.compile_opensearch import (
+    MAX_SCORED_ALTERNATIVES,
+    field_scales,
+    filtered,
+    idf_scale,
+    translate,
+    words,
+)
 from search_ui.engine import SearchEngine
 from search_ui.engines import open_engine
+from search_ui.filters import in_folder, make_filters
 from search_ui.opensearch_engine import OpenSearchEngine
 
 
@@ -130,6 +139,48 @@ def test_the_title_scale_matches_bm25f_for_a_title_of_pivot_length():
 @pytest.mark.skipif(tooling_missing() is not None, reason=str(tooling_missing()))
 @pytest.mark.opensearch
 @pytest.mark.slow
+class _Counts:
+    """Document frequencies as a generation's vocabulary gives them (the numbers, not an engine)."""
+
+    def __init__(self, n: int, fields: dict[str, int], df: dict[tuple[str, str], int]) -> None:
+        self.n, self.fields, self.df = n, fields, df
+
+    def doc_count_all(self) -> int:
+        return self.n
+
+    def field_doc_count(self, field: str) -> int:
+        return self.fields[field]
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        return self.df.get((field, term), 0)
+
+
+def _lucene(n: int, df: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def test_every_clause_gets_the_idf_bm25f_gives_its_words():
+    """OpenSearch's idf of a clause (its field's frequency among the documents holding the field) times the
+    scale is Kavosh's one idf a word: for a word rare in titles and common in bodies, for a phrase (the
+    sum over its words) and for a field fewer documents hold."""
+    counts = _Counts(
+        1000,
+        {"title": 800, "body": 1000},
+        {("title", "سال"): 3, ("body", "سال"): 400, ("title", "حافظ"): 20, ("body", "حافظ"): 9},
+    )
+    fields = ("title", "body")
+    scale = idf_scale(counts, fields)
+    for field in fields:
+        for chosen in (["سال"], ["حافظ"], ["سال", "حافظ"]):
+            theirs = sum(_lucene(counts.fields[field], counts.doc_frequency(field, w)) for w in chosen)
+            assert scale(field, chosen) * theirs == pytest.approx(idf(counts, chosen, fields))
+    assert scale("title", ["سال"]) < 0.5  # the title's idf was more than twice BM25F's
+    assert scale("title", ["ناموجود"]) == 1.0  # a clause matching nothing keeps its weight
+    # the DSL carries it: a title term's boost is the field scale times the idf scale
+    dsl = translate(FieldsTerm("سال", {"title": 2.0}), {"title": 0.5}, scale)
+    assert dsl["term"]["title"]["boost"] == pytest.approx(round(2.0 * 0.5 * scale("title", ["سال"]), 6))
+
+
 def test_a_node_dies_with_the_process_that_started_it(tmp_path):
     """kill -9 of the Python process that started a node: the JVM notices its pipe closed and exits."""
     script = (
@@ -162,3 +213,25 @@ def test_a_node_dies_with_the_process_that_started_it(tmp_path):
         if parent.poll() is None:
             parent.kill()
             parent.wait(timeout=30)
+
+
+def test_a_folder_filter_keeps_its_subfolders():
+    """A document's `folders` are its folder and every folder above it, so one `terms` filter on a folder
+    finds what `search_ui.filters.in_folder` keeps (the samples have no subfolders to show it)."""
+    assert documents.ancestors("a/b/c") == ["a", "a/b", "a/b/c"]
+    assert documents.ancestors("") == [""]
+    for wanted in ("a", "a/b", "a/b/c", "a/bc", "b"):
+        assert (wanted in documents.ancestors("a/b/c")) == in_folder("a/b/c", wanted)
+    clause = filtered({"match_all": {}}, make_filters(folders=["a/b"], formats=["md"]))
+    assert clause["post_filter"] == {
+        "bool": {"filter": [{"terms": {"folders": ["a/b"]}}, {"terms": {"format": ["md"]}}]}
+    }
+    assert clause["aggs"]["folder"]["filter"] == {"bool": {"filter": [{"terms": {"format": ["md"]}}]}}
+
+
+def test_the_words_of_a_compiled_query_are_fetched_together():
+    node = wq.AndMaybe(
+        wq.And([FieldsTerm("ایران", {"body": 1.0}), FieldsPhrase(["تخت", "جمشید"], {"title": 2.0})]),
+        wq.ConstantScoreQuery(SpanNear2([wq.Term("body", "ایران"), wq.Term("body", "تخت")], slop=4), 0.5),
+    )
+    assert words(node) == ["ایران", "تخت", "جمشید"]

@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 from opensearch_cluster import sample_documents
 
-from indexer.opensearch import store
+from indexer.opensearch import documents, store
 from indexer.opensearch.client import Client, parse_target
 from indexer.opensearch.writer import index_to_cluster
+from indexer.store import IndexVersionMismatch
 from search_ui.commands import cli
 from search_ui.opensearch_engine import OpenSearchEngine
 
@@ -71,3 +72,25 @@ def test_parallel_analysis_gives_the_same_index(opensearch_cluster):
     for query in ("ایران", "«زبان فارسی»", "هخامن*"):
         a, b = OpenSearchEngine(one).search(query, limit=100), OpenSearchEngine(two).search(query, limit=100)
         assert [(h["id"], h["score"]) for h in a["hits"]] == [(h["id"], h["score"]) for h in b["hits"]]
+
+
+def test_an_index_with_an_older_mapping_is_refused_then_rebuilt(opensearch_cluster, tmp_path):
+    """A generation written before the filters' fields (mapping version 1) cannot filter: the engine says
+    to rebuild it rather than answer wrongly, and the next `kavosh index` rebuilds it from scratch."""
+    url = opensearch_cluster.index_url("old-mapping")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("نامه‌ی نخست\nدرباره‌ی نگاشت کهنه", encoding="utf-8")
+    first = index_to_cluster(folder, url)
+    client = Client(parse_target(url))
+    old = dict(store.read_manifest(client, "old-mapping", first.generation))
+    assert old["mapping_version"] == documents.MAPPING_VERSION
+    old["mapping_version"] = 1  # as a Kavosh before the filters wrote it
+    store.write_manifest(client, "old-mapping", first.generation, old)
+    meta = {"kavosh": {"analyzer_version": old["analyzer_version"], "mapping_version": 1}}
+    client.request("PUT", f"/{first.generation}/_mapping", {"_meta": meta})
+    with pytest.raises(IndexVersionMismatch, match="mapping version 1"):
+        OpenSearchEngine(url).search("نامه")
+    again = index_to_cluster(folder, url)
+    assert again.rebuilt and again.documents == 1 and again.generation != first.generation
+    assert OpenSearchEngine(url).search("نامه")["total"] == 1

@@ -11,7 +11,7 @@ original title and text live in `_source` only.
 from __future__ import annotations
 
 from analyzers import ANALYZER_VERSION, PersianAnalyzer
-from indexer.schema import SCHEMA_VERSION
+from indexer.schema import SCHEMA_VERSION, folder_of
 
 FIELDS = ("title", "body")
 # Kavosh's ranking (search_ui.compile.Ranking's defaults; a test keeps them equal): BM25's k1, and the title
@@ -21,6 +21,10 @@ FIELDS = ("title", "body")
 K1 = 1.2
 TITLE_PIVOT = 4.0
 VOCAB = {"title": "title_vocab", "body": "body_vocab"}
+# What this module writes into a generation (its `_meta` and manifest): an index written before the current
+# mapping is rebuilt by `kavosh index` and refused by the engine. 2: `folder`/`folders` keywords and an
+# indexed `date`, for filters, facets and sort by date.
+MAPPING_VERSION = 2
 _analyzer: PersianAnalyzer | None = None
 
 
@@ -43,9 +47,12 @@ def source(
     """The JSON document sent to OpenSearch for one Kavosh document (`date`: its own, else its file's time;
     `pages`: where the pages of a paged document start in its text)."""
     title_terms, body_terms = terms(title), terms(body)
+    folder = folder_of(path)
     return {
         "id": doc_id,
         "path": path,
+        "folder": folder,
+        "folders": ancestors(folder),
         "format": fmt,
         "mtime": mtime,
         "date": date,
@@ -57,6 +64,13 @@ def source(
         "title_vocab": sorted(set(title_terms)),
         "body_vocab": sorted(set(body_terms)),
     }
+
+
+def ancestors(folder: str) -> list[str]:
+    """A folder and every folder above it (a/b/c: a, a/b, a/b/c): one term query on them finds a folder's
+    documents with its subfolders', as `search_ui.filters.in_folder` does ("" for the top folder)."""
+    parts = folder.split("/") if folder else []
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))] or [""]
 
 
 def analyze_batch(batch: list[tuple]) -> list[dict]:
@@ -91,14 +105,22 @@ def index_body(
         },
         "mappings": {
             "dynamic": "strict",
-            "_meta": {"kavosh": {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION}},
-            "_source": {"excludes": ["title", "body", "title_vocab", "body_vocab"]},
+            "_meta": {
+                "kavosh": {
+                    "analyzer_version": ANALYZER_VERSION,
+                    "schema_version": SCHEMA_VERSION,
+                    "mapping_version": MAPPING_VERSION,
+                }
+            },
+            "_source": {"excludes": ["title", "body", "title_vocab", "body_vocab", "folders"]},
             "properties": {
                 "id": keyword,
                 "path": keyword,
+                "folder": keyword,  # the facet's value
+                "folders": keyword,  # the filter's: see `ancestors`
                 "format": keyword,
                 "mtime": {"type": "double", "index": False},
-                "date": {"type": "long", "index": False},
+                "date": {"type": "long"},  # filtered by range, sorted on, its min and max aggregated
                 "pages": {"type": "integer", "index": False},
                 "title_text": stored_only,
                 "content": {"type": "text", "index": False},

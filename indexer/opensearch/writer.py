@@ -247,6 +247,9 @@ def index_to_cluster(
             if meta and meta.get("analyzer_version") != ANALYZER_VERSION:
                 log.warning("the index was built by another analyzer version: rebuilding from scratch")
                 meta = None
+            if meta and meta.get("mapping_version") != documents.MAPPING_VERSION:
+                log.warning("the index was written with an older mapping: rebuilding from scratch")
+                meta = None
             if live and not meta and not rebuild:
                 log.warning("no manifest for %s: rebuilding from scratch", live)
             old_files = meta.get("files", {}) if meta else {}
@@ -295,6 +298,7 @@ def index_to_cluster(
                     {
                         "analyzer_version": ANALYZER_VERSION,
                         "schema_version": SCHEMA_VERSION,
+                        "mapping_version": documents.MAPPING_VERSION,
                         "generation": name,
                         "created": time.time(),
                         "folder": str(folder.resolve()),
