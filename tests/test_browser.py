@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,10 @@ SHOTS = Path(__file__).resolve().parents[1] / "test-output"
 KAVOSH = Path(sys.executable).with_name("kavosh")
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    """`kavosh serve --port 0` over a fresh index; yields its URL and stops it afterwards."""
-    _, index_dir = build_index(tmp_path_factory.mktemp("kavosh-browser"))
+def served(index_dir: Path, threads: int = 4) -> Iterator[str]:
+    """`kavosh serve --port 0` over `index_dir`: yields its URL, stops it afterwards (a fixture's body)."""
     proc = subprocess.Popen(
-        [str(KAVOSH), "serve", "--index", str(index_dir), "--port", "0", "--threads", "4"],
+        [str(KAVOSH), "serve", "--index", str(index_dir), "--port", "0", "--threads", str(threads)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -42,6 +41,13 @@ def base_url(tmp_path_factory):
     yield f"http://127.0.0.1:{match.group(1)}"
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    """The page over a fresh index of the test corpus."""
+    _, index_dir = build_index(tmp_path_factory.mktemp("kavosh-browser"))
+    yield from served(index_dir)
 
 
 @pytest.fixture(scope="module")

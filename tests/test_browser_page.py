@@ -6,13 +6,12 @@ examples, the font; screenshots of the home page, a filtered search and a phone-
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
-from test_browser import _shot, browser  # noqa: F401 (a fixture)
+from test_browser import _shot, browser, served  # noqa: F401 (a fixture)
 from test_page_cli import readme_table_queries
 from test_page_corpus import dated_samples
 
@@ -40,20 +39,7 @@ LATIN_ALLOWED = {
 def base_url(tmp_path_factory):
     """`kavosh serve --port 0` over the dated samples; stopped afterwards."""
     _, index_dir = dated_samples(tmp_path_factory.mktemp("page-browser"))
-    proc = subprocess.Popen(
-        [str(KAVOSH), "serve", "--index", str(index_dir), "--port", "0", "--threads", "4"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"kavosh serve did not start: {line!r} {proc.stderr.read()[-2000:]}")
-    yield f"http://127.0.0.1:{match.group(1)}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    yield from served(index_dir, 4)
 
 
 @pytest.fixture

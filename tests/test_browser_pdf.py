@@ -7,13 +7,12 @@ over the real PDF of tests/test_page_pdf.py. Screenshots: test-output/pdf-result
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from test_browser import SHOTS, _shot, browser  # noqa: F401 (a fixture)
+from test_browser import SHOTS, _shot, browser, served  # noqa: F401 (a fixture)
 from test_page_pdf import PDF, PRINTOUT, pdf_collection
 
 pytestmark = pytest.mark.browser
@@ -25,20 +24,7 @@ KAVOSH = Path(sys.executable).with_name("kavosh")
 def base_url(tmp_path_factory):
     """`kavosh serve --port 0` over the PDF collection; stopped afterwards."""
     index_dir = pdf_collection(tmp_path_factory.mktemp("pdf-browser"))
-    proc = subprocess.Popen(
-        [str(KAVOSH), "serve", "--index", str(index_dir), "--port", "0", "--threads", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"kavosh serve did not start: {line!r} {proc.stderr.read()[-2000:]}")
-    yield f"http://127.0.0.1:{match.group(1)}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    yield from served(index_dir, 2)
 
 
 @pytest.fixture
