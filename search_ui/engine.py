@@ -96,6 +96,36 @@ class _Generation:
         return s
 
 
+def answer(
+    query: str,
+    total: int,
+    began: float,
+    suggestions: list[str],
+    hits: list[dict],
+    page: int,
+    limit: int,
+    compiled: Compiled,
+    filters: Filters | None,
+    facets: dict | None,
+) -> dict:
+    """The answer of `search()`, the JSON of `search --json` and `/api/search`, whichever engine found the
+    hits: one definition of its keys (`began` is the `time.perf_counter()` the query started at)."""
+    result = {
+        "query": query,
+        "total": total,
+        "took_ms": round((time.perf_counter() - began) * 1000, 2),
+        "suggestions": suggestions,
+        "hits": hits,
+        "page": page,
+        "limit": limit,
+        "notices": compiled.notices,
+    }
+    if filters is not None:
+        empty = {"folder": [], "format": [], "date": {"min": None, "max": None}}
+        result.update(filters=filters.as_dict(), facets=facets or empty)
+    return result
+
+
 class SearchEngine:
     """Search one Kavosh index folder. Construction never fails; a missing or damaged index fails each call
     with an `indexer.store.KavoshIndexError` (except `health`, which reports it); a bad page or limit is a
@@ -201,20 +231,7 @@ class SearchEngine:
             for score, docnum in ranked[(page - 1) * limit : page * limit]:
                 hits.append(self._hit(searcher.stored_fields(docnum), score, compiled))
         suggestions = self._spell(gen, searcher, query, compiled) if compiled.unknown else []
-        result = {
-            "query": query,
-            "total": total,
-            "took_ms": round((time.perf_counter() - began) * 1000, 2),
-            "suggestions": suggestions,
-            "hits": hits,
-            "page": page,
-            "limit": limit,
-            "notices": compiled.notices,
-        }
-        if filters is not None:
-            empty = {"folder": [], "format": [], "date": {"min": None, "max": None}}
-            result.update(filters=filters.as_dict(), facets=facets or empty)
-        return result
+        return answer(query, total, began, suggestions, hits, page, limit, compiled, filters, facets)
 
     def ranked(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the top `limit` documents, no snippets or counts: the batch and evaluation path."""

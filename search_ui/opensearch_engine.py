@@ -27,6 +27,7 @@ from search_ui import snippets
 from search_ui.analysis import analyze_query
 from search_ui.compile import BadRequest, Compiled, Compiler, QueryRefused, Ranking
 from search_ui.compile_opensearch import facets, field_scales, filtered, idf_scale, translate, words
+from search_ui.engine import answer as search_answer
 from search_ui.engine import check_paging
 from search_ui.filters import Filters
 from search_ui.opensearch_vocabulary import Vocabulary
@@ -200,20 +201,9 @@ class OpenSearchEngine:
                     marks = snippets.find_marks(text, compiled.terms, compiled.sequences, max_marks=1)
                     hits[-1]["doc_page"] = page_of(src["pages"], marks[0][0] if marks else 0)
         suggestions = gen.speller.suggest(gen.vocabulary, query, compiled) if compiled.unknown else []
-        result = {
-            "query": query,
-            "total": total,
-            "took_ms": round((time.perf_counter() - began) * 1000, 2),
-            "suggestions": suggestions,
-            "hits": hits,
-            "page": page,
-            "limit": limit,
-            "notices": compiled.notices,
-        }
-        if filters is not None:
-            empty = {"folder": [], "format": [], "date": {"min": None, "max": None}}
-            result.update(filters=filters.as_dict(), facets=found_facets or empty)
-        return result
+        return search_answer(
+            query, total, began, suggestions, hits, page, limit, compiled, filters, found_facets
+        )
 
     def ranked(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the top `limit` documents, no snippets or counts: the batch and evaluation path."""
