@@ -30,7 +30,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.qparser import MultifieldParser, OrGroup
 
-from search_ui.evaluate import evaluate, read_qrels
+from search_ui.commands.evaluate import evaluate, read_qrels
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import (

@@ -7,7 +7,8 @@ repair buys.
    share of the original words that search finds in the text, and pages/s.
 2. Other readers side by side where there was a choice: HTML (lexbor, html5lib), Markdown (markdown-it-py,
    mistune), DOCX (the XML directly, python-docx), ODT (the XML directly, odfpy).
-3. Every format through `indexer.loader.parse_file` as `kavosh index` reads it: pages/s, docs/s and MB/s,
+3. Every format through `indexer.sources.loader.parse_file` as `kavosh index` reads it: pages/s, docs/s and
+MB/s,
    and OCR (Tesseract, Persian model) pages/s on a scanned PDF.
 
 The documents are made by tests/makedocs.py from original Persian text. Timings are the best of a few rounds.
@@ -28,10 +29,10 @@ import makedocs
 
 from corpus import print_table
 from indexer.build import index_folder
-from indexer.loader import FileEntry, ReadOptions, parse_file
 from indexer.sources import ocr
+from indexer.sources.loader import FileEntry, ReadOptions, parse_file
 from indexer.sources.pdf_repair import fold_presentation_forms, repair_page, text_quality
-from search_ui.engine import SearchEngine
+from search_ui.engines.folder import SearchEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 3
@@ -241,7 +242,9 @@ def through_loader() -> None:
         words = sorted({w.strip(".،؛:«»()") for w in makedocs.BODY.split()} - {""})
         found = words_found({"ocr": doc.body}, words)["ocr"]
         quality = text_quality(doc.body)
-    print("\n3. Every format as `kavosh index` reads it (indexer.loader.parse_file, before the index)\n")
+    print(
+        "\n3. Every format as `kavosh index` reads it (indexer.sources.loader.parse_file, before the index)\n"
+    )
     print_table(["format", "pages", "KB", "pages/s", "files/s", "MB/s"], rows)
     if not missing:
         print(f"OCR of the scanned pages (Nazli, 150 dpi): text quality {quality:.2f}, {found:.0%} of the "

@@ -75,7 +75,7 @@ def kavosh(folder: Path, index_dir: Path, *extra: str) -> tuple[float, float]:
 def reopen_seconds(index_dir: Path) -> float:
     """Time to open the live generation and get a searcher, as a fresh search process would."""
     code = (
-        "import time; t = time.perf_counter(); from indexer.store import open_generation; "
+        "import time; t = time.perf_counter(); from indexer.storage.generations import open_generation; "
         f"g = open_generation({str(index_dir)!r}); s = g.index.searcher(); s.doc_count(); "
         "print(time.perf_counter() - t)"
     )

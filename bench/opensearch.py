@@ -46,8 +46,8 @@ def main() -> None:
         sys.exit(f"cannot start the cluster: {why}")
     from indexer.build import index_folder
     from indexer.opensearch.writer import index_to_cluster
-    from search_ui.engine import SearchEngine
-    from search_ui.opensearch_engine import OpenSearchEngine
+    from search_ui.engines.cluster import OpenSearchEngine
+    from search_ui.engines.folder import SearchEngine
 
     work = Path(tempfile.mkdtemp(prefix="kavosh-opensearch-"))
     cluster = LocalCluster(work / "cluster", nodes=3, heap_mb=512, name="kavosh-bench")
@@ -80,7 +80,7 @@ def main() -> None:
                 p50, p95, p99 = (percentile(lat, q) for q in (50, 95, 99))
                 rows.append([name, kind, len(lat), f"{p50:.1f}", f"{p95:.1f}", f"{p99:.1f}"])
         # sizes last: a force-merged index would answer the queries above faster than a live one
-        from indexer.store import current_name
+        from indexer.storage.generations import current_name
 
         whoosh_bytes = dir_bytes(work / "whoosh" / current_name(work / "whoosh"))
         cluster.request("POST", "/bench/_forcemerge?max_num_segments=1", timeout=600)

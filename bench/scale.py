@@ -81,8 +81,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build under this folder and keep it")
     args = parser.parse_args()
     shared = require_shared()
-    from indexer.store import current_name, open_generation
-    from search_ui.engine import SearchEngine
+    from indexer.storage.generations import current_name, open_generation
+    from search_ui.engines.folder import SearchEngine
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="kavosh-scale-"))
     try:

@@ -48,7 +48,7 @@ def build_index(docs: int) -> tuple[Path, Path]:
     folder, index_dir = work / "docs", work / "index"
     marker = work / "built.ok"
     if marker.is_file():
-        from indexer.store import KavoshIndexError, open_generation
+        from indexer.storage.generations import KavoshIndexError, open_generation
 
         try:
             open_generation(index_dir)
@@ -246,7 +246,7 @@ def monitor(
 
 def direct_latencies(index_dir: Path, queries: list[str]) -> list[float]:
     """The same searches called in-process on one thread: what the HTTP layer and concurrency add to."""
-    from search_ui.engine import SearchEngine
+    from search_ui.engines.folder import SearchEngine
 
     engine = SearchEngine(index_dir)
     engine.search(queries[0])  # load the lexicon and open the index once, as the warm server has

@@ -1,5 +1,5 @@
 """Size: how big a Kavosh index is against its raw text (issue 6 asks for at most 1.5x), file by file, and
-what storing the documents' fields in compressed blocks (indexer/blockstore.py) saves and costs.
+what storing the documents' fields in compressed blocks (indexer/storage/blockstore.py) saves and costs.
 
 For the qa-ir passages and for copies varied to ~11k and 20k documents it builds an index with
 `indexer.build.index_folder` and prints, per corpus: the raw text, the generation folder (kavosh.json left
@@ -28,9 +28,9 @@ from whoosh import columns
 from whoosh.filedb.filestore import RamStorage
 
 from corpus import dir_bytes, print_table, replicated_docs, require_shared, write_jsonl_folder
-from indexer.blockstore import DEFAULT_BLOCK_BYTES, DEFAULT_BLOCK_DOCS, BlockStoredColumn
 from indexer.build import index_folder
-from indexer.store import META, open_generation
+from indexer.storage.blockstore import DEFAULT_BLOCK_BYTES, DEFAULT_BLOCK_DOCS, BlockStoredColumn
+from indexer.storage.generations import META, open_generation
 
 # What the codec wrote before the block column: each document pickled and zlib-compressed alone.
 STORED_COLUMN_9 = columns.PickleColumn(columns.CompressedBytesColumn(level=9))

@@ -1,7 +1,8 @@
 """Schema, folder loading, generations and the `kavosh index` command.
 
-Importing the package checks the installed Whoosh against the pinned release first (indexer.whoosh_private):
+Importing the package checks the installed Whoosh against the pinned release first
+(indexer.storage.whoosh_private):
 with another version every command fails at once, with a message saying what to install.
 """
 
-from indexer import whoosh_private  # noqa: F401  (the check runs on import)
+from indexer.storage import whoosh_private  # noqa: F401  (the check runs on import)

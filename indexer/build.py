@@ -20,12 +20,12 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from analyzers import ANALYZER_VERSION
-from indexer import store
-from indexer.codec import KavoshCodec
-from indexer.loader import Doc, FileEntry, ReadOptions, Skip, parse_file, walk
-from indexer.pages import PAGED_FORMATS, page_starts
 from indexer.progress import Progress
-from indexer.schema import SCHEMA_VERSION, encode_text, folder_of, make_schema
+from indexer.sources.loader import Doc, FileEntry, ReadOptions, Skip, parse_file, walk
+from indexer.sources.pages import PAGED_FORMATS, page_starts
+from indexer.storage import generations as store
+from indexer.storage.codec import KavoshCodec
+from indexer.storage.schema import SCHEMA_VERSION, encode_text, folder_of, make_schema
 
 log = logging.getLogger("kavosh.indexer")
 

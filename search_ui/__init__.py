@@ -14,7 +14,7 @@ __all__ = ["create_app"]
 
 def __getattr__(name: str) -> Any:
     if name == "create_app":
-        from search_ui.web import create_app
+        from search_ui.web.app import create_app
 
         return create_app
     raise AttributeError(f"module 'search_ui' has no attribute {name!r}")

@@ -277,7 +277,7 @@ def opensearch_cluster(tmp_path_factory):
 
 def sample_documents() -> int:
     """How many documents the loader makes of `samples/` (they grow: counted, never written down)."""
-    from indexer.loader import Doc, FileEntry, parse_file, walk
+    from indexer.sources.loader import Doc, FileEntry, parse_file, walk
 
     samples = Path(__file__).resolve().parents[1] / "samples"
     count = 0

@@ -417,7 +417,7 @@ SEARCH_DOCS = {
 
 @pytest.fixture(scope="module")
 def engine(build_index):
-    from search_ui.engine import SearchEngine
+    from search_ui.engines.folder import SearchEngine
 
     return SearchEngine(build_index(SEARCH_DOCS, "breadth"))
 

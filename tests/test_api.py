@@ -26,10 +26,10 @@ from test_web_corpus import (
 )
 
 from indexer.build import index_folder
-from indexer.store import current_name
-from search_ui.commands import cli
-from search_ui.engine import SearchEngine
-from search_ui.web import create_app
+from indexer.storage.generations import current_name
+from search_ui.commands.main import cli
+from search_ui.engines.folder import SearchEngine
+from search_ui.web.app import create_app
 
 SEARCH_KEYS = {"query", "total", "took_ms", "suggestions", "hits", "page", "limit", "notices"}
 

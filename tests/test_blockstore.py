@@ -16,14 +16,14 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.qparser import QueryParser
 from whoosh.query import Term
 
-from indexer.blockstore import (
+from indexer.storage.blockstore import (
     BLOCK_STORED_NAME,
     BlockStoredColumn,
     BlockStoredReader,
     BlockStoreError,
 )
-from indexer.codec import CachedLengthsPerDocReader, CompactPerDocWriter, KavoshCodec
-from indexer.schema import make_schema
+from indexer.storage.codec import CachedLengthsPerDocReader, CompactPerDocWriter, KavoshCodec
+from indexer.storage.schema import make_schema
 
 # What the codec wrote before the block column: each document pickled and zlib-compressed alone.
 STORED_COLUMN_9 = columns.PickleColumn(columns.CompressedBytesColumn(level=9))
@@ -276,7 +276,7 @@ def test_a_segment_with_another_document_count_is_refused(good_bytes: bytes) -> 
         open_column(BlockStoredColumn(), storage, "col", 201)
 
 
-# A throwaway codec wiring the block column into Kavosh's codec, as indexer/codec.py would.
+# A throwaway codec wiring the block column into Kavosh's codec, as indexer/storage/codec.py would.
 
 
 class BlockPerDocWriter(CompactPerDocWriter):
@@ -298,7 +298,8 @@ class BlockPerDocReader(CachedLengthsPerDocReader):
 
 
 class OldPerDocWriter(CompactPerDocWriter):
-    """Writes the per-document `_stored` column whatever indexer.codec does now: an index from before."""
+    """Writes the per-document `_stored` column whatever indexer.storage.codec does now: an index from
+    before."""
 
     def _create_column(self, fieldname, column):
         if fieldname == "_stored" and column is STORED_COLUMN:

@@ -15,15 +15,16 @@ from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 
-from indexer import blockstore, store, termdict
-from indexer.blockstore import BLOCK_STORED_NAME, BlockStoredColumn
 from indexer.build import index_folder
-from indexer.check import verify_generation
 from indexer.cli import cli
-from indexer.codec import KavoshCodec
-from indexer.schema import make_schema
-from indexer.termdict import TERMDICT_EXT, TermDictReader
-from indexer.whoosh_private import index_segments
+from indexer.storage import blockstore, termdict
+from indexer.storage import generations as store
+from indexer.storage.blockstore import BLOCK_STORED_NAME, BlockStoredColumn
+from indexer.storage.check import verify_generation
+from indexer.storage.codec import KavoshCodec
+from indexer.storage.schema import make_schema
+from indexer.storage.termdict import TERMDICT_EXT, TermDictReader
+from indexer.storage.whoosh_private import index_segments
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 NOTES = 160

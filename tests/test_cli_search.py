@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from search_ui.commands import cli
+from search_ui.commands.main import cli
 
 DOCS = {
     "a.txt": "باغ ایرانی\nباغ‌های ایرانی با جوی آب و درختان سرو شناخته می‌شوند.",

@@ -10,17 +10,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer import store
 from indexer.build import index_folder
 from indexer.opensearch.client import ClusterUnavailable
-from search_ui import bm25f, opensearch_engine
-from search_ui import engine as engine_module
-from search_ui.commands import cli
-from search_ui.compile import BadRequest, QueryRefused, QueryTooExpensive
-from search_ui.engine import SearchEngine
-from search_ui.filters import make_filters
-from search_ui.opensearch_engine import OpenSearchEngine
-from search_ui.web import create_app
+from indexer.storage import generations as store
+from search_ui.commands.main import cli
+from search_ui.engines import cluster as opensearch_engine
+from search_ui.engines import folder as engine_module
+from search_ui.engines.cluster import OpenSearchEngine
+from search_ui.engines.folder import SearchEngine
+from search_ui.ranking import bm25f
+from search_ui.ranking.compile import BadRequest, QueryRefused, QueryTooExpensive
+from search_ui.results.filters import make_filters
+from search_ui.web.app import create_app
 
 DOCS = {
     "a.txt": "باغ ایرانی\nباغ‌های ایرانی با جوی آب و درختان سرو شناخته می‌شوند.",

@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from search_ui.evaluate import evaluate, group_of, ndcg, read_qrels, read_queries, recall, reciprocal_rank
+from search_ui.commands.evaluate import (
+    evaluate,
+    group_of,
+    ndcg,
+    read_qrels,
+    read_queries,
+    recall,
+    reciprocal_rank,
+)
 
 QRELS = {"q1": {"d1": 2}, "q2": {"d2": 1, "d3": 2}, "q3": {"d9": 1}, "q5": {"d7": 1}}
 RUN = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from analyzers import FOLD_TABLE, fold_key
-from search_ui.analysis import analyze_query
-from search_ui.snippets import find_marks, fold
+from search_ui.query.analysis import analyze_query
+from search_ui.results.snippets import find_marks, fold
 
 # Letters from other keyboards and old code pages, ligatures, number signs, presentation forms, hamza by
 # context: each word as typed, for the analyzer and the snippets to fold alike.

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import search_ui.compile as qcompile
-from search_ui.commands import cli
-from search_ui.compile import Budget, Compiler, Limits, QueryTooExpensive
-from search_ui.engine import SearchEngine
-from search_ui.query import parse
-from search_ui.web import create_app
+import search_ui.ranking.compile as qcompile
+from search_ui.commands.main import cli
+from search_ui.engines.folder import SearchEngine
+from search_ui.query.parse import parse
+from search_ui.ranking.compile import Budget, Compiler, Limits, QueryTooExpensive
+from search_ui.web.app import create_app
 
 ZQ = [f"zq{a}{b}" for a in "abcdefghijklmnopqrst" for b in "abcdefghijklmno"]  # 300 words
 PLAIN = "باغ کوچک ما پر از درخت انار و انجیر است و هر بهار گنجشک‌ها روی شاخه‌هایش لانه می‌سازند."

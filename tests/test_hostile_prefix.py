@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from analyzers.normalize import fold_key
-from search_ui.engine import QueryRefused, SearchEngine
+from search_ui.engines.folder import QueryRefused, SearchEngine
 
 DOCS = {
     "library.txt": "کتابخانه‌ی شهر ما هر روز تا غروب باز است.",

@@ -14,9 +14,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from indexer import store
-from search_ui.engine import SearchEngine
-from search_ui.web import INDEX_UNAVAILABLE, create_app
+from indexer.storage import generations as store
+from search_ui.engines.folder import SearchEngine
+from search_ui.web.app import INDEX_UNAVAILABLE, create_app
 
 WORD = "خرمالو"  # in every record, so one search lists them all
 IDS = [

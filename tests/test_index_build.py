@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from whoosh.query import Term
 
-from indexer import store
 from indexer.build import UsageError, index_folder
-from indexer.schema import decode_text
+from indexer.storage import generations as store
+from indexer.storage.schema import decode_text
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

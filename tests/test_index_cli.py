@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer import store
 from indexer.cli import cli
+from indexer.storage import generations as store
 
 
 @pytest.fixture(autouse=True)
@@ -108,7 +108,7 @@ def test_unwritable_index_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.M
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("indexer.store.write_json_durably", full_disk)
+    monkeypatch.setattr("indexer.storage.generations.write_json_durably", full_disk)
     result = CliRunner().invoke(cli, ["index", str(src), "--index", str(tmp_path / "idx")])
     assert result.exit_code == 2
     assert "No space left on device" in result.output and "previous index is unchanged" in result.output

@@ -10,8 +10,8 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.query import And, Or, Phrase, Term
 
-from indexer.codec import CachedLengthsPerDocReader, KavoshCodec
-from indexer.schema import CompactPositions, make_schema
+from indexer.storage.codec import CachedLengthsPerDocReader, KavoshCodec
+from indexer.storage.schema import CompactPositions, make_schema
 
 VOCAB = (
     "ایران تاریخ کتاب دانش شهر سفر آب کوه دریا باران خورشید ماه ستاره درخت باغ گل نان چای "

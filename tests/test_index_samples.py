@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from whoosh.query import Term
 
-from indexer import store
 from indexer.build import index_folder
-from indexer.encoding import decode_bytes
-from indexer.loader import walk
+from indexer.sources.encoding import decode_bytes
+from indexer.sources.loader import walk
+from indexer.storage import generations as store
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

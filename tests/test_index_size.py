@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
 from indexer.build import index_folder
-from indexer.encoding import decode_bytes
+from indexer.sources.encoding import decode_bytes
+from indexer.storage import generations as store
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

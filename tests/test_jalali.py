@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from search_ui.jalali import (
+from search_ui.results.jalali import (
     format_date,
     format_number,
     format_timestamp,

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
 from indexer.build import index_folder
 from indexer.cli import cli
-from indexer.encoding import DecodeError, decode_bytes
-from indexer.loader import Doc, FileEntry, Skip, html_to_text, parse_file, walk
+from indexer.sources.encoding import DecodeError, decode_bytes
+from indexer.sources.loader import Doc, FileEntry, Skip, html_to_text, parse_file, walk
+from indexer.storage import generations as store
 
 TEXT = "کتاب‌های تاریخی «ایران» را در ۱۴۰۲ خواندم.\nدومین سطر متن."
 # Windows-1256 has no Persian ی or Persian digits: legacy files carry Arabic ي and ASCII digits.

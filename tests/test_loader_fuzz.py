@@ -10,9 +10,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer import store
 from indexer.build import index_folder
-from indexer.loader import FORMATS, Doc, FileEntry, Skip, parse_file
+from indexer.sources.loader import FORMATS, Doc, FileEntry, Skip, parse_file
+from indexer.storage import generations as store
 
 PERSIAN = "دانشجویان کتاب‌های «تاریخ» را می‌خوانند؛ ۱۲۳ نفر در ١٤٠٢ آمدند. كتاب يك Python ـ"
 

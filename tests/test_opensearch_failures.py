@@ -13,7 +13,7 @@ from analyzers import ANALYZER_VERSION
 from indexer.opensearch import documents
 from indexer.opensearch.writer import index_to_cluster
 from search_ui import create_app
-from search_ui.commands import cli
+from search_ui.commands.main import cli
 
 pytestmark = [pytest.mark.opensearch, pytest.mark.slow]
 

@@ -17,14 +17,14 @@ from indexer.build import index_folder
 from indexer.opensearch import documents
 from indexer.opensearch.writer import index_to_cluster
 from search_ui import create_app
-from search_ui.batch import run_batch
-from search_ui.commands import cli
-from search_ui.compile import QueryRefused, Ranking
-from search_ui.engine import SearchEngine
-from search_ui.engines import open_engine
-from search_ui.evaluate import evaluate, read_qrels, read_queries
-from search_ui.filters import Filters, make_filters
-from search_ui.opensearch_engine import OpenSearchEngine
+from search_ui.commands.batch import run_batch
+from search_ui.commands.evaluate import evaluate, read_qrels, read_queries
+from search_ui.commands.main import cli
+from search_ui.engines.choose import open_engine
+from search_ui.engines.cluster import OpenSearchEngine
+from search_ui.engines.folder import SearchEngine
+from search_ui.ranking.compile import QueryRefused, Ranking
+from search_ui.results.filters import Filters, make_filters
 
 pytestmark = [pytest.mark.opensearch, pytest.mark.slow]
 

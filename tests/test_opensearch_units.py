@@ -20,10 +20,11 @@ from whoosh.query.spans import SpanNear2
 
 from indexer.opensearch import documents, is_cluster_url
 from indexer.opensearch.client import Client, parse_target
-from indexer.store import KavoshIndexError
-from search_ui.bm25f import FieldsPhrase, FieldsTerm, idf
-from search_ui.compile import Ranking
-from search_ui.compile_opensearch import (
+from indexer.storage.generations import KavoshIndexError
+from search_ui.engines.choose import open_engine
+from search_ui.engines.cluster import OpenSearchEngine
+from search_ui.engines.folder import SearchEngine
+from search_ui.engines.opensearch_dsl import (
     MAX_SCORED_ALTERNATIVES,
     field_scales,
     filtered,
@@ -31,10 +32,9 @@ from search_ui.compile_opensearch import (
     translate,
     words,
 )
-from search_ui.engine import SearchEngine
-from search_ui.engines import open_engine
-from search_ui.filters import in_folder, make_filters
-from search_ui.opensearch_engine import OpenSearchEngine
+from search_ui.ranking.bm25f import FieldsPhrase, FieldsTerm, idf
+from search_ui.ranking.compile import Ranking
+from search_ui.results.filters import in_folder, make_filters
 
 
 def test_cluster_urls_and_folders_are_told_apart():
@@ -217,7 +217,7 @@ def test_a_node_dies_with_the_process_that_started_it(tmp_path):
 
 def test_a_folder_filter_keeps_its_subfolders():
     """A document's `folders` are its folder and every folder above it, so one `terms` filter on a folder
-    finds what `search_ui.filters.in_folder` keeps (the samples have no subfolders to show it)."""
+    finds what `search_ui.results.filters.in_folder` keeps (the samples have no subfolders to show it)."""
     assert documents.ancestors("a/b/c") == ["a", "a/b", "a/b/c"]
     assert documents.ancestors("") == [""]
     for wanted in ("a", "a/b", "a/b/c", "a/bc", "b"):

@@ -14,9 +14,9 @@ from opensearch_cluster import sample_documents
 from indexer.opensearch import documents, store
 from indexer.opensearch.client import Client, parse_target
 from indexer.opensearch.writer import index_to_cluster
-from indexer.store import IndexVersionMismatch
-from search_ui.commands import cli
-from search_ui.opensearch_engine import OpenSearchEngine
+from indexer.storage.generations import IndexVersionMismatch
+from search_ui.commands.main import cli
+from search_ui.engines.cluster import OpenSearchEngine
 
 pytestmark = [pytest.mark.opensearch, pytest.mark.slow]
 

@@ -20,10 +20,10 @@ import pytest
 from click.testing import CliRunner
 
 from analyzers import ANALYZER_VERSION
-from indexer.schema import SCHEMA_VERSION
-from search_ui.commands import cli
-from search_ui.engine import SearchEngine
-from search_ui.suggest import max_distance, persian_distance
+from indexer.storage.schema import SCHEMA_VERSION
+from search_ui.commands.main import cli
+from search_ui.engines.folder import SearchEngine
+from search_ui.results.suggest import max_distance, persian_distance
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

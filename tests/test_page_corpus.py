@@ -45,7 +45,7 @@ def samples_index(tmp_path_factory) -> Path:
 
 
 def test_the_copy_dates_each_txt_document_by_its_folder(samples_index):
-    from indexer.store import open_generation
+    from indexer.storage.generations import open_generation
 
     with open_generation(samples_index).index.searcher() as searcher:
         docs = [d for d in searcher.all_stored_fields() if d["format"] == "txt"]

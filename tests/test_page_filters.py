@@ -1,4 +1,5 @@
-"""Filters, facets and sort: the rules (search_ui.filters), the engine, the API and `kavosh search`, on the
+"""Filters, facets and sort: the rules (search_ui.results.filters), the engine, the API and `kavosh search`,
+on the
 real samples index (tests/test_page_corpus.py dates sport 1402, history 1403, the rest 1404)."""
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from test_page_corpus import FOLDER_DAYS, OTHER_DAY, samples_index  # noqa: F401 (a fixture)
 
-from search_ui.commands import cli
-from search_ui.engine import SearchEngine
-from search_ui.filters import FilterError, Filters, in_folder, make_filters, read_day
-from search_ui.web import create_app
+from search_ui.commands.main import cli
+from search_ui.engines.folder import SearchEngine
+from search_ui.results.filters import FilterError, Filters, in_folder, make_filters, read_day
+from search_ui.web.app import create_app
 
 QUERY = "ایران"  # matches documents in most folders and several formats
 
@@ -198,8 +199,8 @@ def test_the_command_line_takes_the_same_filters(samples_index, engine):  # noqa
 
 
 def test_every_format_the_loader_reads_can_be_filtered() -> None:
-    from indexer.loader import FORMATS as EXTENSIONS
-    from search_ui.filters import make_filters
+    from indexer.sources.loader import FORMATS as EXTENSIONS
+    from search_ui.results.filters import make_filters
 
     for fmt in {"pdf", "docx", "odt", "epub", "rtf", "image", *EXTENSIONS.values()}:
         assert make_filters(formats=[fmt]).formats == (fmt,)

@@ -13,9 +13,9 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from indexer.build import index_folder
-from indexer.pages import split_pages
-from search_ui import page_text
-from search_ui.web import FIRST_MATCH_ID, SECURITY_HEADERS, create_app
+from indexer.sources.pages import split_pages
+from search_ui.web import page_text
+from search_ui.web.app import FIRST_MATCH_ID, SECURITY_HEADERS, create_app
 
 PDF = "safar.pdf"
 PRINTOUT = "chap.txt"

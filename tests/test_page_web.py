@@ -1,5 +1,5 @@
 """The page's and the API's words over the real samples index: Persian messages with Persian digits, stable
-English error codes, one rule for long queries, the display rules of search_ui.page_text."""
+English error codes, one rule for long queries, the display rules of search_ui.web.page_text."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 import pytest
 from test_page_corpus import samples_index  # noqa: F401 (a fixture)
 
-from search_ui import page_text
-from search_ui.web import create_app
+from search_ui.web import page_text
+from search_ui.web.app import create_app
 
 PERSIAN = re.compile("[\u0600-\u06ff]")
 

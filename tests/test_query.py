@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search_ui.query import (
+from search_ui.query.parse import (
     MAX_ATOMS,
     MAX_QUERY_CHARS,
     MUST,

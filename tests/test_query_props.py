@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
 
-from indexer.schema import encode_text, make_schema
-from search_ui import compile as qcompile
-from search_ui.bm25f import FieldsTerm
-from search_ui.compile import Compiler, QueryRefused
-from search_ui.query import MAX_ATOMS, MAX_QUERY_CHARS, Phrase, Word, parse
+from indexer.storage.schema import encode_text, make_schema
+from search_ui.query.parse import MAX_ATOMS, MAX_QUERY_CHARS, Phrase, Word, parse
+from search_ui.ranking import compile as qcompile
+from search_ui.ranking.bm25f import FieldsTerm
+from search_ui.ranking.compile import Compiler, QueryRefused
 
 PERSIAN = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیيكةۀأآئ\u064b\u064e\u0650\u0651\u0640\u200c۰۱۲۳"
 SYNTAX = ' "«»“”()+-*:ANDORNOTtitle\t\n\x00'

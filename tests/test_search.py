@@ -10,8 +10,8 @@ import threading
 import pytest
 
 from indexer.build import index_folder
-from indexer.store import IndexMissing
-from search_ui.engine import QueryRefused, Ranking, SearchEngine
+from indexer.storage.generations import IndexMissing
+from search_ui.engines.folder import QueryRefused, Ranking, SearchEngine
 
 MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 

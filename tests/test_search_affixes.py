@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from indexer.build import index_folder
-from search_ui.compile import Compiler, join_affixes
-from search_ui.engine import SearchEngine
-from search_ui.query import MUST, NOT, SHOULD, Word, parse
+from search_ui.engines.folder import SearchEngine
+from search_ui.query.parse import MUST, NOT, SHOULD, Word, parse
+from search_ui.ranking.compile import Compiler, join_affixes
 
 DOCS = {
     "nameh.txt": "نامه\nمن هر شب برای مادرم نامه می‌نویسم و از روزهای دانشگاه می‌گویم.",

@@ -9,11 +9,11 @@ import pytest
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
-from indexer import store
-from indexer.blockstore import BLOCK_STORED_NAME
 from indexer.build import index_folder
-from search_ui.engine import SearchEngine
-from search_ui.web import create_app
+from indexer.storage import generations as store
+from indexer.storage.blockstore import BLOCK_STORED_NAME
+from search_ui.engines.folder import SearchEngine
+from search_ui.web.app import create_app
 
 
 def _indexed_segment(tmp_path: Path, texts: list[str]) -> Path:

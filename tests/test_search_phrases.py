@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import index_folder
-from search_ui.engine import SearchEngine
+from search_ui.engines.folder import SearchEngine
 
 FILLER = "در این شهر مردم به بازار می‌روند و از آنجا میوه و نان می‌خرند."
 PHRASE = "باغ انار در دامنه کوه"

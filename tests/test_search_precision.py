@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from search_ui.engine import SearchEngine
+from search_ui.engines.folder import SearchEngine
 
 DOCS = {
     "yekshanbeh.txt": "جلسه\nجلسه‌ی بعدی یکشنبه ساعت ده برگزار می‌شود.",

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
 from indexer.build import index_folder
-from search_ui.batch import run_batch
-from search_ui.engine import SearchEngine
-from search_ui.evaluate import evaluate, read_qrels, read_queries
+from indexer.storage import generations as store
+from search_ui.commands.batch import run_batch
+from search_ui.commands.evaluate import evaluate, read_qrels, read_queries
+from search_ui.engines.folder import SearchEngine
 
 QA = Path(__file__).resolve().parents[2] / "shared" / "data" / "qa-ir"
 FULL = os.environ.get("KAVOSH_QUICK_RELEVANCE") != "1"

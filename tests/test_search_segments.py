@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import index_folder
-from search_ui.engine import SearchEngine
+from search_ui.engines.folder import SearchEngine
 
 WORDS = (
     "کتاب دانش باغ انار کوه رود شهر بازار نان میوه دریا ماهی کشتی باران برف آفتاب درخت جنگل پرنده آواز "

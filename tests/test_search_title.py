@@ -8,7 +8,7 @@ import json
 import pytest
 
 from indexer.build import index_folder
-from search_ui.engine import Ranking, SearchEngine
+from search_ui.engines.folder import Ranking, SearchEngine
 
 RECORDS = [
     {"id": "in-title", "title": "زعفران", "text": "کشاورزان خراسان هر پاییز گلبرگ بنفش را می‌چینند"},

@@ -7,9 +7,9 @@ from html import unescape
 
 import pytest
 
-from search_ui import snippets
-from search_ui.analysis import analyze_query
-from search_ui.snippets import find_marks, highlight_all, render, snippet
+from search_ui.query.analysis import analyze_query
+from search_ui.results import snippets
+from search_ui.results.snippets import find_marks, highlight_all, render, snippet
 
 MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from indexer.dates import jalali_to_gregorian, parse_date
-from indexer.loader import Doc, FileEntry, parse_file
+from indexer.sources.dates import jalali_to_gregorian, parse_date
+from indexer.sources.loader import Doc, FileEntry, parse_file
 
 
 def utc(*args: int) -> float:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from indexer.build import index_folder
-from indexer.encoding import decode_bytes
-from indexer.loader import Doc, FileEntry, Skip, parse_file
+from indexer.sources.encoding import decode_bytes
 from indexer.sources.html import read_html
-from search_ui.engine import SearchEngine
+from indexer.sources.loader import Doc, FileEntry, Skip, parse_file
+from search_ui.engines.folder import SearchEngine
 
 NO_CLOSING_HEAD = "<html><head><title>t</title>\n<body><p>متن اصلی</p></body></html>"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from indexer.build import index_folder
-from indexer.loader import Doc, FileEntry, parse_file
+from indexer.sources.loader import Doc, FileEntry, parse_file
 from indexer.sources.markdown import read_markdown
-from search_ui.engine import SearchEngine
+from search_ui.engines.folder import SearchEngine
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 NOTE = """---

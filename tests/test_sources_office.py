@@ -12,8 +12,8 @@ import makedocs  # tests/makedocs.py: documents made with real tools
 import pytest
 
 from indexer.build import index_folder
-from indexer.loader import Doc, FileEntry, Skip, parse_file
-from search_ui.engine import SearchEngine
+from indexer.sources.loader import Doc, FileEntry, Skip, parse_file
+from search_ui.engines.folder import SearchEngine
 
 FILES = {
     "notes.docx": makedocs.docx_file,

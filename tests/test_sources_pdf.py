@@ -14,13 +14,12 @@ import pytest
 from bidi.algorithm import get_display
 from click.testing import CliRunner
 
-from indexer import store
 from indexer.build import index_folder
 from indexer.cli import cli
-from indexer.loader import Doc, FileEntry, ReadOptions, Skip, parse_file
-from indexer.pages import page_of
 from indexer.progress import Progress
 from indexer.sources import ocr
+from indexer.sources.loader import Doc, FileEntry, ReadOptions, Skip, parse_file
+from indexer.sources.pages import page_of
 from indexer.sources.pdf_repair import (
     fold_presentation_forms,
     in_logical_order,
@@ -30,7 +29,8 @@ from indexer.sources.pdf_repair import (
     text_quality,
     unmirror_pairs,
 )
-from search_ui.engine import SearchEngine
+from indexer.storage import generations as store
+from search_ui.engines.folder import SearchEngine
 
 needs_font = pytest.mark.skipif(
     not makedocs.FONT.exists(), reason="fonts-dejavu-core missing: run `make fonts`"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from whoosh.query import Term
 
-from indexer import store
 from indexer.build import index_folder
+from indexer.storage import generations as store
 
 WORDS = "کتاب دانش تاریخ سفر ورزش شعر آشپزی کوه دریا شهر باران خورشید".split()
 

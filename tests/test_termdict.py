@@ -18,11 +18,11 @@ from whoosh.query import Term
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort
 
-from indexer import store
 from indexer.build import index_folder
-from indexer.codec import KavoshCodec
-from indexer.schema import make_schema
-from indexer.termdict import (
+from indexer.storage import generations as store
+from indexer.storage.codec import KavoshCodec
+from indexer.storage.schema import make_schema
+from indexer.storage.termdict import (
     CorruptTermDict,
     TermDictReader,
     TermDictTermsReader,

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
 from indexer.build import index_folder
-from indexer.schema import decode_text
-from search_ui.engine import SearchEngine
+from indexer.storage import generations as store
+from indexer.storage.schema import decode_text
+from search_ui.engines.folder import SearchEngine
 
 KAVOSH = Path(sys.executable).with_name("kavosh")
 TIMEOUT = 20.0  # seconds the index may take to follow a change (it takes about one: quiet 0.5 s + a run)

@@ -12,8 +12,8 @@ import re
 import pytest
 from markupsafe import escape
 
-from search_ui.engine import QueryRefused
-from search_ui.web import create_app, show_path
+from search_ui.engines.folder import QueryRefused
+from search_ui.web.app import create_app, show_path
 
 HOSTILE_TITLE = "<script>alert('t')</script>"
 HOSTILE_TEXT = 'متن "><img src=x onerror=alert(1)> و [پیوند](javascript:alert(2)) و \u202eمعکوس\u202c تمام'

@@ -81,7 +81,7 @@ def build_index(root: Path) -> tuple[Path, Path]:
 
 
 def test_the_corpus_indexes_every_document(tmp_path):
-    from search_ui.engine import SearchEngine
+    from search_ui.engines.folder import SearchEngine
 
     _, index_dir = build_index(tmp_path)
     health = SearchEngine(index_dir).health()

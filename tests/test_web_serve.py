@@ -26,8 +26,8 @@ import pytest
 from click.testing import CliRunner
 from test_web_corpus import DOCUMENTS, build_index
 
-from search_ui.commands import cli
-from search_ui.server import WORKER_HEADER, _is_loopback
+from search_ui.commands.main import cli
+from search_ui.web.server import WORKER_HEADER, _is_loopback
 
 KAVOSH = Path(sys.executable).with_name("kavosh")
 needs_proc = pytest.mark.skipif(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import whoosh_private
-from indexer.whoosh_private import W3PostingsWriter, WhooshVersionError, check_surface, check_version
+from indexer.storage import whoosh_private
+from indexer.storage.whoosh_private import W3PostingsWriter, WhooshVersionError, check_surface, check_version
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN_MESSAGE = "Kavosh needs whoosh-reloaded 2.7.5 exactly"
@@ -49,9 +49,10 @@ def test_another_version_is_refused_with_the_pin_message(version: tuple) -> None
     [
         "import indexer",
         "import search_ui",
-        "import search_ui.engine",
-        "import search_ui.web",
-        "import sys; sys.argv = ['kavosh', 'check', '--help']; from search_ui.commands import main; main()",
+        "import search_ui.engines.folder",
+        "import search_ui.web.app",
+        "import sys; sys.argv = ['kavosh', 'check', '--help']; "
+        "from search_ui.commands.main import main; main()",
     ],
 )
 def test_importing_with_another_whoosh_fails_at_once(statement: str) -> None:

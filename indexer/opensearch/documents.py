@@ -11,10 +11,11 @@ original title and text live in `_source` only.
 from __future__ import annotations
 
 from analyzers import ANALYZER_VERSION, PersianAnalyzer
-from indexer.schema import SCHEMA_VERSION, folder_of
+from indexer.storage.schema import SCHEMA_VERSION, folder_of
 
 FIELDS = ("title", "body")
-# Kavosh's ranking (search_ui.compile.Ranking's defaults; a test keeps them equal): BM25's k1, and the title
+# Kavosh's ranking (search_ui.ranking.compile.Ranking's defaults; a test keeps them equal): BM25's k1, and
+# the title
 # length the title's norm pivots on. A file without a title gets its first line as title, so the average
 # title length means little, and OpenSearch's BM25 only knows the average: the title similarity's k1 is
 # scaled by average/pivot instead (`title_k1`), which gives the same saturation as Kavosh's pivot.
@@ -68,7 +69,7 @@ def source(
 
 def ancestors(folder: str) -> list[str]:
     """A folder and every folder above it (a/b/c: a, a/b, a/b/c): one term query on them finds a folder's
-    documents with its subfolders', as `search_ui.filters.in_folder` does ("" for the top folder)."""
+    documents with its subfolders', as `search_ui.results.filters.in_folder` does ("" for the top folder)."""
     parts = folder.split("/") if folder else []
     return ["/".join(parts[: i + 1]) for i in range(len(parts))] or [""]
 

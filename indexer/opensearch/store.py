@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from indexer.opensearch.client import Client, ClusterRequestError, ClusterUnavailable, q
-from indexer.store import KavoshIndexError, LockTimeout
+from indexer.storage.generations import KavoshIndexError, LockTimeout
 
 LOCK_TTL = 120.0  # seconds a lock stays valid without being renewed (a writer that died frees it)
 _GEN = "-gen-"

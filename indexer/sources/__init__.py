@@ -1,6 +1,6 @@
 """Readers of each file format: bytes or text in, an `Extracted` (title, visible text, date) out.
 
-Each module has one job; `indexer.loader` walks the folder and dispatches to them. A reader raises
+Each module has one job; `indexer.sources.loader` walks the folder and dispatches to them. A reader raises
 `SourceError` (reason key + one line for the user) for a file it cannot read; the loader turns that into a
 counted skip.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 TITLE_MAX = 200
 # Pages of a paged document (PDF) are separated by a form feed in its text: the text itself says where each
-# page starts, so offsets of matches map to page numbers (`indexer.pages`).
+# page starts, so offsets of matches map to page numbers (`indexer.sources.pages`).
 PAGE_BREAK = "\f"
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 import warnings
 
-from indexer.dates import parse_date
-from indexer.encoding import DecodeError, decode_bytes
 from indexer.sources import Extracted, SourceError, clean_title, first_line
+from indexer.sources.dates import parse_date
+from indexer.sources.encoding import DecodeError, decode_bytes
 from indexer.sources.html import read_html
 from indexer.sources.office import open_zip
 

@@ -13,8 +13,8 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from indexer.dates import parse_date
 from indexer.sources import Extracted, clean_title, first_line
+from indexer.sources.dates import parse_date
 
 HIDDEN = frozenset("script style noscript template head title svg iframe object math select".split())
 BLOCK = frozenset(

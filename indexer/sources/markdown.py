@@ -14,8 +14,8 @@ import re
 
 from markdown_it import MarkdownIt
 
-from indexer.dates import parse_date
 from indexer.sources import Extracted, clean_title
+from indexer.sources.dates import parse_date
 from indexer.sources.html import read_html
 
 _FRONT_MATTER = re.compile(

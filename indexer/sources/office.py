@@ -12,8 +12,8 @@ import io
 import xml.etree.ElementTree as ET
 import zipfile
 
-from indexer.dates import parse_date
 from indexer.sources import Extracted, SourceError, clean_title, first_line
+from indexer.sources.dates import parse_date
 
 MAX_UNPACKED = 256 * 1024 * 1024  # bytes a document's XML parts may unpack to
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from indexer.dates import parse_date
 from indexer.sources import PAGE_BREAK, Extracted, SourceError, clean_title, first_line, ocr
+from indexer.sources.dates import parse_date
 from indexer.sources.pdf_repair import repair_page, text_quality
 
 # Below this share of known Persian words a page's text layer is treated as unusable (measured: correct and

@@ -24,10 +24,10 @@ from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 
 from analyzers import joins_neighbour
-from search_ui import prefixes
-from search_ui.analysis import analyze_query
-from search_ui.bm25f import FieldsAny, FieldsPhrase, FieldsTerm, idf
-from search_ui.query import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
+from search_ui.query import prefixes
+from search_ui.query.analysis import analyze_query
+from search_ui.query.parse import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
+from search_ui.ranking.bm25f import FieldsAny, FieldsPhrase, FieldsTerm, idf
 
 PREFIX_CAP = 2000
 MIN_PREFIX = 2

@@ -2,7 +2,8 @@
 
 A damaged stored-text block is otherwise found only when a document in it is read, and an incremental
 `kavosh index` carries the segment holding it into every later generation. Each storage format verifies
-itself (indexer.termdict, indexer.blockstore, through indexer.codec.KavoshCodec.verify); this module walks
+itself (indexer.storage.termdict, indexer.storage.blockstore, through
+indexer.storage.codec.KavoshCodec.verify); this module walks
 the segments of one generation and reports.
 """
 
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from indexer import store
-from indexer.codec import KavoshCodec, SegmentCheck
-from indexer.whoosh_private import index_segments
+from indexer.storage import generations as store
+from indexer.storage.codec import KavoshCodec, SegmentCheck
+from indexer.storage.whoosh_private import index_segments
 
 # Exit status of `kavosh check`: 0 every block verified, 2 damage found or no usable index.
 CLEAN, DAMAGED = 0, 2

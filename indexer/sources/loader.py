@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.dates import parse_date
-from indexer.encoding import DecodeError, decode_bytes
 from indexer.sources import Extracted, SourceError, clean_title, first_line
+from indexer.sources.dates import parse_date
+from indexer.sources.encoding import DecodeError, decode_bytes
 
-# Files read as text (decoded by indexer.encoding) and files read from their bytes by a reader.
+# Files read as text (decoded by indexer.sources.encoding) and files read from their bytes by a reader.
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 FORMATS |= {".json": "json", ".jsonl": "jsonl"}
 FORMATS |= {".pdf": "pdf", ".docx": "docx", ".odt": "odt", ".epub": "epub", ".rtf": "rtf"}

@@ -19,10 +19,10 @@ def open_engine(index: str | os.PathLike[str], ranking: Any = None) -> Any:
     """A `SearchEngine` for a folder or an `OpenSearchEngine` for a URL (both: search, ranked, suggest,
     document, health)."""
     if is_cluster_url(index):
-        from search_ui.opensearch_engine import OpenSearchEngine
+        from search_ui.engines.cluster import OpenSearchEngine
 
         return OpenSearchEngine(str(index), ranking=ranking)
-    from search_ui.engine import SearchEngine
+    from search_ui.engines.folder import SearchEngine
 
     return SearchEngine(index, ranking=ranking)
 
@@ -31,7 +31,7 @@ def check_index(index: str | os.PathLike[str]) -> dict:
     """The health of a usable index, or the KavoshIndexError saying why it cannot be served (missing,
     another analyzer version, the cluster unreachable or red)."""
     if not is_cluster_url(index):
-        from indexer.store import open_generation
+        from indexer.storage.generations import open_generation
 
         gen = open_generation(index)
         with gen.index.searcher() as searcher:

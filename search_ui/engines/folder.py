@@ -22,12 +22,20 @@ from whoosh.index import Index
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from indexer.pages import page_of
-from indexer.schema import decode_text
-from indexer.store import IndexDamaged, IndexMissing, KavoshIndexError, current_name, is_bug, open_generation
-from search_ui import bm25f, fastpath, snippets
-from search_ui.analysis import analyze_query
-from search_ui.compile import (
+from indexer.sources.pages import page_of
+from indexer.storage.generations import (
+    IndexDamaged,
+    IndexMissing,
+    KavoshIndexError,
+    current_name,
+    is_bug,
+    open_generation,
+)
+from indexer.storage.schema import decode_text
+from search_ui.query.analysis import analyze_query
+from search_ui.query.parse import parse
+from search_ui.ranking import bm25f, fastpath
+from search_ui.ranking.compile import (
     BadRequest,
     Budget,
     Compiled,
@@ -37,9 +45,9 @@ from search_ui.compile import (
     QueryTooExpensive,
     Ranking,
 )
-from search_ui.filters import Filters, narrow
-from search_ui.query import parse
-from search_ui.suggest import Speller, complete
+from search_ui.results import snippets
+from search_ui.results.filters import Filters, narrow
+from search_ui.results.suggest import Speller, complete
 
 __all__ = ["BadRequest", "Limits", "QueryRefused", "QueryTooExpensive", "Ranking", "SearchEngine"]
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from flask import url_for
 
-from indexer.pages import split_pages
-from search_ui.filters import Filters
-from search_ui.jalali import format_number, persian_digits
+from indexer.sources.pages import split_pages
+from search_ui.results.filters import Filters
+from search_ui.results.jalali import format_number, persian_digits
 
 MISSING_QUERY = "پرس‌وجو (پارامتر q) خالی است؛ چیزی برای جستجو بنویسید."
 BAD_ENCODING = "نشانی این پرس‌وجو نویسه‌هایی دارد که UTF-8 نیستند؛ پرس‌وجو را دوباره بنویسید."

@@ -25,16 +25,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, ValidationError
 
 from indexer.sources import PAGE_BREAK
-from indexer.store import KavoshIndexError
-from search_ui import page_text
-from search_ui.compile import BadRequest, QueryRefused
-from search_ui.filters import FilterError, Filters, make_filters
-from search_ui.jalali import format_number, format_timestamp, persian_digits
+from indexer.storage.generations import KavoshIndexError
+from search_ui.ranking.compile import BadRequest, QueryRefused
+from search_ui.results.filters import FilterError, Filters, make_filters
+from search_ui.results.jalali import format_number, format_timestamp, persian_digits
+from search_ui.web import page_text
 
 PAGE_SIZE = 10  # results per page on the HTML page
 MAX_LIMIT = 100  # the largest `limit` the API accepts
 MAX_PAGE = 1000  # deeper pages cost a full top-(page*limit) collection and nobody reads them
-MAX_QUERY = 1000  # characters: the parser cuts a longer query there and says so (search_ui.query)
+MAX_QUERY = 1000  # characters: the parser cuts a longer query there and says so (search_ui.query.parse)
 MAX_RAW_QUERY = 4 * MAX_QUERY  # what is read of `q` at all, so a huge URL costs no more than a long query
 SUGGEST_LIMIT = 8
 FIRST_MATCH_ID = "first-match"
@@ -340,7 +340,7 @@ def _add_security_headers(response: Any) -> Any:
 def create_app(index_dir: str | os.PathLike[str], engine: Any = None) -> Flask:
     """The Flask app serving the index in `index_dir` (pass `engine` to share or replace the engine)."""
     if engine is None:
-        from search_ui.engines import open_engine
+        from search_ui.engines.choose import open_engine
 
         engine = open_engine(index_dir)  # a folder (Whoosh) or an OpenSearch URL
     app = Flask(__name__)

@@ -25,7 +25,7 @@ from whoosh.reading import IndexReader
 
 from analyzers.lexicon import lexicon
 from analyzers.normalize import fold_key
-from search_ui.analysis import analyze_query, spans
+from search_ui.query.analysis import analyze_query, spans
 
 LEXICON_SCAN = 200  # lexicon words a prefix may stand for; more means a short prefix the index covers anyway
 

@@ -1,6 +1,7 @@
 """The compiled Kavosh query -> OpenSearch's query DSL.
 
-`search_ui.compile.Compiler` does everything that gives a query its meaning (the parser's tree, affixes
+`search_ui.ranking.compile.Compiler` does everything that gives a query its meaning (the parser's tree,
+affixes
 joined, stopwords dropped, prefixes expanded against the index's vocabulary and capped, unknown words noted)
 and returns a small tree of clauses: `FieldsTerm`/`FieldsPhrase` leaves under Or/And/AndMaybe/AndNot,
 `Every`, and the proximity bonus. This module writes that same tree in OpenSearch's DSL, node by node, so
@@ -18,9 +19,9 @@ from typing import Protocol
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
-from search_ui.bm25f import FieldsPhrase, FieldsTerm
-from search_ui.compile import Ranking
-from search_ui.filters import Filters
+from search_ui.ranking.bm25f import FieldsPhrase, FieldsTerm
+from search_ui.ranking.compile import Ranking
+from search_ui.results.filters import Filters
 
 # Past this many alternatives (a prefix that expands to many words) the words become one `terms` query a
 # field: OpenSearch caps a bool query's clauses (1,024 by default) and the set of documents is the same.
@@ -55,7 +56,7 @@ def _lucene_idf(n_docs: int, df: int) -> float:
 
 
 def idf_scale(vocabulary: _Frequencies, fields: Sequence[str]) -> IdfScale:
-    """The factor that turns OpenSearch's idf of a clause into Kavosh's (search_ui.bm25f.idf).
+    """The factor that turns OpenSearch's idf of a clause into Kavosh's (search_ui.ranking.bm25f.idf).
 
     OpenSearch gives each field its own idf: a word's document frequency in that field among the documents
     holding the field. BM25F has one idf a word, from its largest frequency over the fields (N: every
@@ -118,7 +119,7 @@ def _alternatives(nodes: list, scales: dict[str, float]) -> dict | None:
 
 
 def translate(node: wq.Query, scales: dict[str, float] | None = None, idf: IdfScale | None = None) -> dict:
-    """One compiled query (see `search_ui.compile.Compiled.query`) as an OpenSearch query object, the
+    """One compiled query (see `search_ui.ranking.compile.Compiled.query`) as an OpenSearch query object, the
     fields' weights multiplied by `scales` (see `field_scales`) and each clause's by `idf` (see
     `idf_scale`)."""
     scales = scales or {}
@@ -196,8 +197,10 @@ def _all_of(clauses: list[dict]) -> dict:
 
 
 def filtered(query: dict, filters: Filters) -> dict:
-    """The parts of a search body that apply `filters` (search_ui.filters) to `query`: what to keep, in which
-    order, and the facets, counted as `search_ui.filters.narrow` counts them. The date range narrows the
+    """The parts of a search body that apply `filters` (search_ui.results.filters) to `query`: what to keep,
+    in which
+    order, and the facets, counted as `search_ui.results.filters.narrow` counts them. The date range narrows
+    the
     query itself; folder and format are a `post_filter`, so each facet's aggregation can count the matches
     that pass every filter but its own (choices within a facet combine with OR, facets with AND)."""
     clauses = _narrowing(filters)

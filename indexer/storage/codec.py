@@ -6,8 +6,10 @@ inlines short posting lists (it calls a `set_inline` method that does not exist,
 gets its own block); it zlib-compresses even tiny blocks, which makes them bigger; and it stores each weight
 as a float. The stock readers unpickle any protocol, read inlined postings, uncompressed blocks and integer
 weights, so for postings only the writing side changes. Issue 6 asks for an index within 1.5x the raw
-text; this writer roughly halves the postings, the term dictionary (indexer.termdict) is a sixth of W3's hash
-table, and stored fields compressed in blocks (indexer.blockstore) take 0.58 of Whoosh's per-document zlib:
+text; this writer roughly halves the postings, the term dictionary (indexer.storage.termdict) is a sixth of
+W3's hash
+table, and stored fields compressed in blocks (indexer.storage.blockstore) take 0.58 of Whoosh's per-document
+zlib:
 the qa-ir passages index in 1.13x their text instead of 2.46x. Segments written by earlier versions (W3's
 `.trm`, per-document `_stored`) are still read, and merged into the new layout.
 """
@@ -21,16 +23,16 @@ from pickle import Pickler, dumps
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from indexer.blockstore import BLOCK_STORED_NAME, BlockStoredColumn
-from indexer.store import KavoshIndexError
-from indexer.termdict import (
+from indexer.storage.blockstore import BLOCK_STORED_NAME, BlockStoredColumn
+from indexer.storage.generations import KavoshIndexError
+from indexer.storage.termdict import (
     TERMDICT_EXT,
     TermDictFieldWriter,
     TermDictReader,
     TermDictTermsReader,
     decode_terminfo,
 )
-from indexer.whoosh_private import (
+from indexer.storage.whoosh_private import (
     LENGTHS_COLUMN,
     STORED_COLUMN,
     WHOOSH3_HEADER_MAGIC,
@@ -151,7 +153,7 @@ class CompactPostingsWriter(W3PostingsWriter):
 
 
 # Stored fields (each document's text) go to a column of their own name, compressed four documents a block
-# against a per-segment dictionary (indexer.blockstore): 0.58 of the per-document zlib size on qa-ir.
+# against a per-segment dictionary (indexer.storage.blockstore): 0.58 of the per-document zlib size on qa-ir.
 BLOCK_STORED_COLUMN = BlockStoredColumn()
 
 
@@ -276,7 +278,8 @@ def _verify_stored_fields(storage, segment, check: SegmentCheck) -> None:
 class KavoshCodec(W3Codec):
     """W3Codec writing with CompactPostingsWriter, CompactPerDocWriter and a compact term dictionary.
 
-    The terms go to a `.tdx` file (indexer.termdict) instead of W3's `.trm` hash table, and stored fields
+    The terms go to a `.tdx` file (indexer.storage.termdict) instead of W3's `.trm` hash table, and stored
+    fields
     to the `_stored_blk` column. Segments written before either have a `.trm` / `_stored` and are read by
     the stock readers, so older indexes still open and merge. This codec must also READ the index (it is
     pickled into the segments, so Whoosh finds it)."""

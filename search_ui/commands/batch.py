@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from search_ui.compile import QueryRefused
-from search_ui.engine import SearchEngine
-from search_ui.engines import open_engine
+from search_ui.engines.choose import open_engine
+from search_ui.engines.folder import SearchEngine
+from search_ui.ranking.compile import QueryRefused
 
 
 @dataclass

@@ -67,12 +67,13 @@ def make_schema() -> Schema:
         body=_text_field(analyzer),
         content=STORED(),
         mtime=STORED(),
-        # The columns the page's filters and date sort read for every matching document (search_ui.filters):
+        # The columns the page's filters and date sort read for every matching document
+        # (search_ui.results.filters):
         # Whoosh columns give docnum -> value without unpickling the stored text.
         format=ID(stored=True, sortable=True),
         folder=ID(stored=True, sortable=True),
         date=NUMERIC(numtype=int, bits=64, signed=True, stored=True, sortable=True),
-        pages=STORED(),  # paged documents (PDF): where each page starts in the text (indexer.pages)
+        pages=STORED(),  # paged documents (PDF): where each page starts in the text (indexer.sources.pages)
     )
 
 
@@ -84,7 +85,8 @@ def folder_of(path: str) -> str:
 
 def encode_text(text: str) -> str:
     """The value stored in `content`. The codec compresses stored fields (in blocks of documents, see
-    indexer.blockstore); compressing the text first made them 20% bigger (zlib over zlib), so it goes in
+    indexer.storage.blockstore); compressing the text first made them 20% bigger (zlib over zlib), so it goes
+    in
     plain."""
     return text
 

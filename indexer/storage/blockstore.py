@@ -44,8 +44,8 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 
-from indexer.store import KavoshIndexError
-from indexer.whoosh_private import columns
+from indexer.storage.generations import KavoshIndexError
+from indexer.storage.whoosh_private import columns
 
 # The column (file) name the codec stores the blocks under; an index without it uses the stock `_stored`.
 BLOCK_STORED_NAME = "_stored_blk"

@@ -1,8 +1,9 @@
 """An OpenSearch generation's vocabulary, read through the two calls Kavosh's query side makes of an index
 reader: `doc_frequency(field, term)` and `expand_prefix(field, prefix)`.
 
-So the one `search_ui.compile.Compiler` (prefix expansion, unknown words), `search_ui.suggest.Speller`
-(did-you-mean) and `search_ui.suggest.complete` work unchanged on a cluster. Terms come from terms
+So the one `search_ui.ranking.compile.Compiler` (prefix expansion, unknown words),
+`search_ui.results.suggest.Speller`
+(did-you-mean) and `search_ui.results.suggest.complete` work unchanged on a cluster. Terms come from terms
 aggregations on the per-document keyword fields `title_vocab`/`body_vocab` written by
 `indexer.opensearch.documents`, frequencies from `filters` aggregations of term queries on `title`/`body`;
 both are cached for the generation's lifetime (a generation never changes once live).
@@ -16,7 +17,8 @@ from collections.abc import Iterable, Iterator
 from indexer.opensearch.client import Client, q
 from indexer.opensearch.documents import VOCAB
 
-FIRST_PAGE = 2001  # search_ui.compile.PREFIX_CAP + 1: enough for a prefix, the cap tells a too-wide one
+# search_ui.ranking.compile.PREFIX_CAP + 1: enough for a prefix, the cap tells a too-wide one
+FIRST_PAGE = 2001
 LAST_PAGE = 60_000  # the most terms read for one prefix (under search.max_buckets, 65,535 by default)
 _REGEX_SPECIAL = set('.?+*|{}[]()"\\#@&<>~')
 # A server answers for as long as a generation lives: the caches are emptied when they grow past these

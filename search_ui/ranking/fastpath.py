@@ -16,8 +16,8 @@ from collections import Counter, defaultdict
 
 from whoosh.searching import Searcher
 
-from search_ui.bm25f import phrase_scores, term_scores, values_at
-from search_ui.compile import Compiled, Ranking, proximity_bonus, proximity_pairs
+from search_ui.ranking.bm25f import phrase_scores, term_scores, values_at
+from search_ui.ranking.compile import Compiled, Ranking, proximity_bonus, proximity_pairs
 
 PROX_CANDIDATES = 100
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from analyzers import ANALYZER_VERSION
-from indexer.schema import SCHEMA_VERSION
+from indexer.storage.schema import SCHEMA_VERSION
 
 log = logging.getLogger("kavosh.indexer")
 

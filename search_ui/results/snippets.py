@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from html import escape
 
 from analyzers import FOLD_TABLE, PART_BREAKS, fold_key
-from search_ui.analysis import spans
+from search_ui.query.analysis import spans
 
 CHUNK = 65536
 FOLD_OVER = 200_000  # documents longer than this are pre-filtered chunk by chunk (the whole-document view)

@@ -1,8 +1,8 @@
 """The `kavosh` console script: the indexer's command group plus the search-side commands."""
 
 from indexer.cli import cli
-from search_ui.cli_search import evaluate_command, search_command
-from search_ui.server import serve_command
+from search_ui.commands.search import evaluate_command, search_command
+from search_ui.web.server import serve_command
 
 cli.add_command(search_command, "search")
 cli.add_command(evaluate_command, "evaluate")

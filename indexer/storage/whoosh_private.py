@@ -1,7 +1,8 @@
 """Every Whoosh internal the indexer relies on, named in one place, and the exact Whoosh version they are
 known for.
 
-Kavosh's storage (indexer.codec, indexer.termdict, indexer.blockstore) subclasses Whoosh's W3 codec and reads
+Kavosh's storage (indexer.storage.codec, indexer.storage.termdict, indexer.storage.blockstore) subclasses
+Whoosh's W3 codec and reads
 and writes attributes that are private to whoosh-reloaded 2.7.5. Another release may rename or drop any of
 them, and a fallback would hide the break (or make the index silently slower), so this module refuses to
 load with any other version: `import indexer` (and so every command, the page and the search engine) fails
@@ -106,9 +107,11 @@ COLUMN_READER_FIELDS = ("_dbfile", "_basepos", "_length", "_doccount")  # blocks
 NUMERIC_READER_FIELDS = ("_fixedlen", "_count", "_dbfile", "_basepos")  # one_byte_column
 INDEX_METHODS = ("_segments",)  # index_segments (kavosh check)
 
-# Used by search_ui.bm25f and search_ui.fastpath today (through hasattr there; to be imported from here by
+# Used by search_ui.ranking.bm25f and search_ui.ranking.fastpath today (through hasattr there; to be imported
+# from here by
 # their owner): W3's posting matcher read a block at a time, a precomputed ListMatcher, the segment reader's
-# per-document reader (whose `_lengths_of` is indexer.codec's own). Checked here so that an upgrade that
+# per-document reader (whose `_lengths_of` is indexer.storage.codec's own). Checked here so that an upgrade
+# that
 # breaks them fails at import instead of silently falling back to a slower path.
 LEAF_MATCHER_METHODS = ("_read_ids", "_read_weights", "_next_block", "_skip_to_block", "block_max_id")
 LEAF_MATCHER_FIELDS = ("_ids", "_weights", "_i")  # set by W3LeafMatcher._goto (not checked: needs a file)
@@ -131,7 +134,7 @@ def check_version(version: tuple | None = None) -> None:
         wanted = _version_text(WHOOSH_VERSION)
         raise WhooshVersionError(
             f"Kavosh needs {WHOOSH_DISTRIBUTION} {wanted} exactly (its index format is built on that "
-            f"release's private internals, named in indexer/whoosh_private.py), but Whoosh "
+            f"release's private internals, named in indexer/storage/whoosh_private.py), but Whoosh "
             f"{_version_text(found)} is installed; install the pinned version with "
             f"`pip install {WHOOSH_DISTRIBUTION}=={wanted}`"
         )

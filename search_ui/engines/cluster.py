@@ -1,8 +1,8 @@
 """The search engine on an OpenSearch cluster: the same public methods and answers as
-`search_ui.engine.SearchEngine`, so `kavosh search`, `evaluate`, `serve` and the page work unchanged.
+`search_ui.engines.folder.SearchEngine`, so `kavosh search`, `evaluate`, `serve` and the page work unchanged.
 
 The query goes through the same parser and `Compiler` (against the generation's vocabulary, see
-`search_ui.opensearch_vocabulary`), then `search_ui.compile_opensearch` writes it in OpenSearch's DSL.
+`search_ui.engines.vocabulary`), then `search_ui.engines.opensearch_dsl` writes it in OpenSearch's DSL.
 Snippets, highlights, did-you-mean and completions are Kavosh's own code over `_source` and the vocabulary,
 so the JSON is the same whichever engine answers. Each call resolves the alias once and sends every request
 of that call to the one concrete index it names: an answer never mixes two generations.
@@ -20,19 +20,19 @@ from analyzers import ANALYZER_VERSION
 from indexer.opensearch.client import Client, ClusterUnavailable, parse_target, q
 from indexer.opensearch.documents import FIELDS, MAPPING_VERSION
 from indexer.opensearch.store import check_health, live_generation
-from indexer.pages import page_of
-from indexer.schema import folder_of
-from indexer.store import IndexMissing, IndexVersionMismatch, KavoshIndexError
-from search_ui import snippets
-from search_ui.analysis import analyze_query
-from search_ui.compile import BadRequest, Compiled, Compiler, QueryRefused, Ranking
-from search_ui.compile_opensearch import facets, field_scales, filtered, idf_scale, translate, words
-from search_ui.engine import answer as search_answer
-from search_ui.engine import check_paging
-from search_ui.filters import Filters
-from search_ui.opensearch_vocabulary import Vocabulary
-from search_ui.query import ParsedQuery, parse
-from search_ui.suggest import Speller, complete
+from indexer.sources.pages import page_of
+from indexer.storage.generations import IndexMissing, IndexVersionMismatch, KavoshIndexError
+from indexer.storage.schema import folder_of
+from search_ui.engines.folder import answer as search_answer
+from search_ui.engines.folder import check_paging
+from search_ui.engines.opensearch_dsl import facets, field_scales, filtered, idf_scale, translate, words
+from search_ui.engines.vocabulary import Vocabulary
+from search_ui.query.analysis import analyze_query
+from search_ui.query.parse import ParsedQuery, parse
+from search_ui.ranking.compile import BadRequest, Compiled, Compiler, QueryRefused, Ranking
+from search_ui.results import snippets
+from search_ui.results.filters import Filters
+from search_ui.results.suggest import Speller, complete
 
 __all__ = ["BadRequest", "OpenSearchEngine", "QueryRefused"]
 
@@ -152,8 +152,8 @@ class OpenSearchEngine:
     def search(self, query: str, page: int = 1, limit: int = 10, filters: Filters | None = None) -> dict:
         """One page of ranked hits with snippets, the total, the time taken, notices and suggestions.
 
-        With `filters` (search_ui.filters) the matches are narrowed and sorted by the cluster and the
-        answer adds "filters" and "facets", the same as the folder index's (`search_ui.compile_opensearch.
+        With `filters` (search_ui.results.filters) the matches are narrowed and sorted by the cluster and the
+        answer adds "filters" and "facets", the same as the folder index's (`search_ui.engines.opensearch_dsl.
         filtered`)."""
         check_paging(page, limit)
         gen = self._generation()

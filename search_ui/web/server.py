@@ -103,7 +103,7 @@ def serve_command(
     if watch_folder is None:
         _serve(index_dir, host, port, threads, workers)
         return
-    from indexer.store import current_name
+    from indexer.storage.generations import current_name
     from indexer.watch import start_watcher, stop_watcher
 
     watcher = start_watcher(watch_folder, index_dir)
@@ -142,9 +142,9 @@ def _serve_in_process(index_dir: Path, host: str, port: int, threads: int) -> No
     """One process, `threads` threads: the whole server when there is one worker."""
     from waitress import create_server
 
-    from indexer.store import KavoshIndexError
-    from search_ui.engines import check_index
-    from search_ui.web import create_app
+    from indexer.storage.generations import KavoshIndexError
+    from search_ui.engines.choose import check_index
+    from search_ui.web.app import create_app
 
     try:
         app = create_app(index_dir)
@@ -180,8 +180,8 @@ def _serve_in_process(index_dir: Path, host: str, port: int, threads: int) -> No
 def _check_index(index_dir: Path) -> dict:
     """Open the live generation once, only to fail early with the store's message; nothing stays open."""
     from indexer.opensearch import is_cluster_url
-    from indexer.store import KavoshIndexError, open_generation
-    from search_ui.engines import check_index
+    from indexer.storage.generations import KavoshIndexError, open_generation
+    from search_ui.engines.choose import check_index
 
     if is_cluster_url(index_dir):
         try:
@@ -280,9 +280,9 @@ def _preload() -> None:
     and share those pages. No index is opened here (readers must not cross a fork)."""
     import waitress  # noqa: F401
 
-    import search_ui.web  # noqa: F401
-    from search_ui.analysis import analyze_query
-    from search_ui.prefixes import lexicon_words
+    import search_ui.web.app  # noqa: F401
+    from search_ui.query.analysis import analyze_query
+    from search_ui.query.prefixes import lexicon_words
 
     analyze_query("کاوش")
     lexicon_words()  # the sorted lexicon that prefixes and completions look words up in
@@ -396,7 +396,7 @@ def _worker(
 
     from waitress import create_server
 
-    from search_ui.web import create_app
+    from search_ui.web.app import create_app
 
     app = create_app(index_dir)
     health = app.extensions["kavosh_engine"].health()  # open the index now, not in the first request

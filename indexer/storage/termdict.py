@@ -33,8 +33,8 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort, unpack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from indexer.store import KavoshIndexError
-from indexer.whoosh_private import W3Codec, W3TermInfo, base
+from indexer.storage.generations import KavoshIndexError
+from indexer.storage.whoosh_private import W3Codec, W3TermInfo, base
 
 TERMDICT_EXT = ".tdx"
 MAGIC = b"KTD3"

@@ -15,9 +15,9 @@ import threading
 from whoosh.reading import IndexReader
 
 from analyzers.lexicon import lexicon
-from search_ui.analysis import analyze_query
-from search_ui.compile import FIELDS, Compiled
-from search_ui.prefixes import completions
+from search_ui.query.analysis import analyze_query
+from search_ui.query.prefixes import completions
+from search_ui.ranking.compile import FIELDS, Compiled
 
 MAX_SUGGESTIONS = 3
 COMPLETION_SCAN = 2000

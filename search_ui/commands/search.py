@@ -17,14 +17,14 @@ from contextlib import contextmanager
 
 import click
 
-from indexer.store import KavoshIndexError
-from search_ui.batch import run_parallel, write_run
-from search_ui.compile import BadRequest, QueryRefused
-from search_ui.engine import MAX_LIMIT
-from search_ui.engines import INDEX_HELP, open_engine
-from search_ui.evaluate import METRICS, evaluate, read_qrels, read_queries
-from search_ui.filters import FORMATS, SORTS, FilterError, make_filters
-from search_ui.jalali import format_timestamp
+from indexer.storage.generations import KavoshIndexError
+from search_ui.commands.batch import run_parallel, write_run
+from search_ui.commands.evaluate import METRICS, evaluate, read_qrels, read_queries
+from search_ui.engines.choose import INDEX_HELP, open_engine
+from search_ui.engines.folder import MAX_LIMIT
+from search_ui.ranking.compile import BadRequest, QueryRefused
+from search_ui.results.filters import FORMATS, SORTS, FilterError, make_filters
+from search_ui.results.jalali import format_timestamp
 
 log = logging.getLogger("kavosh.search")
 EXIT_INTERNAL = 3  # a bug, told apart from 1 (no results) and 2 (the user's input or index)

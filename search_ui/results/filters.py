@@ -1,6 +1,7 @@
 """Filters, facets and sort over the documents a query matched: folder, format, a date range, by date.
 
-They read the index's `folder`, `format` and `date` columns (indexer.schema), which give a document's value
+They read the index's `folder`, `format` and `date` columns (indexer.storage.schema), which give a document's
+value
 by its number without unpickling its stored text, so narrowing even thousands of matches costs little.
 The page, the API and `kavosh search` share this one definition: the parameters (`folder`, `format`,
 `from`, `to`, `sort`), how a typed date is read (Jalali or Gregorian), and what each facet counts.
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 
 from whoosh.reading import IndexReader
 
-from indexer.loader import FORMATS as _EXTENSIONS
-from search_ui.jalali import jalali_to_gregorian, latin_digits
+from indexer.sources.loader import FORMATS as _EXTENSIONS
+from search_ui.results.jalali import jalali_to_gregorian, latin_digits
 
 SORTS = ("relevance", "newest", "oldest")
 FORMATS = tuple(dict.fromkeys(_EXTENSIONS.values()))  # what the loader writes in `format`: one source
