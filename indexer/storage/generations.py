@@ -127,7 +127,8 @@ def check_versions(meta: dict, where: str) -> None:
 
 
 def open_generation(index_dir: str | os.PathLike, check: bool = True) -> Generation:
-    """Open the live generation. Raises IndexMissing, IndexDamaged or IndexVersionMismatch (with `check`).
+    """Open the live generation. Raises IndexMissing, IndexDamaged or IndexVersionMismatch (with `check`, or
+    without it when an index of another version cannot be opened).
 
     If a writer switches and removes generations between our reading CURRENT and opening the folder, we
     simply follow CURRENT again, so a reader always gets one complete generation.
@@ -161,6 +162,8 @@ def _open(index_dir: Path, name: str, check: bool) -> Generation:
     try:
         ix = whoosh_index.open_dir(str(path))
     except Exception as exc:  # Whoosh raises many kinds for a damaged file; all mean the same to a user
+        if not check:  # an index of another version may not even unpickle (a class moved): say that
+            check_versions(meta, str(index_dir))
         if is_bug(exc):
             raise
         raise IndexDamaged(f"cannot open the index in {path} ({exc}); rebuild with --rebuild") from exc

@@ -12,8 +12,11 @@ from whoosh.formats import Positions
 
 from analyzers import PersianAnalyzer
 
-# Bump when fields change: an index built with another schema version must be rebuilt.
-SCHEMA_VERSION = 5  # 4: sortable `folder`, `format` and `date` columns; 5: `pages` of paged documents
+# Bump when fields change or a pickled class moves: an index of another schema version must be rebuilt.
+# 4: sortable `folder`, `format` and `date` columns; 5: `pages` of paged documents; 6: the pickled classes
+# moved (indexer.schema.CompactPositions -> indexer.storage.schema, indexer.codec.KavoshCodec ->
+# indexer.storage.codec), so an index of 5 cannot even be unpickled and is refused by its version first.
+SCHEMA_VERSION = 6
 
 # Widths of the position deltas in CompactPositions, by the first byte of an encoded value.
 _WIDTHS = {0: "B", 1: "H", 2: "I"}
