@@ -48,7 +48,8 @@ def build_index(docs: int) -> tuple[Path, Path]:
     folder, index_dir = work / "docs", work / "index"
     marker = work / "built.ok"
     if marker.is_file():
-        from indexer.storage.generations import KavoshIndexError, open_generation
+        from indexer.errors import KavoshIndexError
+        from indexer.storage.generations import open_generation
 
         try:
             open_generation(index_dir)

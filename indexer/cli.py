@@ -12,11 +12,11 @@ import sys
 import click
 
 from indexer.build import DEFAULT_MAX_SIZE, UsageError, index_folder
+from indexer.errors import KavoshIndexError, LockTimeout
 from indexer.opensearch import is_cluster_url
 from indexer.opensearch.writer import index_to_cluster
 from indexer.progress import BarProgress, Progress
 from indexer.storage.check import check_command, report_damage, verify_carried_over
-from indexer.storage.generations import KavoshIndexError, LockTimeout
 from indexer.watch import DEFAULT_MIN_INTERVAL
 
 log = logging.getLogger("kavosh")

@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from indexer import errors
 from indexer.build import index_folder
 from indexer.opensearch.client import ClusterUnavailable
 from indexer.storage import generations as store
+from indexer.storage.blockstore import BlockStoreError
+from indexer.storage.termdict import CorruptTermDict
 from search_ui.commands.main import cli
 from search_ui.engines import cluster as opensearch_engine
 from search_ui.engines import folder as engine_module
@@ -55,10 +58,16 @@ def _logged(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
 def test_the_kinds_form_one_hierarchy() -> None:
     assert issubclass(BadRequest, ValueError)  # callers that caught the engine's ValueError still do
     assert issubclass(QueryTooExpensive, QueryRefused)
-    assert issubclass(store.IndexDamaged, store.IndexMissing)  # no usable index: `kavosh index` starts afresh
-    assert issubclass(store.IndexMissing, store.KavoshIndexError)
-    assert not issubclass(TypeError, store.KavoshIndexError)
-    assert not issubclass(QueryRefused, store.KavoshIndexError) and not issubclass(BadRequest, QueryRefused)
+    # no usable index: `kavosh index` starts afresh
+    assert issubclass(errors.IndexDamaged, errors.IndexMissing)
+    # the storage formats' own errors are that one kind (a flipped byte is damage, whoever reads it)
+    assert issubclass(CorruptTermDict, errors.IndexDamaged) and issubclass(
+        BlockStoreError, errors.IndexDamaged
+    )
+    assert issubclass(ClusterUnavailable, errors.KavoshIndexError)
+    assert issubclass(errors.IndexMissing, errors.KavoshIndexError)
+    assert not issubclass(TypeError, errors.KavoshIndexError)
+    assert not issubclass(QueryRefused, errors.KavoshIndexError) and not issubclass(BadRequest, QueryRefused)
 
 
 # --- bad request: 400 ------------------------------------------------------------------------------------
@@ -103,9 +112,9 @@ def test_a_refused_query_is_400_refused(index_dir: Path) -> None:
 
 
 def test_a_missing_index_is_503_with_a_log_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    with pytest.raises(store.IndexMissing) as err:
+    with pytest.raises(errors.IndexMissing) as err:
         SearchEngine(tmp_path / "none").search("باغ")
-    assert not isinstance(err.value, store.IndexDamaged)
+    assert not isinstance(err.value, errors.IndexDamaged)
     caplog.set_level(logging.INFO)
     response = create_app(tmp_path / "none").test_client().get("/api/search?q=باغ")
     assert response.status_code == 503 and response.get_json()["error"] == "index-unavailable"
@@ -119,7 +128,7 @@ def test_an_unreadable_generation_is_a_damaged_index(
 ) -> None:
     (_live(index_dir) / store.META).write_text("{not json", encoding="utf-8")
     engine = SearchEngine(index_dir)
-    with pytest.raises(store.IndexDamaged, match="rebuild"):
+    with pytest.raises(errors.IndexDamaged, match="rebuild"):
         engine.search("باغ")
     assert engine.health() == {"loaded": False, "documents": 0, "generation": store.current_name(index_dir)}
     caplog.set_level(logging.INFO)
@@ -134,7 +143,7 @@ def test_an_unreadable_generation_is_a_damaged_index(
 def test_a_generation_whoosh_cannot_open_is_a_damaged_index(index_dir: Path) -> None:
     for toc in _live(index_dir).glob("*.toc"):
         toc.unlink()
-    with pytest.raises(store.IndexDamaged):
+    with pytest.raises(errors.IndexDamaged):
         SearchEngine(index_dir).search("باغ")
 
 
@@ -143,18 +152,18 @@ def test_whooshs_own_type_error_on_an_empty_file_is_a_damaged_index(index_dir: P
     a damaged file, not a bug of ours."""
     for toc in _live(index_dir).glob("*.toc"):
         toc.write_bytes(b"")
-    with pytest.raises(store.IndexDamaged) as err:
+    with pytest.raises(errors.IndexDamaged) as err:
         SearchEngine(index_dir).search("باغ")
     assert isinstance(err.value.__cause__, TypeError)
-    assert store.is_bug(TypeError("raised by our own code"))
+    assert errors.is_bug(TypeError("raised by our own code"))
 
 
 def test_a_truncated_segment_is_a_damaged_index_not_a_missing_one(index_dir: Path) -> None:
     (segment,) = _live(index_dir).glob("*.seg")
     segment.write_bytes(segment.read_bytes()[:200])
-    with pytest.raises(store.KavoshIndexError) as err:
+    with pytest.raises(errors.KavoshIndexError) as err:
         SearchEngine(index_dir).search("باغ")
-    assert type(err.value) is not store.IndexMissing  # a damaged kind (IndexDamaged, or the codec's own)
+    assert type(err.value) is not errors.IndexMissing  # a damaged kind (IndexDamaged, or the codec's own)
 
 
 # --- a bug: 500 with a log line, never 503 ---------------------------------------------------------------
@@ -235,7 +244,7 @@ def test_the_opensearch_engine_raises_the_same_kinds(monkeypatch: pytest.MonkeyP
         engine.search("باغ")
     with pytest.raises(ClusterUnavailable):  # filters are the cluster's too: the same kind of error
         engine.search("باغ", filters=make_filters(["sport"], [], "", "", ""))
-    with pytest.raises(store.KavoshIndexError):
+    with pytest.raises(errors.KavoshIndexError):
         OpenSearchEngine("http://127.0.0.1:9/Bad Name").search("باغ")
     response = create_app("unused", engine=engine).test_client().get("/api/search?q=باغ")
     assert response.status_code == 503

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from whoosh.query import Term
 
+from indexer import errors
 from indexer.build import UsageError, index_folder
 from indexer.storage import generations as store
 from indexer.storage.schema import decode_text
@@ -104,7 +105,7 @@ def test_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_open_generation_without_index(tmp_path: Path) -> None:
-    with pytest.raises(store.IndexMissing, match="no Kavosh index"):
+    with pytest.raises(errors.IndexMissing, match="no Kavosh index"):
         store.open_generation(tmp_path)
     assert store.current_name(tmp_path) is None
 

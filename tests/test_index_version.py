@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from whoosh import index as whoosh_index
 
 import indexer.build
+from indexer import errors
 from indexer.build import index_folder
 from indexer.storage import codec, schema
 from indexer.storage import generations as store
@@ -56,10 +57,10 @@ def test_the_old_index_names_the_old_modules(old_index) -> None:
 
 def test_search_refuses_a_version_5_index_with_the_rebuild_message(old_index) -> None:
     _, idx, _ = old_index
-    with pytest.raises(store.IndexVersionMismatch, match=r"schema 5.*schema 6.*--rebuild"):
+    with pytest.raises(errors.IndexVersionMismatch, match=r"schema 5.*schema 6.*--rebuild"):
         store.open_generation(idx)
     engine = SearchEngine(idx)
-    with pytest.raises(store.IndexVersionMismatch, match="--rebuild"):
+    with pytest.raises(errors.IndexVersionMismatch, match="--rebuild"):
         engine.search("کتاب")
     assert engine.health()["loaded"] is False
     result = CliRunner().invoke(cli, ["search", "کتاب", "--index", str(idx)])

@@ -18,9 +18,9 @@ from opensearch_cluster import tooling_missing
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
+from indexer.errors import KavoshIndexError
 from indexer.opensearch import documents, is_cluster_url
 from indexer.opensearch.client import Client, parse_target
-from indexer.storage.generations import KavoshIndexError
 from search_ui.engines.choose import open_engine
 from search_ui.engines.cluster import OpenSearchEngine
 from search_ui.engines.folder import SearchEngine

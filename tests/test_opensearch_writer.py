@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from opensearch_cluster import sample_documents
 
+from indexer.errors import IndexVersionMismatch
 from indexer.opensearch import documents, store
 from indexer.opensearch.client import Client, parse_target
 from indexer.opensearch.writer import index_to_cluster
-from indexer.storage.generations import IndexVersionMismatch
 from search_ui.commands.main import cli
 from search_ui.engines.cluster import OpenSearchEngine
 

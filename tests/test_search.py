@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from indexer.build import index_folder
-from indexer.storage.generations import IndexMissing
+from indexer.errors import IndexMissing
 from search_ui.engines.folder import QueryRefused, Ranking, SearchEngine
 
 MARK = re.compile(r"<mark>(.*?)</mark>", re.S)

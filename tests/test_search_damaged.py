@@ -9,6 +9,7 @@ import pytest
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
+from indexer import errors
 from indexer.build import index_folder
 from indexer.storage import generations as store
 from indexer.storage.blockstore import BLOCK_STORED_NAME
@@ -33,7 +34,7 @@ def test_a_truncated_segment_is_a_clear_index_error(tmp_path: Path, keep: float)
     segment.write_bytes(data[: int(len(data) * keep)])
 
     engine = SearchEngine(tmp_path / "index")
-    with pytest.raises(store.KavoshIndexError, match="rebuild"):
+    with pytest.raises(errors.KavoshIndexError, match="rebuild"):
         engine.search("کتاب")
     assert engine.health()["loaded"] is False
     response = create_app(tmp_path / "index").test_client().get("/api/search?q=کتاب")
@@ -76,7 +77,7 @@ def test_a_damaged_stored_text_block_is_a_clear_index_error(tmp_path: Path) -> N
     segment.write_bytes(bytes(data))
 
     engine = SearchEngine(tmp_path / "index")
-    with pytest.raises(store.KavoshIndexError, match="damaged"):
+    with pytest.raises(errors.KavoshIndexError, match="damaged"):
         for page in (1, 2, 3, 4):  # every hit's text is read: one of them lies in the damaged block
             engine.search("کتاب", page=page, limit=10)
     client = create_app(tmp_path / "index").test_client()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from whoosh.query import Term
 
+from indexer import errors
 from indexer.build import index_folder
 from indexer.storage import generations as store
 
@@ -195,7 +196,7 @@ def test_analyzer_version_mismatch_is_refused_then_rebuilt(tmp_path: Path) -> No
     meta = json.loads(meta_path.read_text())
     meta["analyzer_version"] = "0-ancient"
     meta_path.write_text(json.dumps(meta))
-    with pytest.raises(store.IndexVersionMismatch, match="--rebuild"):
+    with pytest.raises(errors.IndexVersionMismatch, match="--rebuild"):
         store.open_generation(idx)
     summary = index_folder(src, idx)  # the indexer rebuilds by itself
     assert summary.rebuilt and summary.added == 3

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer import errors
 from indexer.build import index_folder
 from indexer.storage import generations as store
 from indexer.storage.schema import decode_text
@@ -120,7 +121,7 @@ def test_a_file_still_being_written_is_waited_for(watched) -> None:
                 fields = searcher.document(id="letter.txt")
             if fields:
                 seen.append(decode_text(fields))
-        except store.KavoshIndexError:
+        except errors.KavoshIndexError:
             pass
 
     def look() -> None:  # ... again and again while it grows

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import urllib3
 
-from indexer.storage.generations import KavoshIndexError
+from indexer.errors import KavoshIndexError
 
 log = logging.getLogger("kavosh.opensearch")
 

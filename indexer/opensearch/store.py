@@ -15,8 +15,8 @@ import socket
 import time
 from collections.abc import Callable
 
+from indexer.errors import KavoshIndexError, LockTimeout
 from indexer.opensearch.client import Client, ClusterRequestError, ClusterUnavailable, q
-from indexer.storage.generations import KavoshIndexError, LockTimeout
 
 LOCK_TTL = 120.0  # seconds a lock stays valid without being renewed (a writer that died frees it)
 _GEN = "-gen-"

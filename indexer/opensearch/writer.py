@@ -21,11 +21,11 @@ from pathlib import Path
 
 from analyzers import ANALYZER_VERSION
 from indexer.build import DEFAULT_MAX_SIZE, Summary, UsageError, _apply, _sha256
+from indexer.errors import KavoshIndexError, LockTimeout
 from indexer.opensearch import documents, store
 from indexer.opensearch.client import Client, ClusterRequestError, ClusterUnavailable, parse_target, q
 from indexer.progress import Progress
 from indexer.sources.loader import FileEntry, ReadOptions, Skip, walk
-from indexer.storage.generations import KavoshIndexError, LockTimeout
 from indexer.storage.schema import SCHEMA_VERSION
 
 log = logging.getLogger("kavosh.indexer")

@@ -44,7 +44,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 
-from indexer.storage.generations import KavoshIndexError
+from indexer.errors import IndexDamaged
 from indexer.storage.whoosh_private import columns
 
 # The column (file) name the codec stores the blocks under; an index without it uses the stock `_stored`.
@@ -71,9 +71,9 @@ DEFAULT_CACHE_BLOCKS = 8
 DEFAULT_CACHE_BYTES = 4 * 1024 * 1024
 
 
-class BlockStoreError(KavoshIndexError):
-    """The stored-fields file is damaged or truncated: the index must be rebuilt. A KavoshIndexError, so the
-    commands and the page report it (503) like any other unusable index."""
+class BlockStoreError(IndexDamaged):
+    """The stored-fields file is damaged or truncated: the index must be rebuilt. An IndexDamaged, so the
+    commands and the page report it (503) like any other damaged index."""
 
 
 def _le_bytes(values: array) -> bytes:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from indexer import errors
 from indexer.storage import generations as store
 from indexer.storage.codec import KavoshCodec, SegmentCheck
 from indexer.storage.whoosh_private import index_segments
@@ -91,7 +92,7 @@ def _verify(index_dir: str | os.PathLike, gen: store.Generation) -> IndexCheck:
 
 
 def verify_generation(index_dir: str | os.PathLike) -> IndexCheck:
-    """Verify every segment of the live generation. Raises store.KavoshIndexError when there is none
+    """Verify every segment of the live generation. Raises errors.KavoshIndexError when there is none
     (or it cannot be opened); damage inside segments is reported in the result, never raised."""
     return _verify(index_dir, store.open_generation(index_dir, check=False))
 
@@ -103,11 +104,11 @@ def verify_carried_over(index_dir: str | os.PathLike, rebuild: bool) -> IndexChe
         return None
     try:
         gen = store.open_generation(index_dir, check=False)
-    except store.KavoshIndexError:
+    except errors.KavoshIndexError:
         return None  # kavosh index rebuilds it from scratch
     try:
         store.check_versions(gen.meta, str(index_dir))
-    except store.KavoshIndexError:
+    except errors.KavoshIndexError:
         gen.index.close()
         return None
     return _verify(index_dir, gen)
@@ -149,7 +150,7 @@ def check_command(ctx: click.Context, index_dir: str) -> None:
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     try:
         report = verify_generation(Path(index_dir))
-    except store.KavoshIndexError as exc:
+    except errors.KavoshIndexError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(DAMAGED)
     if report.damaged:

@@ -23,8 +23,8 @@ from pickle import Pickler, dumps
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from indexer.errors import KavoshIndexError
 from indexer.storage.blockstore import BLOCK_STORED_NAME, BlockStoredColumn
-from indexer.storage.generations import KavoshIndexError
 from indexer.storage.termdict import (
     TERMDICT_EXT,
     TermDictFieldWriter,

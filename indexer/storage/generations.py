@@ -22,6 +22,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from analyzers import ANALYZER_VERSION
+from indexer.errors import IndexDamaged, IndexMissing, IndexVersionMismatch, LockTimeout, is_bug
+from indexer.errors import KavoshIndexError as KavoshIndexError
 from indexer.storage.schema import SCHEMA_VERSION
 
 log = logging.getLogger("kavosh.indexer")
@@ -32,54 +34,6 @@ LOCK = "write.lock"
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 # Whoosh's own lock files are never shared between generations (a hard link would share the lock's inode).
 _NOT_LINKED = re.compile(r"(_WRITELOCK|\.lock)$|^" + re.escape(META) + "$")
-
-
-class KavoshIndexError(Exception):
-    """An index problem with a message fit for a user (503 on the page, exit 2 on the command line)."""
-
-
-class IndexMissing(KavoshIndexError):
-    """There is no usable index in the folder."""
-
-
-class IndexDamaged(IndexMissing):
-    """The index is there but cannot be read (a damaged or cut file): it must be rebuilt. Its own kind for
-    messages and logs, and an IndexMissing (no usable index) for callers that start afresh on either."""
-
-
-# Exceptions that usually mean a bug, not a damaged file (see `is_bug`).
-PROGRAMMING_ERRORS: tuple[type[BaseException], ...] = (
-    TypeError,
-    AttributeError,
-    NameError,
-    ImportError,
-    AssertionError,
-    NotImplementedError,
-    RecursionError,
-)
-_WHOOSH_DIR = os.path.dirname(whoosh_index.__file__) + os.sep
-
-
-def is_bug(exc: BaseException) -> bool:
-    """Whether an exception raised while reading an index is a bug in Kavosh rather than a damaged index, so
-    it is reported as an internal error (500, exit 3), never as a missing index to rebuild.
-
-    A programming error (TypeError, AttributeError, …) is a bug unless Whoosh's own code raised it: Whoosh
-    reading cut or garbled bytes fails with a TypeError (`ord()` of an empty read) and the like."""
-    if not isinstance(exc, PROGRAMMING_ERRORS):
-        return False
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    return tb is None or not tb.tb_frame.f_code.co_filename.startswith(_WHOOSH_DIR)
-
-
-class IndexVersionMismatch(KavoshIndexError):
-    """The index was built by another analyzer or schema version and must be rebuilt."""
-
-
-class LockTimeout(KavoshIndexError):
-    """Another writer held the index lock for longer than we were willing to wait."""
 
 
 @dataclass

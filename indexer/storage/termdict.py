@@ -33,7 +33,7 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort, unpack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from indexer.storage.generations import KavoshIndexError
+from indexer.errors import IndexDamaged
 from indexer.storage.whoosh_private import W3Codec, W3TermInfo, base
 
 TERMDICT_EXT = ".tdx"
@@ -389,9 +389,9 @@ class _Block:
         return self.data[self.starts[i] : self.starts[i + 1]]
 
 
-class CorruptTermDict(KavoshIndexError):
+class CorruptTermDict(IndexDamaged):
     """The term dictionary file is not one this module wrote, or was cut short: the index needs a rebuild
-    (a KavoshIndexError, reported like any other unusable index)."""
+    (an IndexDamaged, reported like any other damaged index)."""
 
 
 def _parse_index(

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import click
 
-from indexer.storage.generations import KavoshIndexError
+from indexer.errors import KavoshIndexError
 from search_ui.commands.batch import run_parallel, write_run
 from search_ui.commands.evaluate import METRICS, evaluate, read_qrels, read_queries
 from search_ui.engines.choose import INDEX_HELP, open_engine

@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from analyzers import ANALYZER_VERSION
+from indexer.errors import IndexMissing, IndexVersionMismatch, KavoshIndexError
 from indexer.opensearch.client import Client, ClusterUnavailable, parse_target, q
 from indexer.opensearch.documents import FIELDS, MAPPING_VERSION
 from indexer.opensearch.store import check_health, live_generation
 from indexer.sources.pages import page_of
-from indexer.storage.generations import IndexMissing, IndexVersionMismatch, KavoshIndexError
 from indexer.storage.schema import folder_of
 from search_ui.engines.folder import answer as search_answer
 from search_ui.engines.folder import check_paging

@@ -24,8 +24,8 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, ValidationError
 
+from indexer.errors import KavoshIndexError
 from indexer.sources import PAGE_BREAK
-from indexer.storage.generations import KavoshIndexError
 from search_ui.ranking.compile import BadRequest, QueryRefused
 from search_ui.results.filters import FilterError, Filters, make_filters
 from search_ui.results.jalali import format_number, format_timestamp, persian_digits

@@ -142,7 +142,7 @@ def _serve_in_process(index_dir: Path, host: str, port: int, threads: int) -> No
     """One process, `threads` threads: the whole server when there is one worker."""
     from waitress import create_server
 
-    from indexer.storage.generations import KavoshIndexError
+    from indexer.errors import KavoshIndexError
     from search_ui.engines.choose import check_index
     from search_ui.web.app import create_app
 
@@ -179,8 +179,9 @@ def _serve_in_process(index_dir: Path, host: str, port: int, threads: int) -> No
 
 def _check_index(index_dir: Path) -> dict:
     """Open the live generation once, only to fail early with the store's message; nothing stays open."""
+    from indexer.errors import KavoshIndexError
     from indexer.opensearch import is_cluster_url
-    from indexer.storage.generations import KavoshIndexError, open_generation
+    from indexer.storage.generations import open_generation
     from search_ui.engines.choose import check_index
 
     if is_cluster_url(index_dir):
