@@ -187,10 +187,10 @@ def test_a_bug_while_opening_the_index_is_500_not_503(
     for response in (api, page):
         body = response.get_data(as_text=True)
         assert "TypeError" not in body and "injected" not in body and "Traceback" not in body
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert any("internal error" in r.getMessage() and "TypeError" in r.getMessage() for r in errors)
-    assert any(r.exc_info and r.exc_info[0] is TypeError for r in errors)  # the traceback is in the log
-    assert not any("index unavailable" in r.getMessage() for r in errors)
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("internal error" in r.getMessage() and "TypeError" in r.getMessage() for r in logged)
+    assert any(r.exc_info and r.exc_info[0] is TypeError for r in logged)  # the traceback is in the log
+    assert not any("index unavailable" in r.getMessage() for r in logged)
 
 
 def test_a_bug_in_whoosh_opening_is_not_a_damaged_index(
@@ -228,6 +228,42 @@ def test_a_bug_on_the_command_line_is_one_line_and_exit_3(
         assert result.exit_code == 3
         assert "internal error (TypeError: an injected bug)" in result.output
         assert "no Kavosh index" not in result.output and "rebuild" not in result.output
+
+
+# --- kavosh serve at start-up: the index's own message, or a bug called a bug ------------------------------
+
+SERVE = ("serve", "--port", "0", "--host", "127.0.0.1")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_refuses_a_damaged_index_with_the_rebuild_message(index_dir: Path, workers: str) -> None:
+    (segment,) = _live(index_dir).glob("*.seg")
+    segment.write_bytes(segment.read_bytes()[:200])
+    result = _cli(*SERVE, "--workers", workers, "--index", str(index_dir))
+    assert result.exit_code == 2
+    assert "rebuild" in result.output and "internal error" not in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_refuses_a_missing_index_with_the_build_message(tmp_path: Path, workers: str) -> None:
+    result = _cli(*SERVE, "--workers", workers, "--index", str(tmp_path / "none"))
+    assert result.exit_code == 2 and "error: no Kavosh index" in result.output
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_bug_at_serve_start_up_is_an_internal_error_with_its_traceback_logged(
+    index_dir: Path, workers: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not "rebuild the index": a programming error while opening it is exit 3, its traceback in the log."""
+    monkeypatch.setattr(bm25f, "warm", _inject_type_error)  # the in-process server's engine opening
+    monkeypatch.setattr(store, "open_generation", _inject_type_error)  # the forking server's early check
+    result = _cli(*SERVE, "--workers", workers, "--index", str(index_dir))
+    assert result.exit_code == 3
+    assert "internal error (TypeError: an injected bug)" in result.output
+    assert "rebuild" not in result.output and "no Kavosh index" not in result.output
+    # the log (kavosh's handler on stderr, without --verbose) holds the traceback, down to the injected bug
+    assert "Traceback (most recent call last)" in result.output and "_inject_type_error" in result.output
 
 
 # --- the OpenSearch engine raises the same kinds ---------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from test_web_corpus import FIXED, build_index
 from test_web_serve import Server, needs_proc, running_workers
 
-from search_ui.web.server import REQUEST_DEADLINE
+from search_ui.commands.serve import REQUEST_DEADLINE
 
 SLOW = 300  # three times what waitress's default connection limit lets each of two workers hold
 

@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from test_web_corpus import DOCUMENTS, build_index
 
 from search_ui.commands.main import cli
-from search_ui.web.server import WORKER_HEADER, _is_loopback
+from search_ui.commands.serve import WORKER_HEADER, _is_loopback
 
 KAVOSH = Path(sys.executable).with_name("kavosh")
 needs_proc = pytest.mark.skipif(
@@ -308,7 +308,7 @@ def test_a_missing_index_is_refused_with_workers(tmp_path):
         text=True,
         timeout=60,
     )
-    assert run.returncode == 1
+    assert run.returncode == 2
     assert "no Kavosh index" in run.stderr and "kavosh index" in run.stderr and "Traceback" not in run.stderr
 
 
@@ -318,4 +318,4 @@ def test_without_fork_one_process_serves_and_says_so(tmp_path, monkeypatch):
         cli, ["serve", "--index", str(tmp_path / "none"), "--port", "0", "--workers", "3"]
     )
     assert "cannot fork; serving from one process instead of 3" in result.output
-    assert result.exit_code == 1 and "no Kavosh index" in result.output
+    assert result.exit_code == 2 and "no Kavosh index" in result.output

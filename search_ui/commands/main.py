@@ -2,7 +2,7 @@
 
 from indexer.cli import cli
 from search_ui.commands.search import evaluate_command, search_command
-from search_ui.web.server import serve_command
+from search_ui.commands.serve import serve_command
 
 cli.add_command(search_command, "search")
 cli.add_command(evaluate_command, "evaluate")

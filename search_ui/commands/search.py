@@ -9,25 +9,19 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import re
 import sys
 import time
-from contextlib import contextmanager
 
 import click
 
-from indexer.errors import KavoshIndexError
 from search_ui.commands.batch import run_parallel, write_run
+from search_ui.commands.errors import fail, user_errors
 from search_ui.commands.evaluate import METRICS, evaluate, read_qrels, read_queries
 from search_ui.engines.choose import INDEX_HELP, open_engine
 from search_ui.engines.folder import MAX_LIMIT
-from search_ui.ranking.compile import BadRequest, QueryRefused
 from search_ui.results.filters import FORMATS, SORTS, FilterError, make_filters
 from search_ui.results.jalali import format_timestamp
-
-log = logging.getLogger("kavosh.search")
-EXIT_INTERNAL = 3  # a bug, told apart from 1 (no results) and 2 (the user's input or index)
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -36,29 +30,6 @@ _TAG = re.compile(r"<[^>]+>")
 def _quiet(ctx: click.Context) -> bool:
     root = ctx.find_root()
     return bool(root.obj and root.obj.get("quiet"))
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
-
-@contextmanager
-def _user_errors():
-    """Index and query problems become one clear line and exit status 2, a bug one line and exit status 3
-    (its traceback is logged at debug level: `kavosh --verbose`), never a traceback on the terminal."""
-    try:
-        yield
-    except (KavoshIndexError, QueryRefused, BadRequest) as err:
-        _fail(str(err))
-    except Exception as err:
-        log.debug("internal error", exc_info=err)
-        click.echo(
-            f"error: internal error ({type(err).__name__}: {err}); this is a bug in Kavosh, please report it "
-            "(kavosh --verbose shows where)",
-            err=True,
-        )
-        sys.exit(EXIT_INTERNAL)
 
 
 def terminal_text(snippet_html: str, color: bool) -> str:
@@ -197,7 +168,7 @@ def search_command(
         filters = make_filters(folders, formats, date_from, date_to, sort)
     except FilterError as err:
         raise click.UsageError(f"{err.code}: {err}") from None
-    with _user_errors():
+    with user_errors():
         engine = open_engine(index_dir)
         result = engine.search(query, page=page, limit=limit, filters=filters if filters.active else None)
     if as_json:
@@ -226,7 +197,7 @@ def _run_queries(ctx: click.Context, index_dir: str, queries_path: str, depth: i
     if not quiet:
         for bad in qfile.bad_lines[:20]:
             click.echo(f"skipped {queries_path} {bad}", err=True)
-    with _user_errors():
+    with user_errors():
         engine = open_engine(index_dir)
         engine.ranked("", limit=1)  # opens the index: a missing one fails here, once, clearly
         bar = _progress_bar(ctx, len(qfile.queries))
@@ -257,7 +228,7 @@ def _batch(
     try:
         lines = write_run(run, run_path)
     except OSError as err:
-        _fail(f"cannot write {run_path}: {err.strerror or err}")
+        fail(f"cannot write {run_path}: {err.strerror or err}")
     if not _quiet(ctx):
         click.echo(f"wrote {lines:,} lines to {run_path}", err=True)
     sys.exit(1 if qfile.bad_lines or run.refused else 0)
@@ -295,7 +266,7 @@ def evaluate_command(
     try:
         qrels = read_qrels(qrels_path)
     except ValueError as err:
-        _fail(str(err))
+        fail(str(err))
     qfile, run = _run_queries(ctx, index_dir, queries_path, 100)
     if run_path:
         write_run(run, run_path)

@@ -31,11 +31,20 @@ def check_index(index: str | os.PathLike[str]) -> dict:
     """The health of a usable index, or the KavoshIndexError saying why it cannot be served (missing,
     another analyzer version, the cluster unreachable or red)."""
     if not is_cluster_url(index):
+        from indexer.errors import IndexDamaged, is_bug
         from indexer.storage.generations import open_generation
 
         gen = open_generation(index)
-        with gen.index.searcher() as searcher:
-            return {"loaded": True, "documents": searcher.doc_count(), "generation": gen.name}
+        try:
+            with gen.index.searcher() as searcher:
+                return {"loaded": True, "documents": searcher.doc_count(), "generation": gen.name}
+        except Exception as exc:  # a damaged segment: Whoosh and our codec raise many kinds; a bug passes
+            if is_bug(exc):
+                raise
+            raise IndexDamaged(
+                f"cannot read the index in {gen.path} ({exc}); rebuild it with "
+                f"`kavosh index FOLDER --index {index} --rebuild`"
+            ) from exc
     from indexer.opensearch.client import ClusterUnavailable
 
     engine = open_engine(index)

@@ -16,6 +16,7 @@ import collections
 import functools
 import gc
 import ipaddress
+import logging
 import os
 import signal
 import socket
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from search_ui.commands.errors import fail, user_errors
 
 WORKER_HEADER = "X-Kavosh-Worker"  # names the worker (1..N) that answered, when there are several
 RESTART_LIMIT = 5  # more worker deaths than this within RESTART_WINDOW seconds is a crash loop
@@ -99,7 +102,13 @@ def _urls(server: object) -> str:
 def serve_command(
     index_dir: Path, host: str, port: int, threads: int, workers: int, watch_folder: Path | None
 ) -> None:
-    """Serve the search page and the JSON API for the index in INDEX until interrupted."""
+    """Serve the search page and the JSON API for the index in INDEX until interrupted.
+
+    \b
+    Exit status: 0 stopped (Ctrl+C or SIGTERM), 1 cannot listen, the watcher stopped or the
+    workers crash in a loop, 2 no usable index (missing, damaged: rebuild it, another version),
+    3 an internal error (a bug in Kavosh; its traceback is in the log).
+    """
     if watch_folder is None:
         _serve(index_dir, host, port, threads, workers)
         return
@@ -142,23 +151,15 @@ def _serve_in_process(index_dir: Path, host: str, port: int, threads: int) -> No
     """One process, `threads` threads: the whole server when there is one worker."""
     from waitress import create_server
 
-    from indexer.errors import KavoshIndexError
     from search_ui.engines.choose import check_index
     from search_ui.web.app import create_app
 
-    try:
+    with user_errors(logging.ERROR):
         app = create_app(index_dir)
         health = app.extensions["kavosh_engine"].health()
-    except KavoshIndexError as err:
-        raise click.ClickException(str(err)) from None
-    if not health.get("loaded"):
-        try:  # the store or the cluster says why (missing, another analyzer version, red, ...)
-            check_index(index_dir)
-        except KavoshIndexError as err:
-            raise click.ClickException(str(err)) from None
-        raise click.ClickException(
-            f"no usable index in {index_dir}: build one with `kavosh index FOLDER --index DIR`"
-        )
+        if not health.get("loaded"):
+            check_index(index_dir)  # the store or the cluster says why (missing, another version, red, ...)
+            fail(f"no usable index in {index_dir}: build one with `kavosh index FOLDER --index DIR`")
     _allow_connections()
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="kavosh", **LIMITS)
@@ -175,29 +176,6 @@ def _serve_in_process(index_dir: Path, host: str, port: int, threads: int) -> No
 
 
 # --- pre-fork: the parent -------------------------------------------------------------------------------
-
-
-def _check_index(index_dir: Path) -> dict:
-    """Open the live generation once, only to fail early with the store's message; nothing stays open."""
-    from indexer.errors import KavoshIndexError
-    from indexer.opensearch import is_cluster_url
-    from indexer.storage.generations import open_generation
-    from search_ui.engines.choose import check_index
-
-    if is_cluster_url(index_dir):
-        try:
-            return check_index(index_dir)
-        except KavoshIndexError as err:
-            raise click.ClickException(str(err)) from None
-    try:
-        gen = open_generation(index_dir)
-        with gen.index.searcher() as searcher:
-            documents = searcher.doc_count()
-    except KavoshIndexError as err:
-        raise click.ClickException(str(err)) from None
-    except Exception as err:  # Whoosh raises many kinds for a damaged index; all mean the same to a user
-        raise click.ClickException(f"cannot open the index in {index_dir} ({err}); rebuild it") from None
-    return {"loaded": True, "documents": documents, "generation": gen.name}
 
 
 def _bind(host: str, port: int) -> list[socket.socket]:
@@ -239,7 +217,10 @@ def _raise_stop(signum: int, frame: object) -> None:
 
 def _serve_forked(index_dir: Path, host: str, port: int, threads: int, workers: int) -> None:
     """Bind, fork `workers` workers and supervise them until a signal or a crash loop ends the server."""
-    health = _check_index(index_dir)
+    from search_ui.engines.choose import check_index
+
+    with user_errors(logging.ERROR):  # fail early with the index's own message; nothing stays open
+        health = check_index(index_dir)
     _allow_connections()  # inherited by the workers
     sockets = _bind(host, port)
     _preload()
