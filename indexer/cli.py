@@ -6,17 +6,20 @@ code for bad options, and ours for a folder or index that cannot be used or writ
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 
 import click
 
 from indexer.build import DEFAULT_MAX_SIZE, UsageError, index_folder
-from indexer.errors import KavoshIndexError, LockTimeout
+from indexer.cli_options import count_option, index_option
+from indexer.errors import KavoshIndexError
 from indexer.opensearch import is_cluster_url
 from indexer.opensearch.writer import index_to_cluster
 from indexer.progress import BarProgress, Progress
-from indexer.storage.check import check_command, report_damage, verify_carried_over
+from indexer.storage.check import IndexCheck, verify_carried_over, verify_generation
 from indexer.watch import DEFAULT_MIN_INTERVAL
 
 log = logging.getLogger("kavosh")
@@ -116,15 +119,7 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 
 @cli.command("index")
 @click.argument("folder", type=click.Path(file_okay=False, dir_okay=True, path_type=str))
-@click.option(
-    "--index",
-    "index_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=str),
-    help="Folder holding the index (created if missing), or an index on an OpenSearch cluster: "
-    "http://HOST:PORT[,HOST2:PORT]/NAME (user and password from KAVOSH_OPENSEARCH_USER and "
-    "KAVOSH_OPENSEARCH_PASSWORD).",
-)
+@index_option("Folder holding the index (created if missing)")
 @click.option("--rebuild", is_flag=True, help="Build from scratch instead of updating only what changed.")
 @click.option(
     "--max-size",
@@ -140,12 +135,8 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     help="Seconds to wait for another `kavosh index` on the same index before giving up "
     "[default: wait as long as it takes].",
 )
-@click.option(
-    "--procs",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Indexing processes; 0 chooses: one for small jobs, two when there is a lot to index.",
+@count_option(
+    "--procs", "Indexing processes; 0 chooses: one for small jobs, two when there is a lot to index."
 )
 @click.option(
     "--ocr",
@@ -173,16 +164,8 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     help="First verify every block of the segments the update carries over (as `kavosh check` does); "
     "stop with status 2, the index unchanged, if one is damaged.",
 )
-@click.option(
-    "--shards",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="OpenSearch only: primary shards.",
-)
-@click.option(
-    "--replicas", type=click.IntRange(min=0), default=1, show_default=True, help="OpenSearch only: replicas."
-)
+@count_option("--shards", "OpenSearch only: primary shards.", default=3, minimum=1)
+@count_option("--replicas", "OpenSearch only: replicas.", default=1)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -242,36 +225,45 @@ def index_command(
         options |= {"ocr": ocr, "progress": progress, "parent": watch_parent}
         _watch(ctx, folder, index_dir, watch_interval, options)
         return
+    # an OpenSearch URL goes to the cluster writer, a folder to the Whoosh one
+    write, extra = (index_to_cluster, {"shards": shards, "replicas": replicas})
+    if not is_cluster_url(index_dir):
+        write, extra = index_folder, {"ocr": ocr}
+    with _write_errors(ctx, index_dir):
+        try:
+            summary = write(
+                folder,
+                index_dir,
+                rebuild=rebuild,
+                max_size=max_size,
+                lock_timeout=lock_timeout,
+                procs=procs,
+                progress=progress,
+                on_wait=lambda message: log.warning("%s", message),
+                **extra,
+            )
+        except KeyboardInterrupt:
+            log.error("interrupted: the previous index is unchanged")
+            ctx.exit(130)
+    for line in summary.lines():
+        log.info("%s", line)
+    ctx.exit(1 if summary.skipped_total else 0)
+
+
+@contextlib.contextmanager
+def _write_errors(ctx: click.Context, index_dir: str) -> Iterator[None]:
+    """What stops a run of `kavosh index`, as one line and exit status 2 (a usage error as click's own):
+    the previous index is unchanged whichever it was."""
     try:
-        # an OpenSearch URL goes to the cluster writer, a folder to the Whoosh one
-        write, extra = (index_to_cluster, {"shards": shards, "replicas": replicas})
-        if not is_cluster_url(index_dir):
-            write, extra = index_folder, {"ocr": ocr}
-        summary = write(
-            folder,
-            index_dir,
-            rebuild=rebuild,
-            max_size=max_size,
-            lock_timeout=lock_timeout,
-            procs=procs,
-            progress=progress,
-            on_wait=lambda message: log.warning("%s", message),
-            **extra,
-        )
+        yield
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc
-    except (LockTimeout, KavoshIndexError) as exc:
+    except KavoshIndexError as exc:  # LockTimeout among them
         log.error("error: %s", exc)
         ctx.exit(2)
     except OSError as exc:  # e.g. the disk is full or the index folder is read-only
         log.error("error: cannot write the index in %s: %s; the previous index is unchanged", index_dir, exc)
         ctx.exit(2)
-    except KeyboardInterrupt:
-        log.error("interrupted: the previous index is unchanged")
-        ctx.exit(130)
-    for line in summary.lines():
-        log.info("%s", line)
-    ctx.exit(1 if summary.skipped_total else 0)
 
 
 def _watch(ctx: click.Context, folder: str, index_dir: str, interval: float, options: dict) -> None:
@@ -288,7 +280,7 @@ def _watch(ctx: click.Context, folder: str, index_dir: str, interval: float, opt
         for line in summary.lines():
             log.info("%s", line)
 
-    try:
+    with _write_errors(ctx, index_dir), contextlib.suppress(KeyboardInterrupt):
         watch_folder(
             folder,
             index_dir,
@@ -299,21 +291,48 @@ def _watch(ctx: click.Context, folder: str, index_dir: str, interval: float, opt
             on_wait=lambda message: log.warning("%s", message),
             **options,
         )
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except (LockTimeout, KavoshIndexError) as exc:
-        log.error("error: %s", exc)
-        ctx.exit(2)
-    except OSError as exc:
-        log.error("error: cannot write the index in %s: %s; the previous index is unchanged", index_dir, exc)
-        ctx.exit(2)
-    except KeyboardInterrupt:
-        pass
     log.info("stopped watching %s; the index is whole", folder)
     ctx.exit(0)
 
 
-cli.add_command(check_command)
+def report_damage(report: IndexCheck) -> None:
+    """Print what is damaged and how to repair it on stderr."""
+    for line in report.problem_lines():
+        click.echo(line, err=True)
+    click.echo(
+        f"the index in {report.index_dir} is damaged: rebuild it with "
+        f"`kavosh index FOLDER --index {report.index_dir} --rebuild`",
+        err=True,
+    )
+
+
+@cli.command("check")
+@index_option("The index folder", cluster=False)
+@click.pass_context
+def check_command(ctx: click.Context, index_dir: str) -> None:
+    """Verify every stored block and term dictionary block of the live index generation.
+
+    \b
+    Each block carries a checksum; this reads them all (searches only read the blocks
+    they need, so a damaged one could otherwise go unnoticed and be carried into every
+    later generation by `kavosh index`). Damage is printed as one line per file:
+    the segment, the file and what is wrong.
+
+    \b
+    Exit status: 0 every block verified, 2 something is damaged (rebuild with
+    `kavosh index FOLDER --index DIR --rebuild`) or there is no usable index.
+    """
+    try:
+        report = verify_generation(index_dir)
+    except KavoshIndexError as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(2)
+    if report.damaged:
+        report_damage(report)
+        ctx.exit(2)
+    if not (ctx.obj or {}).get("quiet", False):
+        click.echo(report.summary())
+    ctx.exit(0)
 
 
 if __name__ == "__main__":  # `python -m indexer.cli`: how `kavosh serve --watch` starts its watcher

@@ -1,4 +1,4 @@
-"""`kavosh check`: read every checksummed block of the live generation and name what is damaged.
+"""Read every checksummed block of the live generation and name what is damaged (`kavosh check`).
 
 A damaged stored-text block is otherwise found only when a document in it is read, and an incremental
 `kavosh index` carries the segment holding it into every later generation. Each storage format verifies
@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import click
 
 from indexer import errors
 from indexer.storage import generations as store
 from indexer.storage.codec import KavoshCodec, SegmentCheck
 from indexer.storage.whoosh_private import index_segments
-
-# Exit status of `kavosh check`: 0 every block verified, 2 damage found or no usable index.
-CLEAN, DAMAGED = 0, 2
 
 
 @dataclass
@@ -112,50 +106,3 @@ def verify_carried_over(index_dir: str | os.PathLike, rebuild: bool) -> IndexChe
         gen.index.close()
         return None
     return _verify(index_dir, gen)
-
-
-def report_damage(report: IndexCheck) -> None:
-    """Print what is damaged and how to repair it on stderr."""
-    for line in report.problem_lines():
-        click.echo(line, err=True)
-    click.echo(
-        f"the index in {report.index_dir} is damaged: rebuild it with "
-        f"`kavosh index FOLDER --index {report.index_dir} --rebuild`",
-        err=True,
-    )
-
-
-@click.command("check")
-@click.option(
-    "--index",
-    "index_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=str),
-    help="The index folder.",
-)
-@click.pass_context
-def check_command(ctx: click.Context, index_dir: str) -> None:
-    """Verify every stored block and term dictionary block of the live index generation.
-
-    \b
-    Each block carries a checksum; this reads them all (searches only read the blocks
-    they need, so a damaged one could otherwise go unnoticed and be carried into every
-    later generation by `kavosh index`). Damage is printed as one line per file:
-    the segment, the file and what is wrong.
-
-    \b
-    Exit status: 0 every block verified, 2 something is damaged (rebuild with
-    `kavosh index FOLDER --index DIR --rebuild`) or there is no usable index.
-    """
-    quiet = ctx.obj.get("quiet", False) if ctx.obj else False
-    try:
-        report = verify_generation(Path(index_dir))
-    except errors.KavoshIndexError as exc:
-        click.echo(f"error: {exc}", err=True)
-        ctx.exit(DAMAGED)
-    if report.damaged:
-        report_damage(report)
-        ctx.exit(DAMAGED)
-    if not quiet:
-        click.echo(report.summary())
-    ctx.exit(CLEAN)

@@ -15,10 +15,11 @@ import time
 
 import click
 
+from indexer.cli_options import count_option, index_option, input_file_option
 from search_ui.commands.batch import run_parallel, write_run
 from search_ui.commands.errors import fail, user_errors
 from search_ui.commands.evaluate import METRICS, evaluate, read_qrels, read_queries
-from search_ui.engines.choose import INDEX_HELP, open_engine
+from search_ui.engines.choose import open_engine
 from search_ui.engines.folder import MAX_LIMIT
 from search_ui.results.filters import FORMATS, SORTS, FilterError, make_filters
 from search_ui.results.jalali import format_timestamp
@@ -71,7 +72,7 @@ def _print_readable(result: dict, color: bool) -> None:
 
 @click.command()
 @click.argument("query", required=False)
-@click.option("--index", "index_dir", required=True, type=click.Path(file_okay=False), help=INDEX_HELP)
+@index_option("The index folder")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (snippets as HTML with <mark>).")
 @click.option(
     "--limit", type=click.IntRange(1, MAX_LIMIT), default=10, show_default=True, help="Results per page."
@@ -97,11 +98,10 @@ def _print_readable(result: dict, color: bool) -> None:
 @click.option(
     "--sort", type=click.Choice(SORTS), default="relevance", show_default=True, help="Order of the results."
 )
-@click.option(
+@input_file_option(
     "--batch",
     "batch_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help='Answer every query of a JSON-lines file ({"_id", "text"} a line) instead of QUERY.',
+    'Answer every query of a JSON-lines file ({"_id", "text"} a line) instead of QUERY.',
 )
 @click.option(
     "--run", "run_path", type=click.Path(dir_okay=False), help="With --batch: the run file to write."
@@ -113,12 +113,8 @@ def _print_readable(result: dict, color: bool) -> None:
     show_default=True,
     help="With --batch: results per query.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="With --batch: processes answering queries; 0 chooses (two for 200 queries or more).",
+@count_option(
+    "--workers", "With --batch: processes answering queries; 0 chooses (two for 200 queries or more)."
 )
 @click.pass_context
 def search_command(
@@ -235,20 +231,10 @@ def _batch(
 
 
 @click.command()
-@click.option("--index", "index_dir", required=True, type=click.Path(file_okay=False), help=INDEX_HELP)
-@click.option(
-    "--queries",
-    "queries_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help='JSON lines {"_id", "text", "source"}.',
-)
-@click.option(
-    "--qrels",
-    "qrels_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="TSV query-id, doc-id, grade (a header line is allowed).",
+@index_option("The index folder")
+@input_file_option("--queries", "queries_path", 'JSON lines {"_id", "text", "source"}.', required=True)
+@input_file_option(
+    "--qrels", "qrels_path", "TSV query-id, doc-id, grade (a header line is allowed).", required=True
 )
 @click.option("--run", "run_path", type=click.Path(dir_okay=False), help="Also write the run file here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object.")

@@ -29,6 +29,7 @@ from typing import Any
 
 import click
 
+from indexer.cli_options import index_option
 from search_ui.commands.errors import fail, user_errors
 
 WORKER_HEADER = "X-Kavosh-Worker"  # names the worker (1..N) that answered, when there are several
@@ -67,13 +68,7 @@ def _urls(server: object) -> str:
 
 
 @click.command()
-@click.option(
-    "--index",
-    "index_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=str),  # str: a Path would fold an index URL's "//"
-    help="The index folder built by `kavosh index`, or an OpenSearch index URL (http://HOST:PORT/NAME).",
-)
+@index_option("The index folder built by `kavosh index`")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."

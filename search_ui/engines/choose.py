@@ -9,11 +9,6 @@ from typing import Any
 
 from indexer.opensearch import is_cluster_url
 
-INDEX_HELP = (
-    "The index folder, or an index on an OpenSearch cluster: http://HOST:PORT[,HOST2:PORT]/NAME "
-    "(https too; user and password from KAVOSH_OPENSEARCH_USER and KAVOSH_OPENSEARCH_PASSWORD)."
-)
-
 
 def open_engine(index: str | os.PathLike[str], ranking: Any = None) -> Any:
     """A `SearchEngine` for a folder or an `OpenSearchEngine` for a URL (both: search, ranked, suggest,
