@@ -25,7 +25,7 @@ from indexer.sources.loader import Doc, FileEntry, ReadOptions, Skip, parse_file
 from indexer.sources.pages import PAGED_FORMATS, page_starts
 from indexer.storage import generations as store
 from indexer.storage.codec import KavoshCodec
-from indexer.storage.schema import SCHEMA_VERSION, encode_text, folder_of, make_schema
+from indexer.storage.schema import SCHEMA_VERSION, folder_of, make_schema
 
 log = logging.getLogger("kavosh.indexer")
 
@@ -366,7 +366,7 @@ def _add(writer, doc: Doc, mtime: float) -> None:
         path=doc.path,
         title=doc.title,
         body=doc.body,
-        content=encode_text(doc.body),
+        content=doc.body,
         mtime=mtime,
         format=doc.format,
         folder=folder_of(doc.path),

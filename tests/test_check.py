@@ -17,13 +17,14 @@ from whoosh.filedb.structfile import BufferFile
 
 from indexer.build import index_folder
 from indexer.cli import cli
+from indexer.errors import IndexDamaged
 from indexer.storage import blockstore, termdict
 from indexer.storage import generations as store
-from indexer.storage.blockstore import BLOCK_STORED_NAME, BlockStoredColumn
+from indexer.storage.blockstore import BLOCK_STORED_NAME, BlockStoredColumn, BlockStoreError
 from indexer.storage.check import verify_generation
 from indexer.storage.codec import KavoshCodec
 from indexer.storage.schema import make_schema
-from indexer.storage.termdict import TERMDICT_EXT, TermDictReader
+from indexer.storage.termdict import TERMDICT_EXT, CorruptTermDict, TermDictReader
 from indexer.storage.whoosh_private import index_segments
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -227,8 +228,8 @@ def _as_ktd2(data: bytes) -> bytes:
     index = zlib.decompress(data[ixpos : len(data) - termdict._TRAILER.size])
     nblocks = struct.unpack_from("<I", index)[0]
     packed = zlib.compress(index[: len(index) - 4 * nblocks])
-    trailer = termdict._TRAILER_V2.pack(ixpos, len(packed), block_size, termdict.MAGIC_V2)
-    return termdict.MAGIC_V2 + data[4:ixpos] + packed + trailer
+    trailer = struct.pack("<QQI4s", ixpos, len(packed), block_size, b"KTD2")
+    return b"KTD2" + data[4:ixpos] + packed + trailer
 
 
 def _as_kbs1(data: bytes) -> bytes:
@@ -239,30 +240,27 @@ def _as_kbs1(data: bytes) -> bytes:
     index = zlib.decompress(data[index_pos : index_pos + index_len])
     packed = zlib.compress(index[: len(index) - 4 * nblocks], 9)
     footer = blockstore._FOOTER.pack(
-        index_pos, len(packed), docs, nblocks, dict_block, zlib.crc32(packed), blockstore.MAGIC_V1
+        index_pos, len(packed), docs, nblocks, dict_block, zlib.crc32(packed), b"KBS1"
     )
-    return blockstore.MAGIC_V1 + data[4:index_pos] + packed + footer
+    return b"KBS1" + data[4:index_pos] + packed + footer
 
 
-def test_files_in_the_older_layouts_still_read_and_verify(built: Path) -> None:
-    """Indexes written before the checksums (KTD2, KBS1) answer as before, and verify() decodes them."""
+def test_files_in_the_layouts_before_the_checksums_are_refused_as_damage(built: Path) -> None:
+    """KTD2 and KBS1 (before the block crcs) are no longer read: only an index of an older schema version,
+    refused before it is opened, could hold them, so meeting one is damage, never a file read unchecked."""
     seg = _segment(built)
     tdx = _part_bytes(seg, TERMDICT_EXT)
-    new, old = (TermDictReader(BufferFile(memoryview(d)), len(d)) for d in (tdx, _as_ktd2(tdx)))
-    assert new.has_checksums and not old.has_checksums
-    keys = [key for key, _, _ in new.scan()]
-    assert [key for key, _, _ in old.scan()] == keys
-    assert all(old.lookup(key) == new.lookup(key) for key in keys)
-    assert old.verify() == new.verify() == len(keys)
+    assert TermDictReader(BufferFile(memoryview(tdx)), len(tdx)).verify() > 0
+    old = _as_ktd2(tdx)
+    with pytest.raises(CorruptTermDict, match="not a Kavosh term dictionary"):
+        TermDictReader(BufferFile(memoryview(old)), len(old))
 
     col = _part_bytes(seg, f"{BLOCK_STORED_NAME}.col")
-    new, old = (
-        BlockStoredColumn().reader(BufferFile(memoryview(d)), 0, len(d), DOCUMENTS)
-        for d in (col, _as_kbs1(col))
-    )
-    assert new.has_checksums and not old.has_checksums
-    assert [old[n] for n in range(DOCUMENTS)] == [new[n] for n in range(DOCUMENTS)]
-    assert old.verify() == new.verify()
+    assert BlockStoredColumn().reader(BufferFile(memoryview(col)), 0, len(col), DOCUMENTS).verify()
+    old = _as_kbs1(col)
+    with pytest.raises(BlockStoreError, match="no block store signature"):
+        BlockStoredColumn().reader(BufferFile(memoryview(old)), 0, len(old), DOCUMENTS)
+    assert issubclass(CorruptTermDict, IndexDamaged) and issubclass(BlockStoreError, IndexDamaged)
 
 
 def test_postings_cut_short_are_found(tmp_path: Path) -> None:

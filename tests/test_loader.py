@@ -22,7 +22,8 @@ import pytest
 from indexer.build import index_folder
 from indexer.cli import cli
 from indexer.sources.encoding import DecodeError, decode_bytes
-from indexer.sources.loader import Doc, FileEntry, Skip, html_to_text, parse_file, walk
+from indexer.sources.html import read_html
+from indexer.sources.loader import Doc, FileEntry, Skip, parse_file, walk
 from indexer.storage import generations as store
 
 TEXT = "کتاب‌های تاریخی «ایران» را در ۱۴۰۲ خواندم.\nدومین سطر متن."
@@ -104,7 +105,8 @@ def test_html_visible_text_only() -> None:
     اصفهان </title><style>p { color: red }</style><script>var secret = "پنهان";</script></head>
     <body><nav>منو</nav><h1>سی‌وسه‌پل</h1><p>پل &laquo;زیبا&raquo; &amp; قدیمی</p>
     <noscript>جاوااسکریپت</noscript><!-- یادداشت --></body></html>"""
-    title, text = html_to_text(markup)
+    found = read_html(markup)
+    title, text = found.title, found.text
     assert title == "سفر به اصفهان"
     assert "پل «زیبا» & قدیمی" in text and "سی‌وسه‌پل" in text
     for hidden in ("secret", "پنهان", "color", "جاوااسکریپت", "یادداشت"):

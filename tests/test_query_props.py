@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
 
-from indexer.storage.schema import encode_text, make_schema
+from indexer.storage.schema import make_schema
 from search_ui.query.parse import MAX_ATOMS, MAX_QUERY_CHARS, Phrase, Word, parse
 from search_ui.ranking import compile as qcompile
 from search_ui.ranking.bm25f import FieldsTerm
@@ -57,7 +57,7 @@ def reader():
     words = [f"کت{a}{b}" for a in "ابپتثجچحخد" for b in "رزژسش"]  # 50 distinct words starting with کت
     for i in range(5):
         text = " ".join(words[i * 10 : i * 10 + 10]) + " کتاب در کتابخانه از دفتر"
-        writer.add_document(id=str(i), path=f"{i}.txt", title="", body=text, content=encode_text(text))
+        writer.add_document(id=str(i), path=f"{i}.txt", title="", body=text, content=text)
     writer.commit()
     with ix.reader() as r:
         yield r

@@ -148,14 +148,6 @@ def _walk_dir(path: Path, rel: str, ancestors: set[tuple[int, int]], excluded: P
                 yield Skip(relpath, "unsupported-format", UNSUPPORTED[ext])
 
 
-def html_to_text(markup: str) -> tuple[str, str]:
-    """(title, visible text) of an HTML page."""
-    from indexer.sources.html import read_html
-
-    found = read_html(markup)
-    return found.title, found.text
-
-
 def parse_file(entry: FileEntry, data: bytes, options: ReadOptions | None = None) -> Iterator[Doc | Skip]:
     """Turn one file's bytes into documents; problems come back as Skips (never raised)."""
     if not data.strip():

@@ -24,8 +24,8 @@ File layout (all integers little-endian):
 
 Every byte is covered by a check: the magic by comparison, each block by its crc (checked on every read, so a
 flipped byte is an error, never a wrong document), the index and the footer by theirs. `verify()` reads the
-whole file that way (`kavosh check`). Files from before the block crcs (b"KBS1": no per-block crc, the index
-crc over the index alone) are still read and verified as far as they allow.
+whole file that way (`kavosh check`). Files from before the block crcs (b"KBS1") are no longer read: an
+index holding them is of an older schema version, refused and rebuilt.
 
 A document without stored fields has length 0 and no bytes in any block. A document bigger than
 `block_bytes` gets a block of its own (never the dictionary block), so reading a small document never
@@ -51,7 +51,6 @@ from indexer.storage.whoosh_private import columns
 BLOCK_STORED_NAME = "_stored_blk"
 
 MAGIC = b"KBS2"
-MAGIC_V1 = b"KBS1"  # written before the per-block crcs
 _FOOTER = struct.Struct("<QIIIII4s")
 _FOOTER_FIELDS = struct.Struct("<QIIII")  # the footer's fields the crc covers (all before it)
 _RAW, _ZLIB, _ZDICT = 0, 1, 2
@@ -260,30 +259,26 @@ class BlockStoredReader(columns.ColumnReader):
             raise self._damaged(f"the file has {self._length} bytes, too short for a block store")
         footer = self._dbfile.get(self._basepos + self._length - _FOOTER.size, _FOOTER.size)
         index_pos, index_len, doccount, nblocks, dict_block, crc, magic = _FOOTER.unpack(footer)
-        if magic not in (MAGIC, MAGIC_V1) or self._dbfile.get(self._basepos, len(MAGIC)) != magic:
+        if magic != MAGIC or self._dbfile.get(self._basepos, len(MAGIC)) != magic:
             raise self._damaged("no block store signature; truncated or not a block store")
-        has_crcs = magic == MAGIC
         if index_pos + index_len + _FOOTER.size != self._length:
             raise self._damaged("its index does not end where the file does")
         if doccount != self._doccount:
             raise self._damaged(f"it holds {doccount} documents, the segment {self._doccount}")
         packed = self._dbfile.get(self._basepos + index_pos, index_len)
-        expected = zlib.crc32(packed)
-        if has_crcs:
-            expected = zlib.crc32(footer[: _FOOTER_FIELDS.size], expected)
-        if expected != crc:
+        if zlib.crc32(footer[: _FOOTER_FIELDS.size], zlib.crc32(packed)) != crc:
             raise self._damaged("the index checksum does not match")
         try:
             index = memoryview(zlib.decompress(packed))
         except zlib.error as exc:
             raise self._damaged(f"the index does not decompress: {exc}") from None
         crcs_at = doccount * 4 + nblocks * 4 + (nblocks + 1) * 8
-        if len(index) != crcs_at + (nblocks * 4 if has_crcs else 0):
+        if len(index) != crcs_at + nblocks * 4:
             raise self._damaged("the index has the wrong size")
         self._lengths = _le_array("I", index[: doccount * 4])
         self._firsts = _le_array("I", index[doccount * 4 : (doccount + nblocks) * 4])
         self._offsets = _le_array("Q", index[(doccount + nblocks) * 4 : crcs_at])
-        self._crcs = _le_array("I", index[crcs_at:]) if has_crcs else None
+        self._crcs = _le_array("I", index[crcs_at:])
         if self._offsets[-1] != index_pos or any(
             a > b for a, b in zip(self._offsets, self._offsets[1:], strict=False)
         ):
@@ -322,7 +317,7 @@ class BlockStoredReader(columns.ColumnReader):
         """A block's raw bytes, read and decompressed (no cache)."""
         start, end = self._offsets[blocknum], self._offsets[blocknum + 1]
         stored = self._dbfile.get(self._basepos + start, end - start)
-        if self._crcs is not None and zlib.crc32(stored) != self._crcs[blocknum]:
+        if zlib.crc32(stored) != self._crcs[blocknum]:
             raise self._damaged(f"block {blocknum} (bytes {start}-{end}): its checksum does not match")
         kind, body = (stored[0] if stored else None), memoryview(stored)[1:]
         try:
@@ -360,11 +355,6 @@ class BlockStoredReader(columns.ColumnReader):
             raise self._damaged(f"document {docnum} does not unpickle: {exc}") from None
 
     stored_fields = __getitem__
-
-    @property
-    def has_checksums(self) -> bool:
-        """False for a KBS1 file (written before the per-block crcs)."""
-        return self._crcs is not None
 
     def block_spans(self) -> list[tuple[int, int]]:
         """(start, end) of each block in the file, the kind byte included (where `verify` looks)."""

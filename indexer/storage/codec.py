@@ -244,8 +244,6 @@ def _verify_term_dictionary(storage, segment, check: SegmentCheck) -> None:
     try:
         tdict = TermDictReader(dbfile, storage.file_length(name))
         check.terms = tdict.verify()
-        if not tdict.has_checksums:
-            check.unverified.append(name)
         for key, block, i in tdict.scan():
             info = decode_terminfo(block.info(i))
             if not info.is_inlined() and sum(info.extent()) > posts_length:
@@ -269,8 +267,6 @@ def _verify_stored_fields(storage, segment, check: SegmentCheck) -> None:
     try:
         reader = BLOCK_STORED_COLUMN.reader(dbfile, 0, storage.file_length(name), segment.doc_count_all())
         check.blocks, check.documents = reader.verify()
-        if not reader.has_checksums:
-            check.unverified.append(name)
     finally:
         dbfile.close()
 

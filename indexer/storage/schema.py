@@ -1,8 +1,7 @@
-"""The Whoosh schema of a Kavosh index, and the compressed storage of each document's original text."""
+"""The Whoosh schema of a Kavosh index, its compact positions format, a document's original text."""
 
 from __future__ import annotations
 
-import zlib
 from array import array
 from collections.abc import Mapping
 from itertools import accumulate
@@ -86,19 +85,8 @@ def folder_of(path: str) -> str:
     return head
 
 
-def encode_text(text: str) -> str:
-    """The value stored in `content`. The codec compresses stored fields (in blocks of documents, see
-    indexer.storage.blockstore); compressing the text first made them 20% bigger (zlib over zlib), so it goes
-    in
-    plain."""
-    return text
-
-
 def decode_text(stored_fields: Mapping[str, object]) -> str:
-    """Return the original body text of a document from its stored fields ('' when absent)."""
-    value = stored_fields.get("content")
-    if not value:
-        return ""
-    if isinstance(value, bytes):  # written compressed by an earlier schema version
-        return zlib.decompress(value).decode("utf-8")
-    return str(value)
+    """The original body text of a document from its stored fields ('' when absent). It is stored as it is:
+    the codec compresses stored fields in blocks of documents (indexer.storage.blockstore), and compressing
+    the text first made them 20% bigger (zlib over zlib)."""
+    return str(stored_fields.get("content") or "")

@@ -13,7 +13,7 @@ A key is the field number (2 bytes, big-endian, as in W3, so byte order is (fiel
 The block index ends with the crc32 of each block as stored (checked whenever a block is read, so a flipped
 byte is an error, never a wrong term); the trailer holds the crc32 of the index and of its own fields before
 it. `TermDictReader.verify()` reads every block that way (`kavosh check`). Files from before the crcs
-(b"KTD2") are still read and verified as far as they allow.
+(b"KTD2") are no longer read: an index holding them is of an older schema version, refused and rebuilt.
 """
 
 from __future__ import annotations
@@ -38,14 +38,12 @@ from indexer.storage.whoosh_private import W3Codec, W3TermInfo, base
 
 TERMDICT_EXT = ".tdx"
 MAGIC = b"KTD3"
-MAGIC_V2 = b"KTD2"  # written before the block and trailer crcs
 BLOCK_SIZE = 64
 # Blocks kept decoded per reader: a block of 64 Persian terms takes ~7 KB decoded, so at most ~4 MB; qa-ir
 # has 329 blocks in all.
 CACHE_BLOCKS = 512
 _TRAILER = struct.Struct("<QQII4s")  # index offset, index length, block size, crc32, magic
 _TRAILER_FIELDS = struct.Struct("<QQI")  # the trailer's fields the crc covers (all before it)
-_TRAILER_V2 = struct.Struct("<QQI4s")  # KTD2: index offset, index length, block size, magic
 _BLOCKHEAD = struct.Struct("<BH")  # compressed?, entry count
 _F32 = struct.Struct("!f")  # the precision W3 stores weights in, so answers match the stock reader's
 _NO_FIELD = 65535
@@ -394,11 +392,9 @@ class CorruptTermDict(IndexDamaged):
     (an IndexDamaged, reported like any other damaged index)."""
 
 
-def _parse_index(
-    index: bytes, has_crcs: bool
-) -> tuple[dict[str, int], list[str | None], array, list[bytes], array | None]:
-    """(field numbers by name, names by number, block offsets, first key of each block, crc32 of each block
-    or None for a KTD2 file) from the index."""
+def _parse_index(index: bytes) -> tuple[dict[str, int], list[str | None], array, list[bytes], list[int]]:
+    """(field numbers by name, names by number, block offsets, first key of each block, crc32 of each block)
+    from the index."""
     nblocks, nfields = struct.unpack_from("<II", index, 0)
     numbers = _u32_list(index, 8, nfields)
     name_lens = _u32_list(index, 8 + 4 * nfields, nfields)
@@ -418,11 +414,11 @@ def _parse_index(
     key_lens = _u32_list(index, pos, nblocks)
     pos += 4 * nblocks
     bounds = list(accumulate(key_lens, initial=pos))
-    crcs = _u32_list(index, bounds[-1], nblocks) if has_crcs else None
-    end = bounds[-1] + (4 * nblocks if has_crcs else 0)
+    crcs = _u32_list(index, bounds[-1], nblocks)
+    end = bounds[-1] + 4 * nblocks
     if len(offsets) != nblocks + 1 or len(key_lens) != nblocks or end != len(index):
         raise ValueError("sizes do not add up")
-    if crcs is not None and len(crcs) != nblocks:
+    if len(crcs) != nblocks:
         raise ValueError("the block checksums are cut short")
     return fieldmap, fieldnames, offsets, [index[a:b] for a, b in pairwise(bounds)], crcs
 
@@ -433,25 +429,20 @@ class TermDictReader:
     def __init__(self, dbfile, length: int) -> None:
         self._file = dbfile
         magic = dbfile.get(0, len(MAGIC)) if length >= len(MAGIC) else b""
-        if magic not in (MAGIC, MAGIC_V2):
+        if magic != MAGIC:
             raise CorruptTermDict("not a Kavosh term dictionary")
-        has_crcs = magic == MAGIC
-        trailer = _TRAILER if has_crcs else _TRAILER_V2
-        if length < len(MAGIC) + trailer.size:
+        if length < len(MAGIC) + _TRAILER.size:
             raise CorruptTermDict("the term dictionary is cut short")
-        tail = dbfile.get(length - trailer.size, trailer.size)
-        if has_crcs:
-            ixpos, ixlen, block_size, crc, end_magic = trailer.unpack(tail)
-        else:
-            (ixpos, ixlen, block_size, end_magic), crc = trailer.unpack(tail), None
-        if end_magic != magic or ixpos + ixlen + trailer.size != length or block_size < 1:
+        tail = dbfile.get(length - _TRAILER.size, _TRAILER.size)
+        ixpos, ixlen, block_size, crc, end_magic = _TRAILER.unpack(tail)
+        if end_magic != magic or ixpos + ixlen + _TRAILER.size != length or block_size < 1:
             raise CorruptTermDict("the term dictionary's trailer is damaged")
         packed = dbfile.get(ixpos, ixlen)
-        if crc is not None and zlib.crc32(tail[: _TRAILER_FIELDS.size], zlib.crc32(packed)) != crc:
+        if zlib.crc32(tail[: _TRAILER_FIELDS.size], zlib.crc32(packed)) != crc:
             raise CorruptTermDict("the term dictionary's block index checksum does not match")
         try:
             self.fieldmap, self.fieldnames, self._offsets, self._first_keys, self._crcs = _parse_index(
-                zlib.decompress(packed), has_crcs
+                zlib.decompress(packed)
             )
         except (zlib.error, struct.error, ValueError, IndexError) as exc:
             raise CorruptTermDict(f"the term dictionary's block index is damaged ({exc})") from exc
@@ -468,7 +459,7 @@ class TermDictReader:
     def _read_block(self, b: int) -> _Block:
         start, end = self._offsets[b], self._offsets[b + 1]
         body = self._file.get(start, end - start)
-        if self._crcs is not None and zlib.crc32(body) != self._crcs[b]:
+        if zlib.crc32(body) != self._crcs[b]:
             raise CorruptTermDict(
                 f"term dictionary block {b} (bytes {start}-{end}): its checksum does not match"
             )
@@ -539,11 +530,6 @@ class TermDictReader:
         b, i = divmod(ordinal, self.block_size)
         block = self.block(b)
         return block.keys[i], block, i
-
-    @property
-    def has_checksums(self) -> bool:
-        """False for a KTD2 file (written before the block crcs)."""
-        return self._crcs is not None
 
     def close(self) -> None:
         self._file.close()
