@@ -1,6 +1,5 @@
 """Filters, facets and sort: the rules (search_ui.results.filters), the engine, the API and `kavosh search`,
-on the
-real samples index (tests/test_page_corpus.py dates sport 1402, history 1403, the rest 1404)."""
+on the real samples index (tests/test_page_corpus.py dates sport 1402, history 1403, the rest 1404)."""
 
 from __future__ import annotations
 

@@ -14,11 +14,10 @@ from analyzers import ANALYZER_VERSION, PersianAnalyzer
 from indexer.storage.schema import SCHEMA_VERSION, folder_of
 
 FIELDS = ("title", "body")
-# Kavosh's ranking (search_ui.ranking.compile.Ranking's defaults; a test keeps them equal): BM25's k1, and
-# the title
-# length the title's norm pivots on. A file without a title gets its first line as title, so the average
-# title length means little, and OpenSearch's BM25 only knows the average: the title similarity's k1 is
-# scaled by average/pivot instead (`title_k1`), which gives the same saturation as Kavosh's pivot.
+# Kavosh's ranking (search_ui.ranking.compile.Ranking's defaults; a test keeps them equal): BM25's k1, and the
+# title length the title's norm pivots on. A file without a title gets its first line as title, so the average
+# title length means little, and OpenSearch's BM25 only knows the average: the title similarity's k1 is scaled
+# by average/pivot instead (`title_k1`), which gives the same saturation as Kavosh's pivot.
 K1 = 1.2
 TITLE_PIVOT = 4.0
 VOCAB = {"title": "title_vocab", "body": "body_vocab"}

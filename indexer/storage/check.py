@@ -1,10 +1,9 @@
 """Read every checksummed block of the live generation and name what is damaged (`kavosh check`).
 
 A damaged stored-text block is otherwise found only when a document in it is read, and an incremental
-`kavosh index` carries the segment holding it into every later generation. Each storage format verifies
-itself (indexer.storage.termdict, indexer.storage.blockstore, through
-indexer.storage.codec.KavoshCodec.verify); this module walks
-the segments of one generation and reports.
+`kavosh index` carries the segment holding it into every later generation. Each storage format verifies itself
+(indexer.storage.termdict, indexer.storage.blockstore, through indexer.storage.codec.KavoshCodec.verify); this
+module walks the segments of one generation and reports.
 """
 
 from __future__ import annotations

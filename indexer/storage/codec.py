@@ -1,17 +1,15 @@
 """A leaner Whoosh W3 codec: much smaller postings, a compact term dictionary, stored fields in blocks.
 
 Whoosh's W3 postings writer (whoosh-reloaded 2.7.5) pickles each block with protocol 2, where every bytes
-value (a posting's positions) becomes a `_codecs.encode(str, 'latin1')` call of 20-odd bytes; it never
-inlines short posting lists (it calls a `set_inline` method that does not exist, so a term seen once still
-gets its own block); it zlib-compresses even tiny blocks, which makes them bigger; and it stores each weight
-as a float. The stock readers unpickle any protocol, read inlined postings, uncompressed blocks and integer
-weights, so for postings only the writing side changes. Issue 6 asks for an index within 1.5x the raw
-text; this writer roughly halves the postings, the term dictionary (indexer.storage.termdict) is a sixth of
-W3's hash
-table, and stored fields compressed in blocks (indexer.storage.blockstore) take 0.58 of Whoosh's per-document
-zlib:
-the qa-ir passages index in 1.13x their text instead of 2.46x. Segments written by earlier versions (W3's
-`.trm`, per-document `_stored`) are still read, and merged into the new layout.
+value (a posting's positions) becomes a `_codecs.encode(str, 'latin1')` call of 20-odd bytes; it never inlines
+short posting lists (it calls a `set_inline` method that does not exist, so a term seen once still gets its
+own block); it zlib-compresses even tiny blocks, which makes them bigger; and it stores each weight as a
+float. The stock readers unpickle any protocol, read inlined postings, uncompressed blocks and integer
+weights, so for postings only the writing side changes. Issue 6 asks for an index within 1.5x the raw text;
+this writer roughly halves the postings, the term dictionary (indexer.storage.termdict) is a sixth of W3's
+hash table, and stored fields compressed in blocks (indexer.storage.blockstore) take 0.58 of Whoosh's
+per-document zlib: the qa-ir passages index in 1.13x their text instead of 2.46x. Segments written by earlier
+versions (W3's `.trm`, per-document `_stored`) are still read, and merged into the new layout.
 """
 
 from __future__ import annotations
@@ -275,9 +273,8 @@ class KavoshCodec(W3Codec):
     """W3Codec writing with CompactPostingsWriter, CompactPerDocWriter and a compact term dictionary.
 
     The terms go to a `.tdx` file (indexer.storage.termdict) instead of W3's `.trm` hash table, and stored
-    fields
-    to the `_stored_blk` column. Segments written before either have a `.trm` / `_stored` and are read by
-    the stock readers, so older indexes still open and merge. This codec must also READ the index (it is
+    fields to the `_stored_blk` column. Segments written before either have a `.trm` / `_stored` and are read
+    by the stock readers, so older indexes still open and merge. This codec must also READ the index (it is
     pickled into the segments, so Whoosh finds it)."""
 
     def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = INLINE_LIMIT) -> None:

@@ -70,8 +70,7 @@ def make_schema() -> Schema:
         content=STORED(),
         mtime=STORED(),
         # The columns the page's filters and date sort read for every matching document
-        # (search_ui.results.filters):
-        # Whoosh columns give docnum -> value without unpickling the stored text.
+        # (search_ui.results.filters): Whoosh columns give docnum -> value without unpickling the stored text.
         format=ID(stored=True, sortable=True),
         folder=ID(stored=True, sortable=True),
         date=NUMERIC(numtype=int, bits=64, signed=True, stored=True, sortable=True),

@@ -2,13 +2,12 @@
 known for.
 
 Kavosh's storage (indexer.storage.codec, indexer.storage.termdict, indexer.storage.blockstore) subclasses
-Whoosh's W3 codec and reads
-and writes attributes that are private to whoosh-reloaded 2.7.5. Another release may rename or drop any of
-them, and a fallback would hide the break (or make the index silently slower), so this module refuses to
-load with any other version: `import indexer` (and so every command, the page and the search engine) fails
-at once with WhooshVersionError saying what to install. The pin in setup.cfg says the same version
-(tests/test_whoosh_pin.py keeps them equal). `check_surface()` also looks every named internal up, so
-upgrading means: change WHOOSH_VERSION and the pin, run the tests, and fix what this module names.
+Whoosh's W3 codec and reads and writes attributes that are private to whoosh-reloaded 2.7.5. Another release
+may rename or drop any of them, and a fallback would hide the break (or make the index silently slower), so
+this module refuses to load with any other version: `import indexer` (and so every command, the page and the
+search engine) fails at once with WhooshVersionError saying what to install. The pin in setup.cfg says the
+same version (tests/test_whoosh_pin.py keeps them equal). `check_surface()` also looks every named internal
+up, so upgrading means: change WHOOSH_VERSION and the pin, run the tests, and fix what this module names.
 
 The storage modules import Whoosh's classes from here, never from whoosh.codec directly.
 """
@@ -108,11 +107,9 @@ NUMERIC_READER_FIELDS = ("_fixedlen", "_count", "_dbfile", "_basepos")  # one_by
 INDEX_METHODS = ("_segments",)  # index_segments (kavosh check)
 
 # Used by search_ui.ranking.bm25f and search_ui.ranking.fastpath today (through hasattr there; to be imported
-# from here by
-# their owner): W3's posting matcher read a block at a time, a precomputed ListMatcher, the segment reader's
-# per-document reader (whose `_lengths_of` is indexer.storage.codec's own). Checked here so that an upgrade
-# that
-# breaks them fails at import instead of silently falling back to a slower path.
+# from here by their owner): W3's posting matcher read a block at a time, a precomputed ListMatcher, the
+# segment reader's per-document reader (whose `_lengths_of` is indexer.storage.codec's own). Checked here so
+# that an upgrade that breaks them fails at import instead of silently falling back to a slower path.
 LEAF_MATCHER_METHODS = ("_read_ids", "_read_weights", "_next_block", "_skip_to_block", "block_max_id")
 LEAF_MATCHER_FIELDS = ("_ids", "_weights", "_i")  # set by W3LeafMatcher._goto (not checked: needs a file)
 LIST_MATCHER_FIELDS = ("_ids", "_weights", "_i")

@@ -1,13 +1,12 @@
 """The compiled Kavosh query -> OpenSearch's query DSL.
 
 `search_ui.ranking.compile.Compiler` does everything that gives a query its meaning (the parser's tree,
-affixes
-joined, stopwords dropped, prefixes expanded against the index's vocabulary and capped, unknown words noted)
-and returns a small tree of clauses: `FieldsTerm`/`FieldsPhrase` leaves under Or/And/AndMaybe/AndNot,
-`Every`, and the proximity bonus. This module writes that same tree in OpenSearch's DSL, node by node, so
-both engines answer the same documents; only the scoring is OpenSearch's: BM25 per field, summed, where
-Kavosh sums the fields' frequencies before saturation (BM25F). `field_scales` calibrates the title's boost
-so that a title-only match scores as BM25F scores it (measured on qa-ir: MRR@10 within 0.02 of Whoosh).
+affixes joined, stopwords dropped, prefixes expanded against the index's vocabulary and capped, unknown words
+noted) and returns a small tree of clauses: `FieldsTerm`/`FieldsPhrase` leaves under Or/And/AndMaybe/AndNot,
+`Every`, and the proximity bonus. This module writes that same tree in OpenSearch's DSL, node by node, so both
+engines answer the same documents; only the scoring is OpenSearch's: BM25 per field, summed, where Kavosh sums
+the fields' frequencies before saturation (BM25F). `field_scales` calibrates the title's boost so that a
+title-only match scores as BM25F scores it (measured on qa-ir: MRR@10 within 0.02 of Whoosh).
 """
 
 from __future__ import annotations
@@ -198,11 +197,9 @@ def _all_of(clauses: list[dict]) -> dict:
 
 def filtered(query: dict, filters: Filters) -> dict:
     """The parts of a search body that apply `filters` (search_ui.results.filters) to `query`: what to keep,
-    in which
-    order, and the facets, counted as `search_ui.results.filters.narrow` counts them. The date range narrows
-    the
-    query itself; folder and format are a `post_filter`, so each facet's aggregation can count the matches
-    that pass every filter but its own (choices within a facet combine with OR, facets with AND)."""
+    in which order, and the facets, counted as `search_ui.results.filters.narrow` counts them. The date range
+    narrows the query itself; folder and format are a `post_filter`, so each facet's aggregation can count the
+    matches that pass every filter but its own (choices within a facet combine with OR, facets with AND)."""
     clauses = _narrowing(filters)
     if "date" in clauses:
         query = {"bool": {"must": [query], "filter": [clauses["date"]]}}

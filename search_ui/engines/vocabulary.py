@@ -2,11 +2,10 @@
 reader: `doc_frequency(field, term)` and `expand_prefix(field, prefix)`.
 
 So the one `search_ui.ranking.compile.Compiler` (prefix expansion, unknown words),
-`search_ui.results.suggest.Speller`
-(did-you-mean) and `search_ui.results.suggest.complete` work unchanged on a cluster. Terms come from terms
-aggregations on the per-document keyword fields `title_vocab`/`body_vocab` written by
-`indexer.opensearch.documents`, frequencies from `filters` aggregations of term queries on `title`/`body`;
-both are cached for the generation's lifetime (a generation never changes once live).
+`search_ui.results.suggest.Speller` (did-you-mean) and `search_ui.results.suggest.complete` work unchanged on
+a cluster. Terms come from terms aggregations on the per-document keyword fields `title_vocab`/`body_vocab`
+written by `indexer.opensearch.documents`, frequencies from `filters` aggregations of term queries on
+`title`/`body`; both are cached for the generation's lifetime (a generation never changes once live).
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """Filters, facets and sort over the documents a query matched: folder, format, a date range, by date.
 
 They read the index's `folder`, `format` and `date` columns (indexer.storage.schema), which give a document's
-value
-by its number without unpickling its stored text, so narrowing even thousands of matches costs little.
-The page, the API and `kavosh search` share this one definition: the parameters (`folder`, `format`,
-`from`, `to`, `sort`), how a typed date is read (Jalali or Gregorian), and what each facet counts.
+value by its number without unpickling its stored text, so narrowing even thousands of matches costs little.
+The page, the API and `kavosh search` share this one definition: the parameters (`folder`, `format`, `from`,
+`to`, `sort`), how a typed date is read (Jalali or Gregorian), and what each facet counts.
 """
 
 from __future__ import annotations
