@@ -11,7 +11,7 @@ import tracemalloc
 import pytest
 from whoosh import columns
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import STORED_COLUMN, W3PerDocWriter
+from whoosh.codec.whoosh3 import STORED_COLUMN, W3PerDocReader, W3PerDocWriter
 from whoosh.filedb.filestore import RamStorage
 from whoosh.qparser import QueryParser
 from whoosh.query import Term
@@ -292,8 +292,8 @@ class BlockPerDocWriter(CompactPerDocWriter):
 class BlockPerDocReader(CachedLengthsPerDocReader):
     def stored_fields(self, docnum):
         reader = self._cached_reader(BLOCK_STORED_NAME, BlockStoredColumn())
-        if reader is None:  # a segment written before the block column
-            return super().stored_fields(docnum)
+        if reader is None:  # a segment written before the block column (Kavosh's codec calls that damage)
+            return W3PerDocReader.stored_fields(self, docnum)
         return reader[docnum]
 
 
@@ -310,6 +310,9 @@ class OldPerDocWriter(CompactPerDocWriter):
 class OldCodec(KavoshCodec):
     def per_document_writer(self, storage, segment):
         return OldPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        return BlockPerDocReader(storage, segment)
 
 
 class BlockCodec(KavoshCodec):

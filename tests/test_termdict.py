@@ -7,6 +7,7 @@ from bisect import bisect_left
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
@@ -19,6 +20,8 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort
 
 from indexer.build import index_folder
+from indexer.cli import cli
+from indexer.errors import IndexDamaged
 from indexer.storage import generations as store
 from indexer.storage.codec import KavoshCodec
 from indexer.storage.schema import make_schema
@@ -32,6 +35,7 @@ from indexer.storage.termdict import (
     term_doc_frequency,
     term_weight,
 )
+from search_ui.engines.folder import SearchEngine
 
 # Original sentences; "کاوش" is in every document, "زرافه" in one, Latin words, digits and ids among them.
 SENTENCES = [
@@ -64,6 +68,15 @@ def _docs() -> list[dict]:
             doc["tags"] = TAGS[i]
         docs.append(doc)
     return docs
+
+
+class TrmCodec(KavoshCodec):
+    """Kavosh's postings with W3's `.trm` hash table instead of the `.tdx`, written and read: the layout
+    before the term dictionary, to compare against (Kavosh's own codec calls a segment without `.tdx`
+    damaged)."""
+
+    field_writer = W3Codec.field_writer
+    terms_reader = W3Codec.terms_reader
 
 
 def _build(folder: Path, docs: list[dict], codec, schema=None, batches: int = 1) -> whoosh_index.Index:
@@ -183,13 +196,11 @@ def test_every_reader_method_answers_like_the_stock_terms_file(tmp_path: Path) -
     ours.close()
 
 
-def test_term_infos_equal_those_of_the_previous_trm_file(tmp_path: Path, monkeypatch) -> None:
+def test_term_infos_equal_those_of_the_previous_trm_file(tmp_path: Path) -> None:
     """Same postings writer, .trm against .tdx: every term info, extents and inlined postings included."""
     docs = _docs()
     ours = _build(tmp_path / "ours", docs, KavoshCodec()).reader()
-    with monkeypatch.context() as patch:
-        patch.setattr(KavoshCodec, "field_writer", W3Codec.field_writer)
-        old = _build(tmp_path / "old", docs, KavoshCodec()).reader()
+    old = _build(tmp_path / "old", docs, TrmCodec()).reader()
     assert isinstance(old._terms, W3TermsReader)
     pairs = list(zip(old, ours, strict=True))
     inlined = [a.is_inlined() for (_, a), _ in pairs]
@@ -350,18 +361,16 @@ def _hits(ix, fieldname: str, word: str) -> list[str]:
         return sorted(hit["id"] for hit in searcher.search(Term(fieldname, word), limit=None))
 
 
-def test_segments_merge_and_optimize(tmp_path: Path, monkeypatch) -> None:
+def test_segments_merge_and_optimize(tmp_path: Path) -> None:
     docs = _docs()
     stock = _build(tmp_path / "stock", docs, W3Codec())
-    # Three segments: the first written by the old codec (.trm), the others with .tdx; then merged into one.
-    monkeypatch.setattr(KavoshCodec, "field_writer", W3Codec.field_writer)
+    # Three segments: the first written with a .trm, the others with .tdx; then merged into one.
     (tmp_path / "ours").mkdir()
     ix = whoosh_index.create_in(str(tmp_path / "ours"), _schema())
-    writer = ix.writer(codec=KavoshCodec())
+    writer = ix.writer(codec=TrmCodec())
     for doc in docs[:3]:
         writer.add_document(**doc)
     writer.commit()
-    monkeypatch.undo()
     for batch in (docs[3:6], docs[6:]):
         writer = ix.writer(codec=KavoshCodec())
         for doc in batch:
@@ -408,27 +417,25 @@ def test_incremental_update_through_index_folder(tmp_path: Path) -> None:
         assert all(isinstance(sub._terms, TermDictTermsReader) for sub, _ in reader.leaf_readers())
 
 
-def test_previous_codec_index_searches_with_the_current_codec(tmp_path: Path, monkeypatch) -> None:
+def test_a_segment_without_its_term_dictionary_is_damaged(tmp_path: Path, monkeypatch) -> None:
+    """Kavosh's codec reads only the `.tdx` (an index from before it is refused by its schema version): a
+    segment whose `.tdx` is missing is reported as damage by search and `kavosh check`, never read another
+    way or called a missing index."""
     src = tmp_path / "src"
     src.mkdir()
     for i, text in enumerate(SENTENCES):
         (src / f"{i}.txt").write_text(text, encoding="utf-8")
     with monkeypatch.context() as patch:
-        patch.setattr(KavoshCodec, "field_writer", W3Codec.field_writer)
+        patch.setattr(KavoshCodec, "field_writer", W3Codec.field_writer)  # writes a .trm, no .tdx,
+        patch.setattr(KavoshCodec, "terms_reader", W3Codec.terms_reader)  # and reads it while building
         index_folder(src, tmp_path / "idx", procs=1)
     gen = tmp_path / "idx" / store.current_name(tmp_path / "idx")
     assert "trm" in _segment_file_sizes(gen) and "tdx" not in _segment_file_sizes(gen)
-    ix = store.open_generation(tmp_path / "idx").index
-    with ix.searcher() as searcher:
-        assert isinstance(searcher.reader()._terms, W3TermsReader)
-        assert len(searcher.search(Term("body", "کاوش"), limit=None)) == len(SENTENCES)
-        assert [hit["path"] for hit in searcher.search(Term("body", "زرافه"))] == ["4.txt"]
-    # An update adds a .tdx segment beside the old one, and both are searched.
-    (src / "new.txt").write_text("زرافهٔ دوم در باغ وحش اصفهان به دنیا آمد.", encoding="utf-8")
-    index_folder(src, tmp_path / "idx", procs=1)
-    ix = store.open_generation(tmp_path / "idx").index
-    with ix.searcher() as searcher:
-        assert sorted(hit["path"] for hit in searcher.search(Term("body", "زرافه"))) == ["4.txt", "new.txt"]
+    with pytest.raises(IndexDamaged, match=r"term dictionary .* is missing"):
+        SearchEngine(tmp_path / "idx").search("زرافه")
+    result = CliRunner().invoke(cli, ["check", "--index", str(tmp_path / "idx")])
+    assert result.exit_code == 2
+    assert "the term dictionary is missing" in result.output and "damaged" in result.output
 
 
 def test_term_dictionary_is_a_third_of_the_trm_file(tmp_path: Path, monkeypatch) -> None:

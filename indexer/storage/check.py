@@ -42,17 +42,10 @@ class IndexCheck:
         terms = sum(seg.terms for seg in self.segments)
         docs = sum(seg.documents for seg in self.segments)
         state = f"{len(self.damaged)} damaged" if self.damaged else "all verified"
-        unverified = sum(len(seg.unverified) for seg in self.segments)
-        older = (
-            f"; {unverified} files are in an older layout without block checksums (decoded, but a changed "
-            f"byte may pass): `kavosh index FOLDER --index {self.index_dir} --rebuild` makes them checkable"
-            if unverified
-            else ""
-        )
         counts = (
             f"{len(self.segments)} segments, {docs:,} documents in {blocks:,} stored blocks, {terms:,} terms"
         )
-        return f"{self.generation}: {counts}: {state}{older}"
+        return f"{self.generation}: {counts}: {state}"
 
 
 def _verify_segment(ix, segment) -> SegmentCheck:
@@ -66,7 +59,8 @@ def _verify_segment(ix, segment) -> SegmentCheck:
             return SegmentCheck(name, problems=[(compound, f"its table of contents is unreadable ({exc!r})")])
     codec = segment.codec()
     if not isinstance(codec, KavoshCodec):
-        return SegmentCheck(name, unverified=[f"{name} (written by {type(codec).__name__})"])
+        problem = f"written by {type(codec).__name__}, not Kavosh's codec (an index of another version?)"
+        return SegmentCheck(name, problems=[(name, problem)])
     try:
         return codec.verify(storage, segment)
     finally:

@@ -8,8 +8,9 @@ float. The stock readers unpickle any protocol, read inlined postings, uncompres
 weights, so for postings only the writing side changes. Issue 6 asks for an index within 1.5x the raw text;
 this writer roughly halves the postings, the term dictionary (indexer.storage.termdict) is a sixth of W3's
 hash table, and stored fields compressed in blocks (indexer.storage.blockstore) take 0.58 of Whoosh's
-per-document zlib: the qa-ir passages index in 1.13x their text instead of 2.46x. Segments written by earlier
-versions (W3's `.trm`, per-document `_stored`) are still read, and merged into the new layout.
+per-document zlib: the qa-ir passages index in 1.13x their text instead of 2.46x. Segments of the layouts
+before (W3's `.trm`, per-document `_stored`) are not read: only an index of an older schema version holds
+them, and it is refused by its version; a segment without its `.tdx` or block column is damaged.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from pickle import Pickler, dumps
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.errors import KavoshIndexError
-from indexer.storage.blockstore import BLOCK_STORED_NAME, BlockStoredColumn
+from indexer.storage.blockstore import BLOCK_STORED_NAME, BlockStoredColumn, BlockStoreError
 from indexer.storage.termdict import (
     TERMDICT_EXT,
+    CorruptTermDict,
     TermDictFieldWriter,
     TermDictReader,
     TermDictTermsReader,
@@ -161,7 +163,7 @@ class CompactPerDocWriter(W3PerDocWriter):
     def _create_column(self, fieldname, column):
         if fieldname == "_stored" and column is STORED_COLUMN:
             # The stock finish_doc() still hands each document's dict to the writer registered as "_stored";
-            # its file gets its own name, so a reader can tell a block segment from an older one.
+            # its file gets its own name (`_stored_blk`), never mistaken for the stock per-document column.
             self._colwriters["_stored"] = BLOCK_STORED_COLUMN.writer(
                 self._cols.create_file(BLOCK_STORED_NAME)
             )
@@ -194,8 +196,11 @@ class CachedLengthsPerDocReader(W3PerDocReader):
 
     def stored_fields(self, docnum):
         reader = self._cached_reader(BLOCK_STORED_NAME, BLOCK_STORED_COLUMN)
-        if reader is None:  # a segment written before the block column: Whoosh's per-document `_stored`
-            return super().stored_fields(docnum)
+        if reader is None:
+            raise BlockStoreError(
+                f"the stored fields of this index are damaged (a segment has no {BLOCK_STORED_NAME} column); "
+                "rebuild the index"
+            )
         return reader[docnum]
 
     def doc_field_length(self, docnum, fieldname, default=0):
@@ -221,8 +226,6 @@ class SegmentCheck:
     blocks: int = 0  # stored-field blocks
     documents: int = 0
     terms: int = 0
-    # Files in an older layout without block checksums: decoded where possible, but a changed byte may pass.
-    unverified: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (file, what is wrong)
 
     @property
@@ -233,8 +236,7 @@ class SegmentCheck:
 def _verify_term_dictionary(storage, segment, check: SegmentCheck) -> None:
     name = segment.make_filename(TERMDICT_EXT)
     if not storage.file_exists(name):
-        check.unverified.append(segment.make_filename(W3Codec.TERMS_EXT))  # W3's hash table: no checksums
-        return
+        raise CorruptTermDict("the term dictionary is missing")
     check.files.append(name)
     posts = segment.make_filename(W3Codec.POSTS_EXT)
     posts_length = storage.file_length(posts) if storage.file_exists(posts) else 0
@@ -258,8 +260,7 @@ def _verify_term_dictionary(storage, segment, check: SegmentCheck) -> None:
 def _verify_stored_fields(storage, segment, check: SegmentCheck) -> None:
     name = W3Codec.column_filename(segment, BLOCK_STORED_NAME)
     if not storage.file_exists(name):
-        check.unverified.append(W3Codec.column_filename(segment, "_stored"))  # per-document zlib: no crc
-        return
+        raise BlockStoreError("the stored-field blocks are missing")
     check.files.append(name)
     dbfile = storage.open_file(name)
     try:
@@ -273,9 +274,8 @@ class KavoshCodec(W3Codec):
     """W3Codec writing with CompactPostingsWriter, CompactPerDocWriter and a compact term dictionary.
 
     The terms go to a `.tdx` file (indexer.storage.termdict) instead of W3's `.trm` hash table, and stored
-    fields to the `_stored_blk` column. Segments written before either have a `.trm` / `_stored` and are read
-    by the stock readers, so older indexes still open and merge. This codec must also READ the index (it is
-    pickled into the segments, so Whoosh finds it)."""
+    fields to the `_stored_blk` column; a segment without either is damaged (IndexDamaged). This codec must
+    also READ the index (it is pickled into the segments, so Whoosh finds it)."""
 
     def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = INLINE_LIMIT) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
@@ -292,7 +292,7 @@ class KavoshCodec(W3Codec):
     def terms_reader(self, storage, segment):
         name = segment.make_filename(TERMDICT_EXT)
         if not storage.file_exists(name):
-            return super().terms_reader(storage, segment)  # a segment written with W3's .trm
+            raise CorruptTermDict(f"the term dictionary {name} is missing; rebuild the index")
         postfile = segment.open_file(storage, W3Codec.POSTS_EXT)
         return TermDictTermsReader(self, storage.open_file(name), storage.file_length(name), postfile)
 
