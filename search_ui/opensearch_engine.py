@@ -24,7 +24,7 @@ from indexer.pages import page_of
 from indexer.schema import folder_of
 from indexer.store import IndexMissing, IndexVersionMismatch, KavoshIndexError
 from search_ui import snippets
-from search_ui.analysis import analyze_query
+from search_ui.analysis import analyze_parsed, analyze_query
 from search_ui.compile import BadRequest, Compiled, Compiler, QueryRefused, Ranking
 from search_ui.compile_opensearch import facets, field_scales, filtered, idf_scale, translate, words
 from search_ui.engine import answer as search_answer
@@ -112,7 +112,7 @@ class OpenSearchEngine:
         return gen
 
     def _compile(self, gen: _Generation, query: str) -> Compiled:
-        parsed = parse(query)
+        parsed = analyze_parsed(parse(query))
         gen.vocabulary.prefetch(_query_terms(parsed))
         return Compiler(gen.vocabulary, self.ranking).compile(parsed)
 
@@ -262,5 +262,5 @@ def _query_terms(parsed: ParsedQuery) -> list[str]:
     """The analysed terms of every word and phrase of a query: their frequencies in one request."""
     out: list[str] = []
     for _, atom in parsed.atoms():
-        out.extend(t.term for t in analyze_query(atom.text))
+        out.extend(t.term for t in atom.tokens or ())
     return out
