@@ -10,13 +10,15 @@ did-you-mean read them from the tree.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
+from itertools import pairwise
 from typing import NamedTuple
 
-from analyzers import PersianAnalyzer, joins_neighbour
+from analyzers import PersianAnalyzer, fold_key, joins_neighbour, two_reading_compounds
 from search_ui.query import MUST, NOT, Clause, Group, ParsedQuery, QueryToken, Word
 
 _lock = threading.Lock()
@@ -94,6 +96,63 @@ def _is_and(clause: Clause) -> bool:
     return isinstance(clause.node, Word) and clause.node.text == "و"
 
 
+MAX_SPELLINGS = 8  # other spellings searched for one word or phrase
+_EDGE = re.compile(r"^\W+|\W+$")
+
+
+@lru_cache(maxsize=1)
+def _apart() -> dict[tuple[str, str], str]:
+    """The two words -> the compound, for the compounds that also read as two words."""
+    return {parts: key for key, parts in two_reading_compounds().items()}
+
+
+def _key(word: str) -> str:
+    return fold_key(_EDGE.sub("", word))
+
+
+def _two_words(first: Clause, second: Clause) -> Clause | None:
+    """Two words typed apart that are also one compound (هم زمان، تشکیل شده): one clause, searched as
+    typed or joined (its `spellings`)."""
+    a, b = first.node, second.node
+    if not (isinstance(a, Word) and isinstance(b, Word)) or a.prefix or b.prefix or a.field != b.field:
+        return None
+    if (_key(a.text), _key(b.text)) not in _apart():
+        return None
+    occur = _joined_occur(first.occur, second.occur)
+    return None if occur is None else Clause(occur, Word(f"{a.text} {b.text}", a.field))
+
+
+def respellings(text: str) -> tuple[tuple[str, ...], ...]:
+    """The terms of the other spellings of a word or phrase: each compound that also reads as two words
+    (همزمان) written apart, each such pair of words (هم زمان) written joined; at most MAX_SPELLINGS. Each
+    spelling is a text the analyzer reads, so it gives the terms the index holds for that spelling."""
+    joined, apart = two_reading_compounds(), _apart()
+    words = text.split()
+    keys = [_key(w) for w in words]
+    if not any(k in joined for k in keys) and not any(p in apart for p in pairwise(keys)):
+        return ()
+    options: list[list[str]] = []
+    i = 0
+    while i < len(words):
+        pair = tuple(keys[i : i + 2])
+        if len(pair) == 2 and pair in apart:
+            options.append([f"{words[i]} {words[i + 1]}", apart[pair]])
+            i += 2
+            continue
+        options.append([words[i], " ".join(joined[keys[i]])] if keys[i] in joined else [words[i]])
+        i += 1
+    texts = [""]
+    for choice in options:
+        texts = [f"{t} {c}".strip() for t in texts for c in choice][: MAX_SPELLINGS + 1]
+    typed = tuple(t.term for t in analyze_query(text))
+    out: list[tuple[str, ...]] = []
+    for variant in texts[1:]:
+        terms = tuple(t.term for t in analyze_query(variant))
+        if terms and terms != typed and terms not in out:
+            out.append(terms)
+    return tuple(out[:MAX_SPELLINGS])
+
+
 def join_affixes(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
     """Clauses with every detached prefix (می، نمی) joined to the next word, every detached suffix (ها،
     ترین، ی) to the previous one and the words of a spaced compound (دانش آموز، گفت و گو) to each other, at
@@ -106,6 +165,11 @@ def join_affixes(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
         if isinstance(node, Group):
             out.append(Clause(clause.occur, Group(join_affixes(node.clauses))))
             i += 1
+            continue
+        pair = _two_words(clause, clauses[i + 1]) if i + 1 < len(clauses) else None
+        if pair is not None:
+            out.append(pair)
+            i += 2
             continue
         side = joins_neighbour(node.text) if isinstance(node, Word) else None
         if side == "next" and i + 1 < len(clauses):
@@ -134,7 +198,9 @@ def _with_tokens(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
         if isinstance(node, Group):
             node = Group(_with_tokens(node.clauses))
         elif node.tokens is None:
-            node = replace(node, tokens=analyze_query(node.text))
+            tokens = analyze_query(node.text)
+            spellings = () if getattr(node, "prefix", False) else respellings(node.text)
+            node = replace(node, tokens=tokens, spellings=spellings)
         out.append(Clause(clause.occur, node))
     return tuple(out)
 

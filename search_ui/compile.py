@@ -258,6 +258,8 @@ class Compiler:
             return None
         if occur == SHOULD and drop_stops and all(t.stopped for t in toks):
             return None
+        if word.spellings:
+            return self._spelled(word, occur, top, out, drop_stops and occur == SHOULD)
         if occur == SHOULD and drop_stops and len(toks) > 1:
             toks = [t for t in toks if not t.stopped]  # چه سالی, بوجود: the words that carry the meaning
         terms = [t.term for t in toks]
@@ -268,6 +270,24 @@ class Compiler:
             out.unknown.append(word)
         self._note(word, occur, top, out)
         return self._fields(terms, word.field)
+
+    def _spelled(
+        self, word: Word | Phrase, occur: str, top: bool, out: Compiled, drop_stops: bool = False
+    ) -> wq.Query:
+        """A word or phrase with other spellings (همزمان / هم زمان): each searched, a document scored for
+        those it holds. Typed as keywords, what was typed loses its stopwords as any keywords do (انجام
+        شده: انجام, or the joined انجام‌شده)."""
+        typed = [t for t in word.tokens if not (drop_stops and t.stopped)] or list(word.tokens)
+        alts = [tuple(t.term for t in typed), *word.spellings]
+        for seq in alts:
+            out.terms.update(seq)
+            if len(seq) > 1:
+                out.sequences.add(seq)
+        if isinstance(word, Word):
+            if occur != NOT and not self._known([t for seq in alts for t in seq]):
+                out.unknown.append(word)
+            self._note(word, occur, top, out)
+        return FieldsAny([self._fields(list(seq), word.field) for seq in alts])
 
     @staticmethod
     def _note(word: Word, occur: str, top: bool, out: Compiled) -> None:
@@ -292,6 +312,8 @@ class Compiler:
         terms = [t.term for t in phrase.tokens]
         if not terms:
             return None
+        if phrase.spellings:
+            return self._spelled(phrase, MUST, False, out)  # as typed, stopwords kept
         out.terms.update(terms)
         if len(terms) > 1:
             out.sequences.add(tuple(terms))
@@ -366,7 +388,9 @@ class Compiler:
                 out.notices.append("پرس‌وجو فقط واژه‌های بسیار پرکاربرد داشت؛ همان‌ها جستجو شدند.")
         out.query = self._level(parsed.clauses, drop, out, top=True)
         out.plain = bool(out.words) and all(
-            c.occur == SHOULD and isinstance(c.node, Word) and not c.node.field and not c.node.prefix
+            c.occur == SHOULD
+            and isinstance(c.node, Word)
+            and not (c.node.field or c.node.prefix or c.node.spellings)
             for c in parsed.clauses
         )
         if out.query is None and parsed.clauses:

@@ -46,6 +46,7 @@ class Word:
     field: str | None = None
     prefix: bool = False
     tokens: tuple[QueryToken, ...] | None = None
+    spellings: tuple[tuple[str, ...], ...] = ()  # the terms of its other spellings (یکشنبه: یک شنبه)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Phrase:
     text: str
     field: str | None = None
     tokens: tuple[QueryToken, ...] | None = None
+    spellings: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
