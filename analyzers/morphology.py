@@ -485,3 +485,26 @@ def spaced_compounds() -> tuple[dict[str, frozenset[str]], dict[str, int]]:
             openings.setdefault(key[:cut], set()).update((rest[:2], "و") if rest[:1] == "و" else (rest[:2],))
         _SPACED = {head: frozenset(following) for head, following in openings.items()}, table
     return _SPACED
+
+
+_TWO_READINGS: dict[str, tuple[str, str]] | None = None
+
+
+def two_reading_compounds() -> dict[str, tuple[str, str]]:
+    """Compounds left out of `spaced_compounds` because spaced they read as two words just as well (a
+    function word beside a word that stands alone: یک‌شنبه، هم‌زمان، به‌روز): compound key -> its two
+    parts. The index keeps what was typed (one term joined, two words spaced); the query side searches
+    both spellings, so that یکشنبه and «یک شنبه» meet while شنبه alone never finds یکشنبه."""
+    global _TWO_READINGS
+    if _TWO_READINGS is None:
+        lex = lexicon()
+        table = {}
+        for key, parts in lex.compounds.items():
+            if len(parts) != 2 or not lex.whole(key) or min(len(parts[0]), len(parts[1])) < 2:
+                continue
+            if (parts[0] in STOP_KEYS and lex.is_word(parts[1])) or (
+                parts[1] in STOP_KEYS and lex.is_word(parts[0])
+            ):
+                table[key] = (parts[0], parts[1])
+        _TWO_READINGS = table
+    return _TWO_READINGS

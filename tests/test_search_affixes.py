@@ -9,8 +9,9 @@ import pytest
 
 from indexer.build import index_folder
 from search_ui.engines.folder import SearchEngine
+from search_ui.query.analysis import join_affixes
 from search_ui.query.parse import MUST, NOT, SHOULD, Word, parse
-from search_ui.ranking.compile import Compiler, join_affixes
+from search_ui.ranking.compile import Compiler
 
 DOCS = {
     "nameh.txt": "نامه\nمن هر شب برای مادرم نامه می‌نویسم و از روزهای دانشگاه می‌گویم.",
@@ -105,3 +106,31 @@ def test_the_reported_queries_on_the_samples(tmp_path):
         results = [found(engine, s) for s in spellings]
         assert results[0], spellings[0]
         assert all(r == results[0] for r in results), spellings
+
+
+def test_a_query_meets_the_analyzer_once(tmp_path, monkeypatch):
+    """After `analyze_parsed`, compiling reads the tokens in the tree: the analyzer is not called again (a
+    prefix is the exception: expanding it analyzes the lexicon words that continue it)."""
+    from whoosh.filedb.filestore import RamStorage
+
+    from indexer.storage.schema import make_schema
+    from search_ui.query import analysis
+    from search_ui.query.analysis import analyze_parsed
+
+    ix = RamStorage().create_index(make_schema())
+    with ix.writer() as w:
+        w.add_document(id="1", path="1.txt", title="", body="دانش‌آموزان کتاب‌ها را می‌خوانند")
+    parsed = analyze_parsed(parse("دانش آموزان «کتاب ها» می خوانند title:کتاب -روزنامه"))
+    assert all(a.tokens is not None for _, a in parsed.atoms())
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the analyzer was called after analyze_parsed")
+
+    monkeypatch.setattr(analysis, "analyze_query", refuse)
+    monkeypatch.setattr(analysis, "analyzer", refuse)
+    with ix.searcher() as s:
+        compiled = Compiler(s.reader()).compile(parsed)
+        assert compiled.query is not None
+        assert {"کتاب", "خواند"} <= compiled.terms
+        assert len(s.search(compiled.query)) == 1
+    assert [c.node.text for c in parsed.clauses][:3] == ["دانش آموزان", "کتاب ها", "می خوانند"]

@@ -27,7 +27,7 @@ from search_ui.engines.folder import answer as search_answer
 from search_ui.engines.folder import check_paging
 from search_ui.engines.opensearch_dsl import facets, field_scales, filtered, idf_scale, translate, words
 from search_ui.engines.vocabulary import Vocabulary
-from search_ui.query.analysis import analyze_query
+from search_ui.query.analysis import analyze_parsed, analyze_query
 from search_ui.query.parse import ParsedQuery, parse
 from search_ui.ranking.compile import BadRequest, Compiled, Compiler, QueryRefused, Ranking
 from search_ui.results import snippets
@@ -112,7 +112,7 @@ class OpenSearchEngine:
         return gen
 
     def _compile(self, gen: _Generation, query: str) -> Compiled:
-        parsed = parse(query)
+        parsed = analyze_parsed(parse(query))
         gen.vocabulary.prefetch(_query_terms(parsed))
         return Compiler(gen.vocabulary, self.ranking).compile(parsed)
 
@@ -262,5 +262,5 @@ def _query_terms(parsed: ParsedQuery) -> list[str]:
     """The analysed terms of every word and phrase of a query: their frequencies in one request."""
     out: list[str] = []
     for _, atom in parsed.atoms():
-        out.extend(t.term for t in analyze_query(atom.text))
+        out.extend(t.term for t in atom.tokens or ())
     return out

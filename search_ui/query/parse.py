@@ -2,7 +2,8 @@
 
 It turns what a user typed into a tree of clauses (words, phrases, groups with should/must/not) and a list of
 notices, in Persian, saying how malformed input was changed. It knows nothing about the index: turning the
-tree into Whoosh queries (analysis, stopwords, prefix expansion) is `search_ui.compile`'s job.
+tree into Whoosh queries (stopwords, prefix expansion) is `search_ui.ranking.compile`'s job, after
+`search_ui.query.analysis` gives every word its terms.
 
 Syntax: words (optional, ranked), "phrase" «عبارت» “phrase”, +word / AND (required), -word / NOT
 (excluded), OR, parentheses, title:word (also عنوان:word), word* (prefix).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 MAX_QUERY_CHARS = 1000
 MAX_ATOMS = 64
@@ -29,21 +31,33 @@ OPERATORS = {"AND": "AND", "&&": "AND", "OR": "OR", "||": "OR", "NOT": "NOT"}
 _KEEP_FORMAT = {"\u200c", "\u200d"}
 
 
+class QueryToken(NamedTuple):
+    """One term the analyzer gives for a query word, its stopword mark kept (keywords drop stopwords)."""
+
+    term: str
+    stopped: bool
+
+
 @dataclass(frozen=True)
 class Word:
-    """One query word as typed (not yet analyzed). `prefix` when it ended in `*`."""
+    """One query word as typed. `prefix` when it ended in `*`. `tokens` are its terms, set once by
+    `search_ui.query.analysis.analyze_parsed` (None until then); every later step reads them from here."""
 
     text: str
     field: str | None = None
     prefix: bool = False
+    tokens: tuple[QueryToken, ...] | None = None
+    spellings: tuple[tuple[str, ...], ...] = ()  # the terms of its other spellings (یکشنبه: یک شنبه)
 
 
 @dataclass(frozen=True)
 class Phrase:
-    """Quoted words that must appear in this order."""
+    """Quoted words that must appear in this order; `tokens` as for `Word`."""
 
     text: str
     field: str | None = None
+    tokens: tuple[QueryToken, ...] | None = None
+    spellings: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,7 @@ class ParsedQuery:
 
     clauses: tuple[Clause, ...]
     notices: list[str] = field(default_factory=list)
+    analyzed: bool = False  # words joined and every word and phrase given its tokens (analyze_parsed)
 
     def atoms(self) -> list[tuple[str, Word | Phrase]]:
         """Every word and phrase with its effective occurrence, depth first."""

@@ -1,10 +1,11 @@
 """Parsed query tree -> Whoosh query, with the stopword policy, bounded prefixes and the proximity boost.
 
-Every query word goes through the Persian analyzer. A detached affix typed as a word of its own (می خوانند،
-روزنامه ها) is analyzed together with its host first, so it gives the terms of the joined word, as in a
-phrase. A word that analyzes to several terms (a compound split into parts) is searched as that sequence.
-Keyword stopwords are dropped unless nothing else is left; inside a phrase they stay. A prefix stands for
-the indexed words starting with the typed letters (`search_ui.prefixes`); it is refused when one letter.
+The tree is analyzed first, once (`search_ui.query.analysis.analyze_parsed`: detached affixes and spaced
+compounds joined, every word and phrase carrying its tokens); compiling reads those tokens and never calls
+the analyzer. A word that analyzes to several terms (a compound split into parts) is searched as that
+sequence. Keyword stopwords are dropped unless nothing else is left; inside a phrase they stay. A prefix
+stands for the indexed words starting with the typed letters (`search_ui.prefixes`); it is refused when
+one letter.
 
 Every query has a budget (`Limits`), so its cost is bounded whatever was typed: identical clauses are merged
 (a word written 64 times is searched once, weighted 64 times), the prefixes of a query together expand to at
@@ -23,9 +24,8 @@ from whoosh.matching import AndNotMatcher
 from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 
-from analyzers import joins_neighbour
 from search_ui.query import prefixes
-from search_ui.query.analysis import analyze_query
+from search_ui.query.analysis import analyze_parsed
 from search_ui.query.parse import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
 from search_ui.ranking.bm25f import FieldsAny, FieldsPhrase, FieldsTerm, idf
 
@@ -178,76 +178,6 @@ def _flat(queries: list[wq.Query]) -> list[wq.Query]:
     return out
 
 
-def _joined_occur(a: str, b: str) -> str | None:
-    """How a word joined from two clauses occurs: the stronger of the two, never mixing in an exclusion."""
-    if a == b:
-        return a
-    if NOT in (a, b):
-        return None
-    return MUST
-
-
-def _join(first: Clause, *rest: Clause) -> Clause | None:
-    """The word clauses as one word when the analyzer joins them into other terms than it gives apart."""
-    a = first.node
-    if not isinstance(a, Word) or a.prefix:
-        return None
-    occur: str | None = first.occur
-    for clause in rest:
-        b = clause.node
-        if not isinstance(b, Word) or b.prefix:
-            return None
-        if b.field not in (None, a.field):  # `title:روزنامه ها` is one title word; `می title:خوانند` is not
-            return None
-        occur = _joined_occur(occur, clause.occur)
-        if occur is None:
-            return None
-    words = [c.node.text for c in (first, *rest)]
-    text = " ".join(words)
-    joined = [t.term for t in analyze_query(text)]
-    apart = [t.term for word in words for t in analyze_query(word)]
-    if joined == apart:
-        return None
-    return Clause(occur, Word(text, a.field))
-
-
-def _is_and(clause: Clause) -> bool:
-    return isinstance(clause.node, Word) and clause.node.text == "و"
-
-
-def join_affixes(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
-    """Clauses with every detached prefix (می، نمی) joined to the next word, every detached suffix (ها،
-    ترین، ی) to the previous one and the words of a spaced compound (دانش آموز، گفت و گو) to each other, at
-    every level, so keywords match whatever spelling the user typed."""
-    out: list[Clause] = []
-    i = 0
-    while i < len(clauses):
-        clause = clauses[i]
-        node = clause.node
-        if isinstance(node, Group):
-            out.append(Clause(clause.occur, Group(join_affixes(node.clauses))))
-            i += 1
-            continue
-        side = joins_neighbour(node.text) if isinstance(node, Word) else None
-        if side == "next" and i + 1 < len(clauses):
-            merged, used = _join(clause, clauses[i + 1]), 2
-            if merged is None and i + 2 < len(clauses) and _is_and(clauses[i + 1]):  # گفت و گو
-                merged, used = _join(clause, clauses[i + 1], clauses[i + 2]), 3
-            if merged is not None:
-                out.append(merged)
-                i += used
-                continue
-        if side == "previous" and out:
-            merged = _join(out[-1], clause)
-            if merged is not None:
-                out[-1] = merged
-                i += 1
-                continue
-        out.append(clause)
-        i += 1
-    return tuple(out)
-
-
 def proximity_bonus(parent, a: str, b: str, ranking: Ranking) -> float:
     """What query terms `a` and `b` found close together add to a document's score: a share of the rarer
     term's idf, bounded by `prox_boost`. Two common words side by side (سال، کشور) add little; a flat bonus
@@ -297,7 +227,7 @@ class Compiler:
     def _prefix(self, word: Word, out: Compiled) -> wq.Query | None:
         """Every indexed word starting with the typed letters (search_ui.prefixes), each scored by the same
         BM25F as a word; a word the index holds as several terms is matched as that sequence."""
-        if not analyze_query(word.text):
+        if not word.tokens:
             return None
         if len(prefixes.typed_key(word.text)) < MIN_PREFIX:
             raise QueryRefused(
@@ -323,11 +253,13 @@ class Compiler:
     def _word(self, word: Word, occur: str, drop_stops: bool, top: bool, out: Compiled) -> wq.Query | None:
         if word.prefix:
             return self._prefix(word, out)
-        toks = analyze_query(word.text)
+        toks = word.tokens
         if not toks:
             return None
         if occur == SHOULD and drop_stops and all(t.stopped for t in toks):
             return None
+        if word.spellings:
+            return self._spelled(word, occur, top, out, drop_stops and occur == SHOULD)
         if occur == SHOULD and drop_stops and len(toks) > 1:
             toks = [t for t in toks if not t.stopped]  # چه سالی, بوجود: the words that carry the meaning
         terms = [t.term for t in toks]
@@ -339,10 +271,28 @@ class Compiler:
         self._note(word, occur, top, out)
         return self._fields(terms, word.field)
 
+    def _spelled(
+        self, word: Word | Phrase, occur: str, top: bool, out: Compiled, drop_stops: bool = False
+    ) -> wq.Query:
+        """A word or phrase with other spellings (همزمان / هم زمان): each searched, a document scored for
+        those it holds. Typed as keywords, what was typed loses its stopwords as any keywords do (انجام
+        شده: انجام, or the joined انجام‌شده)."""
+        typed = [t for t in word.tokens if not (drop_stops and t.stopped)] or list(word.tokens)
+        alts = [tuple(t.term for t in typed), *word.spellings]
+        for seq in alts:
+            out.terms.update(seq)
+            if len(seq) > 1:
+                out.sequences.add(seq)
+        if isinstance(word, Word):
+            if occur != NOT and not self._known([t for seq in alts for t in seq]):
+                out.unknown.append(word)
+            self._note(word, occur, top, out)
+        return FieldsAny([self._fields(list(seq), word.field) for seq in alts])
+
     @staticmethod
     def _note(word: Word, occur: str, top: bool, out: Compiled) -> None:
         """Record a top-level word for the proximity pairs and the fast path (again for each repetition)."""
-        toks = analyze_query(word.text)
+        toks = word.tokens
         if top and occur != NOT:
             out.keywords.extend(t.term for t in toks if not t.stopped)
         if top and occur == SHOULD and not word.field:
@@ -359,9 +309,11 @@ class Compiler:
             self._note(clause.node, clause.occur, top, out)
 
     def _phrase(self, phrase: Phrase, out: Compiled) -> wq.Query | None:
-        terms = [t.term for t in analyze_query(phrase.text)]
+        terms = [t.term for t in phrase.tokens]
         if not terms:
             return None
+        if phrase.spellings:
+            return self._spelled(phrase, MUST, False, out)  # as typed, stopwords kept
         out.terms.update(terms)
         if len(terms) > 1:
             out.sequences.add(tuple(terms))
@@ -428,17 +380,17 @@ class Compiler:
         """Build the Whoosh query; raises QueryRefused for a one-letter prefix, QueryTooExpensive for a query
         over its budget."""
         out = Compiled(query=None, notices=list(parsed.notices), budget=self.budget)
-        parsed = ParsedQuery(join_affixes(parsed.clauses), parsed.notices)
+        parsed = analyze_parsed(parsed)
         drop = self._has_content(parsed)
         if not drop and parsed.clauses:
-            stop_words = [
-                a for o, a in parsed.atoms() if o != NOT and isinstance(a, Word) and analyze_query(a.text)
-            ]
+            stop_words = [a for o, a in parsed.atoms() if o != NOT and isinstance(a, Word) and a.tokens]
             if stop_words:
                 out.notices.append("پرس‌وجو فقط واژه‌های بسیار پرکاربرد داشت؛ همان‌ها جستجو شدند.")
         out.query = self._level(parsed.clauses, drop, out, top=True)
         out.plain = bool(out.words) and all(
-            c.occur == SHOULD and isinstance(c.node, Word) and not c.node.field and not c.node.prefix
+            c.occur == SHOULD
+            and isinstance(c.node, Word)
+            and not (c.node.field or c.node.prefix or c.node.spellings)
             for c in parsed.clauses
         )
         if out.query is None and parsed.clauses:
@@ -451,7 +403,7 @@ class Compiler:
         for occur, atom in parsed.atoms():
             if occur == NOT:
                 continue
-            toks = analyze_query(atom.text)
+            toks = atom.tokens
             if not toks:
                 continue
             if isinstance(atom, Phrase) or atom.prefix or occur == MUST:

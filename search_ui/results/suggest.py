@@ -130,7 +130,7 @@ class Speller:
         alternatives for the first unknown word."""
         choices: list[tuple[str, list[str]]] = []
         for word in compiled.unknown:
-            toks = analyze_query(word.text)
+            toks = word.tokens or ()
             if len(toks) != 1:
                 continue
             fixes = self.corrections(reader, toks[0].term)
