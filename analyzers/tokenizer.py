@@ -43,8 +43,6 @@ _PATTERN = re.compile(
     r"|(?P<digits>\d+))"
 )
 _WORD = rf"{_FA}+(?:{_JOINERS}+{_FA}+)*"
-# Letters the fold leaves as they are: two of them are their own folded key.
-_PLAIN_LETTERS = frozenset("ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی")
 _SPACES = frozenset(" \t\u00a0_")  # what may stand between the words of a spaced compound
 _NEXT_WORD = re.compile(rf"[ \t\u00a0_]{{1,3}}({_WORD})")  # `_` joins the words of a hashtag
 _URL_TRAIL = ".,;:!?؟،؛"
@@ -53,11 +51,16 @@ _EZAFE = ("ی", "ای")  # detached after a host: the host's own inflection, dro
 
 # A token: (term, start, end) with offsets relative to the word's start.
 Seg = tuple[str, int, int]
-Entry = tuple[str | None, tuple[Seg, ...], str, tuple[bool, ...], frozenset[str] | str]
-_PV = "preverb"  # Entry[4] of a preverb standing alone (در، بر): it may join a می word after it
+# A cached word: (its term when it is one plain token spanning it all, else None; segments; folded key; stop
+# marks of the segments; the first two letters of what may follow it in a spaced compound it begins (empty
+# when it begins none); the windows of text after it known to leave it alone, None when it never looks ahead).
+Entry = tuple[str | None, tuple[Seg, ...], str, tuple[bool, ...], frozenset[str], set[str] | None]
 _WORD_CACHE: dict[str, Entry] = {}
 _LATIN_CACHE: dict[str, str] = {}
 _CACHE_LIMIT = 100_000  # about 600 bytes a word with the morphology cache: bounded under 150 MB RSS
+_WINDOW = 3  # the characters after a word that decide whether it may join the next (see _stands_alone)
+_WINDOWS_LIMIT = 200_000  # windows remembered in all entries together (about 100 bytes each)
+_windows = 0
 
 
 class PersianTokenizer(Tokenizer):
@@ -108,30 +111,15 @@ class PersianTokenizer(Tokenizer):
                 raw = value[start:end]
                 hit = cache.get(raw) or _remember(raw)
                 term = hit[0]
-                # The common case, kept lean; a preverb (hit[4] is _PV) takes it unless a می word follows.
+                # The common case, kept lean: a plain word, unless it may join the next (a compound's first
+                # part, a preverb): the few characters after it decide, remembered per word.
                 if (
                     term is not None
                     and kind == "fa"
                     and (
-                        not hit[4]
-                        or (hit[4] is _PV and _MI_NEXT.match(value, end) is None)
-                        or (
-                            hit[4] is not _PV
-                            and (
-                                # punctuation or the end, or a space then two plain letters no compound of
-                                # this first part goes on with (most words after کتاب، سال، دانش): decided
-                                # without a call
-                                (gap := value[end : end + 1]) not in _SPACES
-                                or (
-                                    gap == " "
-                                    and (two := value[end + 1 : end + 3]) not in hit[4]
-                                    and len(two) == 2
-                                    and _PLAIN_LETTERS.issuperset(two)
-                                )
-                                or not _may_continue(value, end, hit[4])
-                            )
-                            and (hit[2] not in PREVERBS or _MI_NEXT.match(value, end) is None)
-                        )
+                        (alone := hit[5]) is None
+                        or value[end : end + _WINDOW] in alone
+                        or _stands_alone(value, end, hit)
                     )
                 ):
                     t.text = term
@@ -147,7 +135,7 @@ class PersianTokenizer(Tokenizer):
                     yield t
                     continue
                 segs, stops = hit[1], hit[3]
-                joined = _join_compound(value, start, at, hit[2]) if hit[4] and hit[4] is not _PV else None
+                joined = _join_compound(value, start, at, hit[2]) if hit[4] else None
                 if joined is None and (kind == "affix" or hit[2] in PREFIXES):
                     joined = _join_next(value, start, at, segs, stops, hit[2])
                 elif joined is None and hit[2] in PREVERBS:
@@ -297,34 +285,48 @@ def _join_compound(
     Two words (or X و Y) join when together they spell a listed compound, or an inflection of one, that cuts
     where the first word ends; a detached suffix after them joins too.
     """
-    heads, table = spaced_compounds()
-    openings = heads[key]
-    joined, new_end = key, end
-    for n in range(2):
-        nxt = _NEXT_WORD.match(text, new_end)
+    nxt = _NEXT_WORD.match(text, end)
+    if nxt is None:
+        return None
+    next_segs, rest = analyze_word(nxt.group(1))
+    if rest == "و":  # X و Y: گفت و گو
+        nxt = _NEXT_WORD.match(text, nxt.end())
         if nxt is None:
             return None
-        next_segs, next_key = analyze_word(nxt.group(1))
-        joined, new_end = joined + next_key, nxt.end()
-        if joined[len(key) : len(key) + 2] not in openings and not (n == 0 and next_key == "و"):
-            return None  # no compound of this first part goes on so: the common case, decided at once
-        if n == 0 and next_key == "و":
-            continue
-        if len(next_segs) != 1:
-            return None
-        if not _spells_compound(key, joined[len(key) :], table):
-            return None
-        found, _how = analyze_key(joined)
-        if len(found) != 1:
-            return None
-        term = found[0][0]
-        nxt = _NEXT_WORD.match(text, new_end)
-        if nxt is not None and fold_key(nxt.group(1)) in _DETACHED:
-            found, _how = analyze_key(joined + fold_key(nxt.group(1)))
-            if len(found) == 1:
-                term, new_end = found[0][0], nxt.end()
-        return ((term, 0, new_end - start),), (False,), new_end
-    return None
+        next_segs, last = analyze_word(nxt.group(1))
+        rest += last
+    if rest[:2] not in spaced_compounds()[0][key] or len(next_segs) != 1:
+        return None  # no compound of this first part goes on so: the common case, decided at once
+    term = _compound_term(key, rest)
+    if term is None:
+        return None
+    new_end = nxt.end()
+    nxt = _NEXT_WORD.match(text, new_end)
+    if nxt is not None and (suffix := fold_key(nxt.group(1))) in _DETACHED:
+        found, _how = analyze_key(key + rest + suffix)
+        if len(found) == 1:
+            term, new_end = found[0][0], nxt.end()
+    return ((term, 0, new_end - start),), (False,), new_end
+
+
+_COMPOUND_TERMS: dict[tuple[str, str], str | None] = {}
+
+
+def _compound_term(key: str, rest: str) -> str | None:
+    """The term of the compound `key` + `rest` written with a space between them, or None when together
+    they are no compound cut there; cached, since a first part meets the same next words again and again."""
+    pair = (key, rest)
+    if pair in _COMPOUND_TERMS:
+        return _COMPOUND_TERMS[pair]
+    if len(_COMPOUND_TERMS) >= _CACHE_LIMIT:
+        _COMPOUND_TERMS.clear()
+    term = None
+    if _spells_compound(key, rest, spaced_compounds()[1]):
+        found, _how = analyze_key(key + rest)
+        if len(found) == 1:
+            term = found[0][0]
+    _COMPOUND_TERMS[pair] = term
+    return term
 
 
 # Inflections a spaced compound's last word may carry (دانش آموزان، کتاب خانه ها), with what they restore.
@@ -356,19 +358,55 @@ def analyze_word(raw: str) -> tuple[tuple[Seg, ...], str]:
 
 
 def _remember(raw: str) -> Entry:
-    """Cache entry: (the term when the word is one plain token spanning it all, else None; segments; key;
-    stop marks of the segments; whether a spaced compound may start here)."""
+    """Analyze a word and cache it (see Entry)."""
+    global _windows
     if len(_WORD_CACHE) >= _CACHE_LIMIT:
         _WORD_CACHE.clear()
+        _windows = 0
     segs, key, stops = _analyze_word(raw)
     plain = len(segs) == 1 and segs[0][1] == 0 and segs[0][2] == len(raw) and key not in PREFIXES
-    head: frozenset[str] | str = (
-        spaced_compounds()[0].get(key, frozenset()) if len(segs) == 1 else frozenset()
+    openings = spaced_compounds()[0].get(key, frozenset()) if len(segs) == 1 else frozenset()
+    looks_ahead = plain and (bool(openings) or key in PREVERBS)  # در، فرو may join the verb after them
+    hit = _WORD_CACHE[raw] = (
+        segs[0][0] if plain else None,
+        segs,
+        key,
+        stops,
+        openings,
+        set() if looks_ahead else None,
     )
-    if not head and plain and key in PREVERBS:
-        head = _PV  # در، فرو may join the verb after them
-    hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key, stops, head)
     return hit
+
+
+def _stands_alone(text: str, end: int, entry: Entry) -> bool:
+    """Whether a plain word that may begin a spaced compound or be a preverb stands alone where it ends at
+    `end`: no compound of it goes on with the next word's first letters, and no می/نمی verb follows a
+    preverb. Where the next few characters alone decide it (a punctuation mark, or a space and two letters
+    that are not spaces), they are remembered in the entry, so the next time costs one set look-up."""
+    global _windows
+    key, openings, known = entry[2], entry[4], entry[5]
+    alone = not (openings and _may_continue(text, end, openings)) and (
+        key not in PREVERBS or _MI_NEXT.match(text, end) is None
+    )
+    window = text[end : end + _WINDOW]
+    if alone and known is not None and _window_decides(window):
+        if _windows >= _WINDOWS_LIMIT:
+            _WORD_CACHE.clear()
+            _windows = 0
+        known.add(window)
+        _windows += 1
+    return alone
+
+
+def _window_decides(window: str) -> bool:
+    """Whether the characters after a word decide _stands_alone by themselves: the text ends within them, or
+    they start with no space, or a space and then no space and not the نم of a نمی verb (which needs one
+    more character)."""
+    return (
+        len(window) < _WINDOW
+        or window[0] not in _SPACES
+        or (window[1] not in _SPACES and window[1:3] != "نم")
+    )
 
 
 def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
