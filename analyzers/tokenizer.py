@@ -51,15 +51,27 @@ _EZAFE = ("ی", "ای")  # detached after a host: the host's own inflection, dro
 
 # A token: (term, start, end) with offsets relative to the word's start.
 Seg = tuple[str, int, int]
+# A term found in the text: (term, start, end, stopped) with offsets into the text.
+Found = tuple[str, int, int, bool]
 # A cached word: (its term when it is one plain token spanning it all, else None; segments; folded key; stop
 # marks of the segments; the first two letters of what may follow it in a spaced compound it begins (empty
-# when it begins none); the windows of text after it known to leave it alone, None when it never looks ahead).
-Entry = tuple[str | None, tuple[Seg, ...], str, tuple[bool, ...], frozenset[str], set[str] | None]
+# when it begins none); None when it never joins the next word, else the windows of text after it seen so
+# far, each with whether it stands alone there; and for a compound's first part, the next words (with the
+# separator before them) it was seen to stand alone before. See _stands_alone.
+Entry = tuple[
+    str | None,
+    tuple[Seg, ...],
+    str,
+    tuple[bool, ...],
+    frozenset[str],
+    dict[str, bool] | None,
+    set[str] | None,
+]
 _WORD_CACHE: dict[str, Entry] = {}
-_LATIN_CACHE: dict[str, str] = {}
+_OTHER_CACHE: dict[str, str] = {}  # the term of a Latin word or a run of digits, by its raw text
 _CACHE_LIMIT = 100_000  # about 600 bytes a word with the morphology cache: bounded under 150 MB RSS
 _WINDOW = 3  # the characters after a word that decide whether it may join the next (see _stands_alone)
-_WINDOWS_LIMIT = 200_000  # windows remembered in all entries together (about 100 bytes each)
+_WINDOWS_LIMIT = 200_000  # windows remembered in all entries together (about 150 bytes each)
 _windows = 0
 
 
@@ -94,12 +106,9 @@ class PersianTokenizer(Tokenizer):
             t.pos, t.startchar, t.endchar = start_pos, start_char, start_char + len(value)
             yield t
             return
-        # The hot loop is written out inline: one generator layer per token keeps it as fast as Whoosh's own.
         pos = start_pos
         cache = _WORD_CACHE
-        # Whoosh's indexing (mode="index", removestops left True) discards stopped tokens: there no mark is
-        # set, so the index keeps stopwords for exact phrases. Everywhere else function words are marked.
-        marks = not (removestops and mode == "index")
+        marks = marks_function_words(removestops, mode)
         at = 0  # where the next token may start (a joined affix or compound moves it past the next words)
         for match in _PATTERN.finditer(value):
             kind = match.lastgroup
@@ -111,14 +120,15 @@ class PersianTokenizer(Tokenizer):
                 raw = value[start:end]
                 hit = cache.get(raw) or _remember(raw)
                 term = hit[0]
-                # The common case, kept lean: a plain word, unless it may join the next (a compound's first
-                # part, a preverb): the few characters after it decide, remembered per word.
+                # The common case, a plain word that joins no neighbour, is emitted right here (a tuple per
+                # token through the general step below would cost several percent). A compound's first part
+                # or a preverb is one when the few characters after it say so (see _stands_alone).
                 if (
                     term is not None
                     and kind == "fa"
                     and (
-                        (alone := hit[5]) is None
-                        or value[end : end + _WINDOW] in alone
+                        (ahead := hit[5]) is None
+                        or ahead.get(value[end : end + _WINDOW])
                         or _stands_alone(value, end, hit)
                     )
                 ):
@@ -134,37 +144,30 @@ class PersianTokenizer(Tokenizer):
                         t.endchar = start_char + end
                     yield t
                     continue
-                segs, stops = hit[1], hit[3]
-                joined = _join_compound(value, start, at, hit[2]) if hit[4] else None
-                if joined is None and (kind == "affix" or hit[2] in PREFIXES):
-                    joined = _join_next(value, start, at, segs, stops, hit[2])
-                elif joined is None and hit[2] in PREVERBS:
-                    joined = _join_preverb(value, start, at, hit[2])
-                if joined is not None:
-                    segs, stops, at = joined
-                for (term, s, e), stopped in zip(segs, stops, strict=True):
-                    t.text = term
-                    t.stopped = marks and stopped
-                    if keeporiginal:
-                        t.original = value[start + s : start + e]
-                    if positions:
-                        t.pos = pos
-                        pos += 1
-                    if chars:
-                        t.startchar, t.endchar = start_char + start + s, start_char + start + e
-                    yield t
+                found, at = _persian_terms(value, start, at, kind, hit, marks)
             elif match.start(kind) >= at:
-                for term, s, e in _non_persian(match):
-                    t.text = term
-                    t.stopped = marks and term in ENGLISH_STOPWORDS
-                    if keeporiginal:
-                        t.original = value[s:e]
-                    if positions:
-                        t.pos = pos
-                        pos += 1
-                    if chars:
-                        t.startchar, t.endchar = start_char + s, start_char + e
-                    yield t
+                found = _non_persian(match, marks)
+            else:
+                continue
+            for term, s, e, stopped in found:
+                t.text = term
+                t.stopped = stopped
+                if keeporiginal:
+                    t.original = value[s:e]
+                if positions:
+                    t.pos = pos
+                    pos += 1
+                if chars:
+                    t.startchar = start_char + s
+                    t.endchar = start_char + e
+                yield t
+
+
+def marks_function_words(removestops: bool, mode: str) -> bool:
+    """Whether tokens of function words are marked `stopped`: everywhere (queries, snippets, a caller passing
+    removestops=False) except Whoosh's indexing (mode "index" with removestops left True), which drops every
+    marked token, while the index must keep function words for exact phrases."""
+    return not (removestops and mode == "index")
 
 
 def segments(text: str) -> list[Seg]:
@@ -172,7 +175,35 @@ def segments(text: str) -> list[Seg]:
     return [(t.text, t.startchar, t.endchar) for t in PersianTokenizer()(text, chars=True, mode="index")]
 
 
-def _non_persian(match: re.Match[str]) -> list[Seg]:
+def _persian_terms(
+    text: str, start: int, end: int, kind: str | None, entry: Entry, marks: bool
+) -> tuple[list[Found], int]:
+    """The terms of a Persian word that is not one plain term by itself, or may join its neighbours: a
+    spaced compound (دانش آموز), a detached affix (می نویسم، روزنامه ها), a spaced preverb (در می‌آید).
+    Returns them with offsets into the text, and where scanning resumes."""
+    segs, key, stops, openings = entry[1], entry[2], entry[3], entry[4]
+    joined = _join_compound(text, start, end, key, openings) if openings else None
+    if joined is None and (kind == "affix" or key in PREFIXES):
+        joined = _join_next(text, start, end, segs, stops, key)
+    elif joined is None and key in PREVERBS:
+        joined = _join_preverb(text, start, end, key)
+    if joined is not None:
+        segs, stops, end = joined
+    elif entry[6] is not None and kind == "fa":
+        _remember_next_word(text, end, entry)  # a first part the next word did not join: alone before it
+    found = [
+        (term, start + s, start + e, marks and stopped)
+        for (term, s, e), stopped in zip(segs, stops, strict=True)
+    ]
+    return found, end
+
+
+def _non_persian(match: re.Match[str], marks: bool) -> list[Found]:
+    """The terms of a match that is no Persian word: a URL, an e-mail, a host, a number, a Latin word."""
+    return [(term, s, e, marks and term in ENGLISH_STOPWORDS) for term, s, e in _non_persian_segments(match)]
+
+
+def _non_persian_segments(match: re.Match[str]) -> list[Seg]:
     kind = match.lastgroup
     raw = match.group(kind)
     start, end = match.span(kind)
@@ -185,7 +216,7 @@ def _non_persian(match: re.Match[str]) -> list[Seg]:
     if kind == "num":
         return [(_number(raw), start, end)]
     if kind == "digits":
-        return [(fold_key(raw), start, end)]
+        return [(_digits(raw), start, end)]
     word = _latin(raw)
     return [(word, start, end)] if word else []  # a lone combining mark (U+0300) is no word
 
@@ -278,7 +309,7 @@ def _may_continue(text: str, end: int, openings: frozenset[str]) -> bool:
 
 
 def _join_compound(
-    text: str, start: int, end: int, key: str
+    text: str, start: int, end: int, key: str, openings: frozenset[str]
 ) -> tuple[tuple[Seg, ...], tuple[bool, ...], int] | None:
     """Join a compound written with spaces (دانش آموز، گفت و گو، کتاب خانه ها) into the one word it is.
 
@@ -295,7 +326,7 @@ def _join_compound(
             return None
         next_segs, last = analyze_word(nxt.group(1))
         rest += last
-    if rest[:2] not in spaced_compounds()[0][key] or len(next_segs) != 1:
+    if rest[:2] not in openings or len(next_segs) != 1:
         return None  # no compound of this first part goes on so: the common case, decided at once
     term = _compound_term(key, rest)
     if term is None:
@@ -359,43 +390,71 @@ def analyze_word(raw: str) -> tuple[tuple[Seg, ...], str]:
 
 def _remember(raw: str) -> Entry:
     """Analyze a word and cache it (see Entry)."""
-    global _windows
     if len(_WORD_CACHE) >= _CACHE_LIMIT:
-        _WORD_CACHE.clear()
-        _windows = 0
+        _forget()
     segs, key, stops = _analyze_word(raw)
     plain = len(segs) == 1 and segs[0][1] == 0 and segs[0][2] == len(raw) and key not in PREFIXES
     openings = spaced_compounds()[0].get(key, frozenset()) if len(segs) == 1 else frozenset()
-    looks_ahead = plain and (bool(openings) or key in PREVERBS)  # در، فرو may join the verb after them
-    hit = _WORD_CACHE[raw] = (
-        segs[0][0] if plain else None,
-        segs,
-        key,
-        stops,
-        openings,
-        set() if looks_ahead else None,
-    )
+    ahead: dict[str, bool] | None = {} if plain and (openings or key in PREVERBS) else None
+    before: set[str] | None = set() if plain and openings and key not in PREVERBS else None
+    hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key, stops, openings, ahead, before)
     return hit
 
 
-def _stands_alone(text: str, end: int, entry: Entry) -> bool:
-    """Whether a plain word that may begin a spaced compound or be a preverb stands alone where it ends at
-    `end`: no compound of it goes on with the next word's first letters, and no می/نمی verb follows a
-    preverb. Where the next few characters alone decide it (a punctuation mark, or a space and two letters
-    that are not spaces), they are remembered in the entry, so the next time costs one set look-up."""
+def _forget() -> None:
+    """Empty the word cache, and with it every window remembered in its entries (a bounded memory)."""
     global _windows
-    key, openings, known = entry[2], entry[4], entry[5]
-    alone = not (openings and _may_continue(text, end, openings)) and (
-        key not in PREVERBS or _MI_NEXT.match(text, end) is None
-    )
-    window = text[end : end + _WINDOW]
-    if alone and known is not None and _window_decides(window):
-        if _windows >= _WINDOWS_LIMIT:
-            _WORD_CACHE.clear()
-            _windows = 0
-        known.add(window)
-        _windows += 1
-    return alone
+    _WORD_CACHE.clear()
+    _windows = 0
+
+
+def _stands_alone(text: str, end: int, entry: Entry) -> bool:
+    """Whether a plain word that may begin a spaced compound, or is a preverb, stands alone where it ends
+    (at `end`): no compound of it goes on with the next word, and no می/نمی verb follows a preverb.
+
+    Decided first by the next few characters (a punctuation mark; a space and two letters no compound of
+    the word goes on with), remembered per word with their verdict; where they leave a compound possible,
+    by the next word itself once a join with it has failed (پس از، به عنوان). So a word seen before costs
+    one or two look-ups."""
+    global _windows
+    ahead, window = entry[5], text[end : end + _WINDOW]
+    assert ahead is not None  # the lean path asks only for a word that may join the next
+    alone = ahead.get(window)
+    if alone is None:
+        key, openings = entry[2], entry[4]
+        alone = not (openings and _may_continue(text, end, openings)) and (
+            key not in PREVERBS or _MI_NEXT.match(text, end) is None
+        )
+        if _window_decides(window):
+            if _windows >= _WINDOWS_LIMIT:
+                _forget()
+            ahead[window] = alone
+            _windows += 1
+    if alone or entry[6] is None:
+        return alone
+    return text[end : _next_space(text, end)] in entry[6]
+
+
+def _next_space(text: str, end: int) -> int:
+    """Where the first space after the character at `end` stands (or the text ends): the next word and the
+    separator before it lie in text[end:_next_space(text, end)]."""
+    space = text.find(" ", end + 1)
+    return space if space != -1 else len(text)
+
+
+def _remember_next_word(text: str, end: int, entry: Entry) -> None:
+    """Remember that a compound's first part (entry) stands alone before the next word (no compound of them
+    joined), when the text up to the next space holds all that decided it: the separator and the whole next
+    word, which is not و (X و Y looks one word further)."""
+    global _windows
+    nxt = _NEXT_WORD.match(text, end)
+    stop = _next_space(text, end)
+    if nxt is None or nxt.end() > stop or analyze_word(nxt.group(1))[1] == "و" or entry[6] is None:
+        return
+    if _windows >= _WINDOWS_LIMIT:
+        _forget()
+    entry[6].add(text[end:stop])
+    _windows += 1
 
 
 def _window_decides(window: str) -> bool:
@@ -524,16 +583,29 @@ def _by_parts(keys: list[str]) -> tuple[tuple[str, int, int], ...]:
 
 
 def _latin(raw: str) -> str:
-    hit = _LATIN_CACHE.get(raw)
+    hit = _OTHER_CACHE.get(raw)
     if hit is None:
-        if len(_LATIN_CACHE) >= _CACHE_LIMIT:
-            _LATIN_CACHE.clear()
-        raw = "".join(map(_number_sign, raw))
-        word = fold("".join(c for c in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(c)))[0]
+        signs = "".join(map(_number_sign, raw))
+        word = fold("".join(c for c in unicodedata.normalize("NFKD", signs) if not unicodedata.combining(c)))[
+            0
+        ]
         if word.isascii() and word.isalpha() and len(word) > 3 and word not in ENGLISH_STOPWORDS:
             word = porter_stem(word)
-        hit = _LATIN_CACHE[raw] = word
+        hit = _remember_other(raw, word)
     return hit
+
+
+def _digits(raw: str) -> str:
+    """A run of digits of any script as ASCII digits (۱۴۰۲ → 1402)."""
+    hit = _OTHER_CACHE.get(raw)
+    return hit if hit is not None else _remember_other(raw, fold_key(raw))
+
+
+def _remember_other(raw: str, term: str) -> str:
+    if len(_OTHER_CACHE) >= _CACHE_LIMIT:
+        _OTHER_CACHE.clear()
+    _OTHER_CACHE[raw] = term
+    return term
 
 
 def _number_sign(ch: str) -> str:
