@@ -51,24 +51,27 @@ _EZAFE = ("ی", "ای")  # detached after a host: the host's own inflection, dro
 
 # A token: (term, start, end) with offsets relative to the word's start.
 Seg = tuple[str, int, int]
-# A term found in the text: (term, start, end, stopped) with offsets into the text.
+# A term found in the text: (term, start, end, whether it is a function word) with offsets into the text.
 Found = tuple[str, int, int, bool]
-# A cached word: (its term when it is one plain token spanning it all, else None; segments; folded key; stop
-# marks of the segments; the first two letters of what may follow it in a spaced compound it begins (empty
-# when it begins none); None when it never joins the next word, else the windows of text after it seen so
-# far, each with whether it stands alone there; and for a compound's first part, the next words (with the
-# separator before them) it was seen to stand alone before. See _stands_alone.
+# A cached word, what the lean path reads first (in the tuple's first cache line): its term when it is one
+# plain token spanning it all, else None; None when it never joins the next word, else the windows of text
+# after it seen so far, each with whether it stands alone there (see _stands_alone); whether that plain
+# term is a function word. Then: its segments; its folded key; their stop marks; the first two letters of
+# what may follow it in a spaced compound it begins (empty when it begins none); for a compound's first
+# part, the next words (with the separator before them) it was seen to stand alone before, else None.
 Entry = tuple[
     str | None,
+    dict[str, bool] | None,
+    bool,
     tuple[Seg, ...],
     str,
     tuple[bool, ...],
     frozenset[str],
-    dict[str, bool] | None,
     set[str] | None,
 ]
 _WORD_CACHE: dict[str, Entry] = {}
 _OTHER_CACHE: dict[str, str] = {}  # the term of a Latin word or a run of digits, by its raw text
+_FOLDED: dict[str, str] = {}  # fold_key of a word after a joined one, by its raw text
 _CACHE_LIMIT = 100_000  # about 600 bytes a word with the morphology cache: bounded under 150 MB RSS
 _WINDOW = 3  # the characters after a word that decide whether it may join the next (see _stands_alone)
 _WINDOWS_LIMIT = 200_000  # windows remembered in all entries together (about 150 bytes each)
@@ -127,13 +130,14 @@ class PersianTokenizer(Tokenizer):
                     term is not None
                     and kind == "fa"
                     and (
-                        (ahead := hit[5]) is None
-                        or ahead.get(value[end : end + _WINDOW])
-                        or _stands_alone(value, end, hit)
+                        (ahead := hit[1]) is None
+                        or (alone := ahead.get(value[end : end + _WINDOW]))
+                        or _stands_alone(value, end, hit, alone)
                     )
                 ):
                     t.text = term
-                    t.stopped = marks and hit[3][0]
+                    if marks:  # else every token is left unmarked, as set above
+                        t.stopped = hit[2]
                     if keeporiginal:
                         t.original = raw
                     if positions:
@@ -144,14 +148,15 @@ class PersianTokenizer(Tokenizer):
                         t.endchar = start_char + end
                     yield t
                     continue
-                found, at = _persian_terms(value, start, at, kind, hit, marks)
+                found, at = _persian_terms(value, start, at, kind, hit)
             elif match.start(kind) >= at:
-                found = _non_persian(match, marks)
+                found = _non_persian(match)
             else:
                 continue
             for term, s, e, stopped in found:
                 t.text = term
-                t.stopped = stopped
+                if marks:
+                    t.stopped = stopped
                 if keeporiginal:
                     t.original = value[s:e]
                 if positions:
@@ -176,12 +181,12 @@ def segments(text: str) -> list[Seg]:
 
 
 def _persian_terms(
-    text: str, start: int, end: int, kind: str | None, entry: Entry, marks: bool
+    text: str, start: int, end: int, kind: str | None, entry: Entry
 ) -> tuple[list[Found], int]:
     """The terms of a Persian word that is not one plain term by itself, or may join its neighbours: a
     spaced compound (دانش آموز), a detached affix (می نویسم، روزنامه ها), a spaced preverb (در می‌آید).
     Returns them with offsets into the text, and where scanning resumes."""
-    segs, key, stops, openings = entry[1], entry[2], entry[3], entry[4]
+    _term, _ahead, _stopped, segs, key, stops, openings, before = entry
     joined = _join_compound(text, start, end, key, openings) if openings else None
     if joined is None and (kind == "affix" or key in PREFIXES):
         joined = _join_next(text, start, end, segs, stops, key)
@@ -189,18 +194,15 @@ def _persian_terms(
         joined = _join_preverb(text, start, end, key)
     if joined is not None:
         segs, stops, end = joined
-    elif entry[6] is not None and kind == "fa":
+    elif before is not None and kind == "fa":
         _remember_next_word(text, end, entry)  # a first part the next word did not join: alone before it
-    found = [
-        (term, start + s, start + e, marks and stopped)
-        for (term, s, e), stopped in zip(segs, stops, strict=True)
-    ]
+    found = [(term, start + s, start + e, stopped) for (term, s, e), stopped in zip(segs, stops, strict=True)]
     return found, end
 
 
-def _non_persian(match: re.Match[str], marks: bool) -> list[Found]:
+def _non_persian(match: re.Match[str]) -> list[Found]:
     """The terms of a match that is no Persian word: a URL, an e-mail, a host, a number, a Latin word."""
-    return [(term, s, e, marks and term in ENGLISH_STOPWORDS) for term, s, e in _non_persian_segments(match)]
+    return [(term, s, e, term in ENGLISH_STOPWORDS) for term, s, e in _non_persian_segments(match)]
 
 
 def _non_persian_segments(match: re.Match[str]) -> list[Seg]:
@@ -262,7 +264,7 @@ def _join_next(
         term = found[0][0]
     last_key = next_key
     while (nxt := _NEXT_WORD.match(text, new_end)) is not None:
-        piece = fold_key(nxt.group(1))  # a chain of them: بزرگ ترین ها, and ها split before its ی (ها یشان)
+        piece = _folded(nxt.group(1))  # a chain of them: بزرگ ترین ها, and ها split before its ی (ها یشان)
         if piece not in _DETACHED and not (last_key.endswith("ها") and piece in _AFTER_HA):
             break
         new_end, last_key = nxt.end(), piece
@@ -333,7 +335,7 @@ def _join_compound(
         return None
     new_end = nxt.end()
     nxt = _NEXT_WORD.match(text, new_end)
-    if nxt is not None and (suffix := fold_key(nxt.group(1))) in _DETACHED:
+    if nxt is not None and (suffix := _folded(nxt.group(1))) in _DETACHED:
         found, _how = analyze_key(key + rest + suffix)
         if len(found) == 1:
             term, new_end = found[0][0], nxt.end()
@@ -385,7 +387,7 @@ def analyze_word(raw: str) -> tuple[tuple[Seg, ...], str]:
     hit = _WORD_CACHE.get(raw)
     if hit is None:
         hit = _remember(raw)
-    return hit[1], hit[2]
+    return hit[3], hit[4]
 
 
 def _remember(raw: str) -> Entry:
@@ -397,7 +399,8 @@ def _remember(raw: str) -> Entry:
     openings = spaced_compounds()[0].get(key, frozenset()) if len(segs) == 1 else frozenset()
     ahead: dict[str, bool] | None = {} if plain and (openings or key in PREVERBS) else None
     before: set[str] | None = set() if plain and openings and key not in PREVERBS else None
-    hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key, stops, openings, ahead, before)
+    term, stopped = (segs[0][0], stops[0]) if plain else (None, False)
+    hit = _WORD_CACHE[raw] = (term, ahead, stopped, segs, key, stops, openings, before)
     return hit
 
 
@@ -408,31 +411,29 @@ def _forget() -> None:
     _windows = 0
 
 
-def _stands_alone(text: str, end: int, entry: Entry) -> bool:
+def _stands_alone(text: str, end: int, entry: Entry, alone: bool | None) -> bool:
     """Whether a plain word that may begin a spaced compound, or is a preverb, stands alone where it ends
     (at `end`): no compound of it goes on with the next word, and no می/نمی verb follows a preverb.
 
     Decided first by the next few characters (a punctuation mark; a space and two letters no compound of
     the word goes on with), remembered per word with their verdict; where they leave a compound possible,
     by the next word itself once a join with it has failed (پس از، به عنوان). So a word seen before costs
-    one or two look-ups."""
+    one or two look-ups. `alone` is the verdict remembered for the window, None when there is none yet."""
     global _windows
-    ahead, window = entry[5], text[end : end + _WINDOW]
-    assert ahead is not None  # the lean path asks only for a word that may join the next
-    alone = ahead.get(window)
     if alone is None:
-        key, openings = entry[2], entry[4]
+        key, openings = entry[4], entry[6]
         alone = not (openings and _may_continue(text, end, openings)) and (
             key not in PREVERBS or _MI_NEXT.match(text, end) is None
         )
-        if _window_decides(window):
+        window, ahead = text[end : end + _WINDOW], entry[1]
+        if ahead is not None and _window_decides(window):
             if _windows >= _WINDOWS_LIMIT:
                 _forget()
             ahead[window] = alone
             _windows += 1
-    if alone or entry[6] is None:
+    if alone or entry[7] is None:
         return alone
-    return text[end : _next_space(text, end)] in entry[6]
+    return text[end : _next_space(text, end)] in entry[7]
 
 
 def _next_space(text: str, end: int) -> int:
@@ -449,11 +450,12 @@ def _remember_next_word(text: str, end: int, entry: Entry) -> None:
     global _windows
     nxt = _NEXT_WORD.match(text, end)
     stop = _next_space(text, end)
-    if nxt is None or nxt.end() > stop or analyze_word(nxt.group(1))[1] == "و" or entry[6] is None:
+    before = entry[7]
+    if nxt is None or nxt.end() > stop or analyze_word(nxt.group(1))[1] == "و" or before is None:
         return
     if _windows >= _WINDOWS_LIMIT:
         _forget()
-    entry[6].add(text[end:stop])
+    before.add(text[end:stop])
     _windows += 1
 
 
@@ -592,6 +594,16 @@ def _latin(raw: str) -> str:
         if word.isascii() and word.isalpha() and len(word) > 3 and word not in ENGLISH_STOPWORDS:
             word = porter_stem(word)
         hit = _remember_other(raw, word)
+    return hit
+
+
+def _folded(raw: str) -> str:
+    """fold_key of a word looked at after a joined one (is it a detached suffix?), cached."""
+    hit = _FOLDED.get(raw)
+    if hit is None:
+        if len(_FOLDED) >= _CACHE_LIMIT:
+            _FOLDED.clear()
+        hit = _FOLDED[raw] = fold_key(raw)
     return hit
 
 
