@@ -157,11 +157,12 @@ class PersianTokenizer(Tokenizer):
                 raw = value[start:end]
                 hit = cache.get(raw) or _remember(raw)
                 term = hit[0]
-                # The common case, a plain word that joins no neighbour, is emitted right here (a tuple per
-                # token through the general step below would cost several percent). A compound's first part
-                # or a preverb is one when the few characters after it say so: a space and two letters that
-                # no compound of it goes on with (one table for all words, see _joiners_after), else what
-                # was found before after the same characters or the same next word (see _stands_alone).
+                # The common case, a plain word that joins no neighbour, is emitted right here (measured:
+                # sending it through the one emit loop below as a tuple costs ~10% of warm words/s, while
+                # that loop for the rarer words costs nothing measurable against copies). A compound's first
+                # part or a preverb is one when the few characters after it say so: a space and two letters
+                # that no compound of it goes on with (one table for all words, see _joiners_after), else
+                # what was found before after the same characters or the same next word (_stands_alone).
                 if (
                     term is not None
                     and kind == "fa"
