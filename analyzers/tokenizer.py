@@ -28,13 +28,45 @@ _FA = f"[{_FA_LETTERS}{_FA_MARKS}{_FA_FORMS}]"
 _JOINERS = "[\u200b-\u200f\u00ad\u202a-\u202e\u2066-\u2069\ufeff\u061c]"
 # Suffixes that may stand detached after a space (روزنامه ها، بزرگ تر), as a regex over raw spellings.
 _DETACHED = SUFFIXES - {"یی", "ایم", "اید", "اند", "گان", "یان"}
-_AFFIX_ALT = "|".join(sorted((a.replace("ی", "[یيى]") for a in _DETACHED), key=len, reverse=True))
+
+
+def _spelled(letter: str) -> str:
+    return "[یيى]" if letter == "ی" else re.escape(letter)
+
+
+def _alternation(words: frozenset[str] | set[str]) -> str:
+    """A regex matching any of `words` (ی in any of its spellings), written as a tree of shared beginnings
+    (ها(?:ی(?:ش|...)?)?...) so that the engine drops a word after comparing a letter or two, not once per
+    suffix: the lookahead after every Persian word is the pattern's costliest part."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for letter in word:
+            node = node.setdefault(letter, {})
+        node[""] = {}
+
+    def branch(node: dict[str, dict]) -> str:
+        alts = [_spelled(letter) + branch(child) for letter, child in sorted(node.items()) if letter]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else f"(?:{'|'.join(alts)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(tree)
+
+
+# What follows a Persian word when a detached suffix does: separators (taken whole, as a suffix starts with
+# none), a first letter one starts with (one character class fails most words at once), then the suffix.
+_AFFIX_NEXT = (
+    rf"[ \t\u00a0]{{1,3}}+(?=[{''.join(sorted({_spelled(w[0]).strip('[]') for w in _DETACHED}))}])"
+    + _alternation(_DETACHED)
+)
 _TLDS = "com|org|net|ir|io|edu|gov|info|dev|app|me|co|uk|de|fr|ru|ai|tv"
 _PATTERN = re.compile(
     r"\s*(?:"  # skipping spaces inside the match is a third faster than failing every alternative on them
     # First: most of the text, and never the start of the others. "affix" marks a Persian word followed by
     # a space and a detachable suffix (روزنامه ها): only then is joining tried.
-    rf"(?P<fa>{_FA}+(?:{_JOINERS}+{_FA}+)*)(?P<affix>(?=[ \t\u00a0]{{1,3}}(?:{_AFFIX_ALT})(?!{_FA})))?"
+    rf"(?P<fa>{_FA}+(?:{_JOINERS}+{_FA}+)*)(?P<affix>(?={_AFFIX_NEXT}(?!{_FA})))?"
     rf"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
     rf"|(?P<url>(?:https?://|www\.)[^\s<>\"'«»()\[\]{{}}]+)"
     rf"|(?P<host>(?<![\w.@-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?![\w-]))"
@@ -43,8 +75,6 @@ _PATTERN = re.compile(
     r"|(?P<digits>\d+))"
 )
 _WORD = rf"{_FA}+(?:{_JOINERS}+{_FA}+)*"
-# Letters the fold leaves as they are: two of them are their own folded key.
-_PLAIN_LETTERS = frozenset("ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی")
 _SPACES = frozenset(" \t\u00a0_")  # what may stand between the words of a spaced compound
 _NEXT_WORD = re.compile(rf"[ \t\u00a0_]{{1,3}}({_WORD})")  # `_` joins the words of a hashtag
 _URL_TRAIL = ".,;:!?؟،؛"
@@ -53,11 +83,33 @@ _EZAFE = ("ی", "ای")  # detached after a host: the host's own inflection, dro
 
 # A token: (term, start, end) with offsets relative to the word's start.
 Seg = tuple[str, int, int]
-Entry = tuple[str | None, tuple[Seg, ...], str, tuple[bool, ...], frozenset[str] | str]
-_PV = "preverb"  # Entry[4] of a preverb standing alone (در، بر): it may join a می word after it
+# A term found in the text: (term, start, end, whether it is a function word) with offsets into the text.
+Found = tuple[str, int, int, bool]
+# A cached word, what the lean path reads first (in the tuple's first cache line): its term when it is one
+# plain token spanning it all, else None; None when it never joins the next word, else the windows of text
+# after it seen so far, each with whether it stands alone there (see _stands_alone); whether that plain
+# term is a function word. Then: its segments; its folded key; their stop marks; the first two letters of
+# what may follow it in a spaced compound it begins (empty when it begins none); for a compound's first
+# part, the next words (with the separator before them) it was seen to stand alone before, else None.
+Entry = tuple[
+    str | None,
+    dict[str, bool] | None,
+    bool,
+    tuple[Seg, ...],
+    str,
+    tuple[bool, ...],
+    frozenset[str],
+    set[str] | None,
+]
 _WORD_CACHE: dict[str, Entry] = {}
-_LATIN_CACHE: dict[str, str] = {}
+_OTHER_CACHE: dict[str, str] = {}  # the term of a Latin word or a run of digits, by its raw text
+_FOLDED: dict[str, str] = {}  # fold_key of a word after a joined one, by its raw text
 _CACHE_LIMIT = 100_000  # about 600 bytes a word with the morphology cache: bounded under 150 MB RSS
+_WINDOW = 3  # the characters after a word that decide whether it may join the next (see _stands_alone)
+_PLAIN_LETTERS = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"  # letters the fold leaves as they are
+_JOINERS_AFTER: dict[str, frozenset[str]] = {}  # filled on first use: see _joiners_after
+_WINDOWS_LIMIT = 200_000  # windows remembered in all entries together (about 150 bytes each)
+_windows = 0
 
 
 class PersianTokenizer(Tokenizer):
@@ -91,12 +143,9 @@ class PersianTokenizer(Tokenizer):
             t.pos, t.startchar, t.endchar = start_pos, start_char, start_char + len(value)
             yield t
             return
-        # The hot loop is written out inline: one generator layer per token keeps it as fast as Whoosh's own.
         pos = start_pos
         cache = _WORD_CACHE
-        # Whoosh's indexing (mode="index", removestops left True) discards stopped tokens: there no mark is
-        # set, so the index keeps stopwords for exact phrases. Everywhere else function words are marked.
-        marks = not (removestops and mode == "index")
+        marks = marks_function_words(removestops, mode)
         at = 0  # where the next token may start (a joined affix or compound moves it past the next words)
         for match in _PATTERN.finditer(value):
             kind = match.lastgroup
@@ -108,34 +157,34 @@ class PersianTokenizer(Tokenizer):
                 raw = value[start:end]
                 hit = cache.get(raw) or _remember(raw)
                 term = hit[0]
-                # The common case, kept lean; a preverb (hit[4] is _PV) takes it unless a می word follows.
+                # The common case, a plain word that joins no neighbour, is emitted right here (measured:
+                # sending it through the one emit loop below as a tuple costs ~10% of warm words/s, while
+                # that loop for the rarer words costs nothing measurable against copies). A compound's first
+                # part or a preverb is one when the few characters after it say so: a space and two letters
+                # that no compound of it goes on with (one table for all words, see _joiners_after), else
+                # what was found before after the same characters or the same next word (_stands_alone).
                 if (
                     term is not None
                     and kind == "fa"
                     and (
-                        not hit[4]
-                        or (hit[4] is _PV and _MI_NEXT.match(value, end) is None)
+                        (ahead := hit[1]) is None
                         or (
-                            hit[4] is not _PV
+                            (maybe := _JOINERS_AFTER.get(window := value[end : end + _WINDOW])) is not None
                             and (
-                                # punctuation or the end, or a space then two plain letters no compound of
-                                # this first part goes on with (most words after کتاب، سال، دانش): decided
-                                # without a call
-                                (gap := value[end : end + 1]) not in _SPACES
+                                hit[4] not in maybe
                                 or (
-                                    gap == " "
-                                    and (two := value[end + 1 : end + 3]) not in hit[4]
-                                    and len(two) == 2
-                                    and _PLAIN_LETTERS.issuperset(two)
+                                    (before := hit[7]) is not None
+                                    and value[end : value.find(" ", end + 1) + 1] in before
                                 )
-                                or not _may_continue(value, end, hit[4])
                             )
-                            and (hit[2] not in PREVERBS or _MI_NEXT.match(value, end) is None)
                         )
+                        or (alone := ahead.get(window))
+                        or _stands_alone(value, end, hit, alone)
                     )
                 ):
                     t.text = term
-                    t.stopped = marks and hit[3][0]
+                    if marks:  # else every token is left unmarked, as set above
+                        t.stopped = hit[2]
                     if keeporiginal:
                         t.original = raw
                     if positions:
@@ -146,37 +195,31 @@ class PersianTokenizer(Tokenizer):
                         t.endchar = start_char + end
                     yield t
                     continue
-                segs, stops = hit[1], hit[3]
-                joined = _join_compound(value, start, at, hit[2]) if hit[4] and hit[4] is not _PV else None
-                if joined is None and (kind == "affix" or hit[2] in PREFIXES):
-                    joined = _join_next(value, start, at, segs, stops, hit[2])
-                elif joined is None and hit[2] in PREVERBS:
-                    joined = _join_preverb(value, start, at, hit[2])
-                if joined is not None:
-                    segs, stops, at = joined
-                for (term, s, e), stopped in zip(segs, stops, strict=True):
-                    t.text = term
-                    t.stopped = marks and stopped
-                    if keeporiginal:
-                        t.original = value[start + s : start + e]
-                    if positions:
-                        t.pos = pos
-                        pos += 1
-                    if chars:
-                        t.startchar, t.endchar = start_char + start + s, start_char + start + e
-                    yield t
+                found, at = _persian_terms(value, start, at, kind, hit)
             elif match.start(kind) >= at:
-                for term, s, e in _non_persian(match):
-                    t.text = term
-                    t.stopped = marks and term in ENGLISH_STOPWORDS
-                    if keeporiginal:
-                        t.original = value[s:e]
-                    if positions:
-                        t.pos = pos
-                        pos += 1
-                    if chars:
-                        t.startchar, t.endchar = start_char + s, start_char + e
-                    yield t
+                found = _non_persian(match)
+            else:
+                continue
+            for term, s, e, stopped in found:
+                t.text = term
+                if marks:
+                    t.stopped = stopped
+                if keeporiginal:
+                    t.original = value[s:e]
+                if positions:
+                    t.pos = pos
+                    pos += 1
+                if chars:
+                    t.startchar = start_char + s
+                    t.endchar = start_char + e
+                yield t
+
+
+def marks_function_words(removestops: bool, mode: str) -> bool:
+    """Whether tokens of function words are marked `stopped`: everywhere (queries, snippets, a caller passing
+    removestops=False) except Whoosh's indexing (mode "index" with removestops left True), which drops every
+    marked token, while the index must keep function words for exact phrases."""
+    return not (removestops and mode == "index")
 
 
 def segments(text: str) -> list[Seg]:
@@ -184,7 +227,32 @@ def segments(text: str) -> list[Seg]:
     return [(t.text, t.startchar, t.endchar) for t in PersianTokenizer()(text, chars=True, mode="index")]
 
 
-def _non_persian(match: re.Match[str]) -> list[Seg]:
+def _persian_terms(
+    text: str, start: int, end: int, kind: str | None, entry: Entry
+) -> tuple[list[Found], int]:
+    """The terms of a Persian word that is not one plain term by itself, or may join its neighbours: a
+    spaced compound (دانش آموز), a detached affix (می نویسم، روزنامه ها), a spaced preverb (در می‌آید).
+    Returns them with offsets into the text, and where scanning resumes."""
+    _term, _ahead, _stopped, segs, key, stops, openings, before = entry
+    joined = _join_compound(text, start, end, key, openings) if openings else None
+    if joined is None and (kind == "affix" or key in PREFIXES):
+        joined = _join_next(text, start, end, segs, stops, key)
+    elif joined is None and key in PREVERBS:
+        joined = _join_preverb(text, start, end, key)
+    if joined is not None:
+        segs, stops, end = joined
+    elif before is not None and kind == "fa":
+        _remember_next_word(text, end, entry)  # a first part the next word did not join: alone before it
+    found = [(term, start + s, start + e, stopped) for (term, s, e), stopped in zip(segs, stops, strict=True)]
+    return found, end
+
+
+def _non_persian(match: re.Match[str]) -> list[Found]:
+    """The terms of a match that is no Persian word: a URL, an e-mail, a host, a number, a Latin word."""
+    return [(term, s, e, term in ENGLISH_STOPWORDS) for term, s, e in _non_persian_segments(match)]
+
+
+def _non_persian_segments(match: re.Match[str]) -> list[Seg]:
     kind = match.lastgroup
     raw = match.group(kind)
     start, end = match.span(kind)
@@ -197,7 +265,7 @@ def _non_persian(match: re.Match[str]) -> list[Seg]:
     if kind == "num":
         return [(_number(raw), start, end)]
     if kind == "digits":
-        return [(fold_key(raw), start, end)]
+        return [(_digits(raw), start, end)]
     word = _latin(raw)
     return [(word, start, end)] if word else []  # a lone combining mark (U+0300) is no word
 
@@ -231,23 +299,36 @@ def _join_next(
         if how == "word":  # حرفه ای is the adjective حرفه‌ای, not حرفه with an ezafe
             return ((found[0][0], 0, new_end - start),), (False,), new_end
         return (*segs[:-1], (last[0], last[1], new_end - start)), stops, new_end
-    if len(segs) != 1:
+    if len(segs) != 1 or (term := _suffixed_term(key, segs[0][0], next_key)) is None:
         return None
-    term = segs[0][0]  # the suffix inflects the word before it ...
-    if next_key.startswith("ها") and lexicon().is_word(key):
-        term = word_term(key)  # ... as a noun (نوشته ها are writings) ...
-    elif lexicon().is_word(joined):  # ... unless together they are a word of their own
-        found, _how = analyze_key(joined)
-        if len(found) != 1:
-            return None
-        term = found[0][0]
     last_key = next_key
     while (nxt := _NEXT_WORD.match(text, new_end)) is not None:
-        piece = fold_key(nxt.group(1))  # a chain of them: بزرگ ترین ها, and ها split before its ی (ها یشان)
+        piece = _folded(nxt.group(1))  # a chain of them: بزرگ ترین ها, and ها split before its ی (ها یشان)
         if piece not in _DETACHED and not (last_key.endswith("ها") and piece in _AFTER_HA):
             break
         new_end, last_key = nxt.end(), piece
     return ((term, 0, new_end - start),), (False,), new_end
+
+
+_SUFFIXED: dict[tuple[str, str, str], str | None] = {}
+
+
+def _suffixed_term(key: str, term: str, suffix: str) -> str | None:
+    """The term of a word (its key and own term) followed by a detached suffix, None when they do not
+    join; cached, a word meets the same suffixes again and again."""
+    memo = (key, term, suffix)
+    if memo in _SUFFIXED:
+        return _SUFFIXED[memo]
+    if len(_SUFFIXED) >= _CACHE_LIMIT:
+        _SUFFIXED.clear()
+    joined: str | None = term  # the suffix inflects the word before it ...
+    if suffix.startswith("ها") and lexicon().is_word(key):
+        joined = word_term(key)  # ... as a noun (نوشته ها are writings) ...
+    elif lexicon().is_word(key + suffix):  # ... unless together they are a word of their own
+        found, _how = analyze_key(key + suffix)
+        joined = found[0][0] if len(found) == 1 else None
+    _SUFFIXED[memo] = joined
+    return joined
 
 
 _MI_NEXT = re.compile("[ \t\u00a0]{1,3}ن?م[یيى]")
@@ -290,41 +371,55 @@ def _may_continue(text: str, end: int, openings: frozenset[str]) -> bool:
 
 
 def _join_compound(
-    text: str, start: int, end: int, key: str
+    text: str, start: int, end: int, key: str, openings: frozenset[str]
 ) -> tuple[tuple[Seg, ...], tuple[bool, ...], int] | None:
     """Join a compound written with spaces (دانش آموز، گفت و گو، کتاب خانه ها) into the one word it is.
 
     Two words (or X و Y) join when together they spell a listed compound, or an inflection of one, that cuts
     where the first word ends; a detached suffix after them joins too.
     """
-    heads, table = spaced_compounds()
-    openings = heads[key]
-    joined, new_end = key, end
-    for n in range(2):
-        nxt = _NEXT_WORD.match(text, new_end)
+    nxt = _NEXT_WORD.match(text, end)
+    if nxt is None:
+        return None
+    next_segs, rest = analyze_word(nxt.group(1))
+    if rest == "و":  # X و Y: گفت و گو
+        nxt = _NEXT_WORD.match(text, nxt.end())
         if nxt is None:
             return None
-        next_segs, next_key = analyze_word(nxt.group(1))
-        joined, new_end = joined + next_key, nxt.end()
-        if joined[len(key) : len(key) + 2] not in openings and not (n == 0 and next_key == "و"):
-            return None  # no compound of this first part goes on so: the common case, decided at once
-        if n == 0 and next_key == "و":
-            continue
-        if len(next_segs) != 1:
-            return None
-        if not _spells_compound(key, joined[len(key) :], table):
-            return None
-        found, _how = analyze_key(joined)
-        if len(found) != 1:
-            return None
-        term = found[0][0]
-        nxt = _NEXT_WORD.match(text, new_end)
-        if nxt is not None and fold_key(nxt.group(1)) in _DETACHED:
-            found, _how = analyze_key(joined + fold_key(nxt.group(1)))
-            if len(found) == 1:
-                term, new_end = found[0][0], nxt.end()
-        return ((term, 0, new_end - start),), (False,), new_end
-    return None
+        next_segs, last = analyze_word(nxt.group(1))
+        rest += last
+    if rest[:2] not in openings or len(next_segs) != 1:
+        return None  # no compound of this first part goes on so: the common case, decided at once
+    term = _compound_term(key, rest)
+    if term is None:
+        return None
+    new_end = nxt.end()
+    nxt = _NEXT_WORD.match(text, new_end)
+    if nxt is not None and (suffix := _folded(nxt.group(1))) in _DETACHED:
+        found, _how = analyze_key(key + rest + suffix)
+        if len(found) == 1:
+            term, new_end = found[0][0], nxt.end()
+    return ((term, 0, new_end - start),), (False,), new_end
+
+
+_COMPOUND_TERMS: dict[tuple[str, str], str | None] = {}
+
+
+def _compound_term(key: str, rest: str) -> str | None:
+    """The term of the compound `key` + `rest` written with a space between them, or None when together
+    they are no compound cut there; cached, since a first part meets the same next words again and again."""
+    pair = (key, rest)
+    if pair in _COMPOUND_TERMS:
+        return _COMPOUND_TERMS[pair]
+    if len(_COMPOUND_TERMS) >= _CACHE_LIMIT:
+        _COMPOUND_TERMS.clear()
+    term = None
+    if _spells_compound(key, rest, spaced_compounds()[1]):
+        found, _how = analyze_key(key + rest)
+        if len(found) == 1:
+            term = found[0][0]
+    _COMPOUND_TERMS[pair] = term
+    return term
 
 
 # Inflections a spaced compound's last word may carry (دانش آموزان، کتاب خانه ها), with what they restore.
@@ -352,23 +447,112 @@ def analyze_word(raw: str) -> tuple[tuple[Seg, ...], str]:
     hit = _WORD_CACHE.get(raw)
     if hit is None:
         hit = _remember(raw)
-    return hit[1], hit[2]
+    return hit[3], hit[4]
 
 
 def _remember(raw: str) -> Entry:
-    """Cache entry: (the term when the word is one plain token spanning it all, else None; segments; key;
-    stop marks of the segments; whether a spaced compound may start here)."""
+    """Analyze a word and cache it (see Entry)."""
     if len(_WORD_CACHE) >= _CACHE_LIMIT:
-        _WORD_CACHE.clear()
+        _forget()
+    if not _JOINERS_AFTER:
+        _JOINERS_AFTER.update(_joiners_after())
     segs, key, stops = _analyze_word(raw)
     plain = len(segs) == 1 and segs[0][1] == 0 and segs[0][2] == len(raw) and key not in PREFIXES
-    head: frozenset[str] | str = (
-        spaced_compounds()[0].get(key, frozenset()) if len(segs) == 1 else frozenset()
-    )
-    if not head and plain and key in PREVERBS:
-        head = _PV  # در، فرو may join the verb after them
-    hit = _WORD_CACHE[raw] = (segs[0][0] if plain else None, segs, key, stops, head)
+    openings = spaced_compounds()[0].get(key, frozenset()) if len(segs) == 1 else frozenset()
+    ahead: dict[str, bool] | None = {} if plain and (openings or key in PREVERBS) else None
+    before: set[str] | None = set() if plain and openings and key not in PREVERBS else None
+    term, stopped = (segs[0][0], stops[0]) if plain else (None, False)
+    hit = _WORD_CACHE[raw] = (term, ahead, stopped, segs, key, stops, openings, before)
     return hit
+
+
+def _joiners_after() -> dict[str, frozenset[str]]:
+    """For every window of a space and two plain letters (" کت"), the keys of the words that may join the
+    next word after it: the compounds' first parts with a compound going on with those two letters, and the
+    preverbs where a می/نمی verb may follow. Every other word stands alone before it. The same verdicts as
+    _stands_alone's, whose _may_continue reads those two letters as they are.
+
+    One table for all words, and small (only the space, by far the commonest separator; a tab, a no-break
+    space or `_` take the slower path): measured, a table per word or one for every separator costs up to
+    a third more of the processor's first-level cache misses, and the analyzer 5-10% of its speed."""
+    by_opening: dict[str, set[str]] = {}
+    for head, openings in spaced_compounds()[0].items():
+        for two in openings:
+            by_opening.setdefault(two, set()).add(head)
+    table: dict[str, frozenset[str]] = {}
+    for a in _PLAIN_LETTERS:
+        for b in _PLAIN_LETTERS:
+            heads = frozenset(by_opening.get(a + b, ()))
+            verbs = heads | frozenset(PREVERBS) if a + b in ("می", "نم") else heads  # نم: نمی or not, unseen
+            table[" " + a + b] = verbs
+    return table
+
+
+def _forget() -> None:
+    """Empty the word cache, and with it every window remembered in its entries (a bounded memory)."""
+    global _windows
+    _WORD_CACHE.clear()
+    _windows = 0
+
+
+def _stands_alone(text: str, end: int, entry: Entry, alone: bool | None) -> bool:
+    """Whether a plain word that may begin a spaced compound, or is a preverb, stands alone where it ends
+    (at `end`): no compound of it goes on with the next word, and no می/نمی verb follows a preverb.
+
+    Decided first by the next few characters (a punctuation mark; a space and two letters no compound of
+    the word goes on with), remembered per word with their verdict; where they leave a compound possible,
+    by the next word itself once a join with it has failed (پس از، به عنوان). So a word seen before costs
+    one or two look-ups. `alone` is the verdict remembered for the window, None when there is none yet."""
+    global _windows
+    if alone is None:
+        key, openings = entry[4], entry[6]
+        alone = not (openings and _may_continue(text, end, openings)) and (
+            key not in PREVERBS or _MI_NEXT.match(text, end) is None
+        )
+        window, ahead = text[end : end + _WINDOW], entry[1]
+        if ahead is not None and _window_decides(window):
+            if _windows >= _WINDOWS_LIMIT:
+                _forget()
+            ahead[window] = alone
+            _windows += 1
+    if alone or entry[7] is None:
+        return alone
+    return text[end : text.find(" ", end + 1) + 1] in entry[7]  # see _remember_next_word
+
+
+def _remember_next_word(text: str, end: int, entry: Entry) -> None:
+    """Remember that a compound's first part (entry) stands alone before the next word (no compound of them
+    joined), by the text from its end up to and with the next space (text[end : text.find(" ", end + 1) +
+    1]), when that holds all that decided it: the separator and the whole next word, which is not و (X و Y
+    looks one word further). Without a space after the next word nothing is remembered, so the look-up of
+    an empty slice at the end of a text finds nothing."""
+    global _windows
+    nxt = _NEXT_WORD.match(text, end)
+    space = text.find(" ", end + 1)
+    before = entry[7]
+    if (
+        space == -1
+        or nxt is None
+        or nxt.end() > space
+        or analyze_word(nxt.group(1))[1] == "و"
+        or before is None
+    ):
+        return
+    if _windows >= _WINDOWS_LIMIT:
+        _forget()
+    before.add(text[end : space + 1])
+    _windows += 1
+
+
+def _window_decides(window: str) -> bool:
+    """Whether the characters after a word decide _stands_alone by themselves: the text ends within them, or
+    they start with no space, or a space and then no space and not the نم of a نمی verb (which needs one
+    more character)."""
+    return (
+        len(window) < _WINDOW
+        or window[0] not in _SPACES
+        or (window[1] not in _SPACES and window[1:3] != "نم")
+    )
 
 
 def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
@@ -486,16 +670,39 @@ def _by_parts(keys: list[str]) -> tuple[tuple[str, int, int], ...]:
 
 
 def _latin(raw: str) -> str:
-    hit = _LATIN_CACHE.get(raw)
+    hit = _OTHER_CACHE.get(raw)
     if hit is None:
-        if len(_LATIN_CACHE) >= _CACHE_LIMIT:
-            _LATIN_CACHE.clear()
-        raw = "".join(map(_number_sign, raw))
-        word = fold("".join(c for c in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(c)))[0]
+        signs = "".join(map(_number_sign, raw))
+        word = fold("".join(c for c in unicodedata.normalize("NFKD", signs) if not unicodedata.combining(c)))[
+            0
+        ]
         if word.isascii() and word.isalpha() and len(word) > 3 and word not in ENGLISH_STOPWORDS:
             word = porter_stem(word)
-        hit = _LATIN_CACHE[raw] = word
+        hit = _remember_other(raw, word)
     return hit
+
+
+def _folded(raw: str) -> str:
+    """fold_key of a word looked at after a joined one (is it a detached suffix?), cached."""
+    hit = _FOLDED.get(raw)
+    if hit is None:
+        if len(_FOLDED) >= _CACHE_LIMIT:
+            _FOLDED.clear()
+        hit = _FOLDED[raw] = fold_key(raw)
+    return hit
+
+
+def _digits(raw: str) -> str:
+    """A run of digits of any script as ASCII digits (۱۴۰۲ → 1402)."""
+    hit = _OTHER_CACHE.get(raw)
+    return hit if hit is not None else _remember_other(raw, fold_key(raw))
+
+
+def _remember_other(raw: str, term: str) -> str:
+    if len(_OTHER_CACHE) >= _CACHE_LIMIT:
+        _OTHER_CACHE.clear()
+    _OTHER_CACHE[raw] = term
+    return term
 
 
 def _number_sign(ch: str) -> str:
