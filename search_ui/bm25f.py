@@ -18,7 +18,6 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 
 from whoosh import query as wq
-from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.util.numeric import byte_to_length
 
 # Per-segment length data: ("len", segment, field) -> every document's length, ("sum", ...) -> (total length,
@@ -157,22 +156,6 @@ def values_at(m, docs: Iterable[int]) -> Iterator[tuple[int, bytes]]:
             yield doc, m.value()
 
 
-class _ScoreList(ListMatcher):
-    """Precomputed (docnum, score) postings."""
-
-    def score(self) -> float:
-        return self._weights[self._i]
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def max_quality(self) -> float:
-        best = getattr(self, "_best", None)
-        if best is None:
-            best = self._best = max(self._weights)
-        return best
-
-
 class FieldsTerm(wq.Query):
     """One analyzed term searched in several fields at once and scored by BM25F."""
 
@@ -220,21 +203,12 @@ class FieldsTerm(wq.Query):
         return sum(ixreader.doc_frequency(f, self.text) for f in self.weights)
 
     def scores(self, searcher) -> dict[int, float]:
-        """docnum -> boosted score in the searcher's segment."""
-        scores = term_scores(
-            searcher.reader(),
-            searcher.get_parent(),
-            self.text,
-            self.weights,
-            self.K1,
-            self.B,
-            self.pivot,
-            self.budget,
-        )
+        """Segment docnum -> boosted score of every document of the searcher's segment holding the term."""
+        scores = self._unboosted(searcher.reader(), searcher.get_parent())
         return scores if self.boost == 1.0 else {d: self.boost * v for d, v in scores.items()}
 
-    def matcher(self, searcher, context=None):
-        return _score_list(self.scores(searcher))
+    def _unboosted(self, reader, parent) -> dict[int, float]:
+        return term_scores(reader, parent, self.text, self.weights, self.K1, self.B, self.pivot, self.budget)
 
 
 class FieldsPhrase(FieldsTerm):
@@ -266,24 +240,13 @@ class FieldsPhrase(FieldsTerm):
     def estimate_size(self, ixreader) -> int:
         return max(min(ixreader.doc_frequency(f, t) for t in self.seq) for f in self.weights)
 
-    def scores(self, searcher) -> dict[int, float]:
-        scores = phrase_scores(
-            searcher.reader(),
-            searcher.get_parent(),
-            self.seq,
-            self.weights,
-            self.K1,
-            self.B,
-            self.pivot,
-            self.budget,
-        )
-        return scores if self.boost == 1.0 else {d: self.boost * v for d, v in scores.items()}
+    def _unboosted(self, reader, parent) -> dict[int, float]:
+        return phrase_scores(reader, parent, self.seq, self.weights, self.K1, self.B, self.pivot, self.budget)
 
 
 class FieldsAny(wq.Query):
-    """Alternatives (the words a prefix stands for) scored as Whoosh's Or scores them, each matching one
-    adding its score, but summed into one list per segment: a union of 2,000 matchers costs more than the
-    scoring itself."""
+    """Alternatives (the words a prefix stands for), each one a document holds adding its score (as an Or
+    would), kept as one node so a prefix of 2,000 words is one leaf of the query tree."""
 
     def __init__(self, alternatives: list[FieldsTerm]) -> None:
         self.alternatives = list(alternatives)
@@ -314,19 +277,13 @@ class FieldsAny(wq.Query):
     def estimate_size(self, ixreader) -> int:
         return sum(q.estimate_size(ixreader) for q in self.alternatives)
 
-    def matcher(self, searcher, context=None):
+    def scores(self, searcher) -> dict[int, float]:
+        """Segment docnum -> the sum of the scores of the alternatives the document holds."""
         acc: dict[int, float] = {}
         for q in self.alternatives:
             for doc, score in q.scores(searcher).items():
                 acc[doc] = acc.get(doc, 0.0) + score
-        return _score_list(acc)
-
-
-def _score_list(scores: dict[int, float]):
-    if not scores:
-        return NullMatcher()
-    ids = sorted(scores)
-    return _ScoreList(ids, weights=[scores[d] for d in ids], term=None)
+        return acc
 
 
 def _field_b(B: Mapping[str, float] | float, fieldname: str) -> float:
@@ -443,3 +400,21 @@ def phrase_scores(
             if tf:
                 acc[doc] = acc.get(doc, 0.0) + weight * tf / norms[doc]
     return _saturate(acc, w_idf, K1)
+
+
+def _near(a: list[int], b: list[int], slop: int) -> bool:
+    """Whether some position of `a` lies within `slop` of some position of `b` (both sorted)."""
+    for p in a:
+        i = bisect_left(b, p - slop)
+        if i < len(b) and b[i] <= p + slop:
+            return True
+    return False
+
+
+def near_scores(
+    reader, fieldname: str, a: str, b: str, slop: int, bonus: float, budget=None
+) -> dict[int, float]:
+    """`bonus` for every document of a segment where terms `a` and `b` stand at most `slop` positions apart
+    in a field, in either order (the proximity bonus, `search_ui.compile.proximity_bonus`)."""
+    found = _sequence_positions(reader, fieldname, [a, b], budget)
+    return {doc: bonus for doc, where in found.items() if _near(where[a], where[b], slop)}
