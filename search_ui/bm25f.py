@@ -126,6 +126,19 @@ def _postings(m) -> Iterator[tuple[int, float]]:
         m._next_block()
 
 
+def _posting_ids(m) -> list[int]:
+    """The docnums of a posting list, a whole block at a time where Whoosh allows it (no weights, values)."""
+    if not (hasattr(m, "_read_ids") and hasattr(m, "_next_block")):
+        return list(m.all_ids())
+    ids: list[int] = []
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        ids.extend(m._ids[m._i :])
+        m._next_block()
+    return ids
+
+
 def _seek(m, target: int) -> None:
     """Move a posting matcher to its first posting at or after docnum `target` (the matcher is active and
     at a smaller docnum). Whoosh's own `skip_to` steps through a block one posting and two method calls at a
@@ -290,12 +303,31 @@ def _field_b(B: Mapping[str, float] | float, fieldname: str) -> float:
     return B.get(fieldname, 0.75) if isinstance(B, Mapping) else B
 
 
+def doc_frequency(reader, fieldname: str, term: str) -> int:
+    """A term's document frequency in a field (0 when absent), remembered on the reader (or searcher): one
+    query asks for the same frequencies many times (its budget, each segment's idf, the proximity weights,
+    a phrase's rarest word), each a term-dictionary search. A reader (one generation, one thread) never
+    changes, and the words ever asked of it are few next to its vocabulary."""
+    cache = getattr(reader, "_kavosh_df", None)
+    if cache is None:
+        cache = {}
+        try:
+            reader._kavosh_df = cache
+        except AttributeError:  # an object that takes no attributes: asked every time
+            return reader.doc_frequency(fieldname, term)
+    key = (fieldname, term)
+    df = cache.get(key)
+    if df is None:
+        df = cache[key] = reader.doc_frequency(fieldname, term)
+    return df
+
+
 def idf(parent, terms: Iterable[str], fields: Iterable[str]) -> float:
     """Lucene's BM25 idf of each term (its document frequency: the largest over the fields), summed."""
     n_docs = parent.doc_count_all()
     total = 0.0
     for term in terms:
-        df = max((parent.doc_frequency(f, term) for f in fields), default=0)
+        df = max((doc_frequency(parent, f, term) for f in fields), default=0)
         if not df:
             return 0.0
         total += math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
@@ -326,7 +358,7 @@ def term_scores(
         return {}
     acc: dict[int, float] = {}
     for fieldname, weight in weights.items():
-        if (fieldname, text) not in reader:
+        if not doc_frequency(reader, fieldname, text):
             continue
         norms = _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
         for doc, tf in _postings(reader.postings(fieldname, text)):
@@ -339,32 +371,28 @@ def _sequence_positions(
 ) -> dict[int, dict[str, list[int]]]:
     """docnum -> {term: positions} for the documents of a segment holding every one of `terms` in a field.
 
-    The rarest term's documents are the candidates; every other term's posting list is only skipped through
-    to those candidates (Whoosh skips whole blocks by their last id without decoding them), and positions are
-    decoded only for documents holding all the terms. A phrase full of common words (در، از، که) so costs
-    about as much as its rarest word, instead of decoding the positions of every document that has "در"."""
-    distinct = sorted(set(terms), key=lambda t: reader.doc_frequency(fieldname, t))
-    if not distinct or not all((fieldname, t) in reader for t in distinct):
+    The rarest term's documents (read a block of ids at a time) are the candidates; every other term's
+    posting list is only skipped through to those candidates (Whoosh skips whole blocks by their last id
+    without decoding them), and positions are decoded only for documents holding all the terms. A phrase
+    full of common words (در، از، که) so costs about as much as its rarest word, instead of decoding the
+    positions of every document that has "در"."""
+    distinct = sorted(set(terms), key=lambda t: doc_frequency(reader, fieldname, t))
+    if not distinct or not doc_frequency(reader, fieldname, distinct[0]):
         return {}
     if budget is not None:
         budget.check_time()
-    first = reader.postings(fieldname, distinct[0])
-    raw: dict[int, list[bytes]] = {}
-    while first.is_active():
-        raw[first.id()] = [first.value()]
-        first.next()
+    docs = _posting_ids(reader.postings(fieldname, distinct[0]))
+    values: dict[str, dict[int, bytes]] = {}
     for term in distinct[1:]:
         if budget is not None:
             budget.check_time()
-        kept: dict[int, list[bytes]] = {}
-        for doc, value in values_at(reader.postings(fieldname, term), raw):  # raw keeps docnum order
-            kept[doc] = raw[doc]
-            kept[doc].append(value)
-        raw = kept
-        if not raw:
+        values[term] = dict(values_at(reader.postings(fieldname, term), docs))
+        docs = list(values[term])  # in docnum order still
+        if not docs:
             return {}
+    values[distinct[0]] = dict(values_at(reader.postings(fieldname, distinct[0]), docs))
     decode = reader.schema[fieldname].format.decoder("positions")
-    return {doc: {t: decode(v) for t, v in zip(distinct, values, strict=True)} for doc, values in raw.items()}
+    return {doc: {t: decode(values[t][doc]) for t in distinct} for doc in docs}
 
 
 def sequence_count(positions: Mapping[str, list[int]], terms: list[str]) -> int:

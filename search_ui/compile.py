@@ -25,7 +25,7 @@ from whoosh.reading import IndexReader
 from analyzers import joins_neighbour
 from search_ui import prefixes
 from search_ui.analysis import analyze_query
-from search_ui.bm25f import FieldsAny, FieldsPhrase, FieldsTerm, idf
+from search_ui.bm25f import FieldsAny, FieldsPhrase, FieldsTerm, doc_frequency, idf
 from search_ui.query import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
 
 PREFIX_CAP = 2000
@@ -253,7 +253,9 @@ class Compiler:
         params = self.ranking.bm25f()
         if fieldname:
             params["weights"] = {fieldname: params["weights"].get(fieldname, 1.0)}
-        self.budget.spend(sum(self.reader.doc_frequency(f, t) for f in params["weights"] for t in set(terms)))
+        self.budget.spend(
+            sum(doc_frequency(self.reader, f, t) for f in params["weights"] for t in set(terms))
+        )
         if len(terms) == 1:
             q = FieldsTerm(terms[0], **params)
         else:
@@ -262,7 +264,7 @@ class Compiler:
         return q
 
     def _known(self, terms: list[str]) -> bool:
-        return any(self.reader.doc_frequency(f, t) for f in FIELDS for t in terms)
+        return any(doc_frequency(self.reader, f, t) for f in FIELDS for t in terms)
 
     def _prefix(self, word: Word, out: Compiled) -> wq.Query | None:
         """Every indexed word starting with the typed letters (search_ui.prefixes), each scored by the same
@@ -367,7 +369,7 @@ class Compiler:
         pairs = proximity_pairs(keywords, r.prox_window)
         out: list[wq.Query] = []
         for a, b in pairs:
-            self.budget.spend(self.reader.doc_frequency("body", a) + self.reader.doc_frequency("body", b))
+            self.budget.spend(doc_frequency(self.reader, "body", a) + doc_frequency(self.reader, "body", b))
             near = SpanNear2([wq.Term("body", a), wq.Term("body", b)], slop=r.prox_slop, ordered=False)
             out.append(wq.ConstantScoreQuery(near, proximity_bonus(self.reader, a, b, r)))
         return out
