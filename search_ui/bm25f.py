@@ -15,7 +15,7 @@ import math
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
@@ -110,33 +110,49 @@ def warm(
         _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
 
 
-def _postings(m) -> Iterator[tuple[int, float]]:
-    """(docnum, term frequency) of a posting list, a whole block at a time where Whoosh allows it."""
-    bulk = hasattr(m, "_read_ids") and hasattr(m, "_read_weights") and hasattr(m, "_next_block")
-    while m.is_active():
-        if not bulk:
-            yield m.id(), m.weight()
+_BULK = ("_read_ids", "_read_weights", "_read_values", "_next_block")  # indexer.whoosh_private names them
+DENSE = 16  # below one candidate in this many postings, a list is skipped through rather than read
+
+
+def _blocks(m, what: str) -> Iterator[tuple[Sequence[int], Sequence | None]]:
+    """(docnums, term frequencies or encoded values or None) of a posting list from the matcher's position,
+    a whole block at a time where Whoosh allows it (`what`: "weights", "values" or "ids")."""
+    if not all(hasattr(m, name) for name in _BULK):  # a wrapped matcher (deletions): one posting at a time
+        while m.is_active():
+            yield [m.id()], [m.weight()] if what == "weights" else [m.value()] if what == "values" else None
             m.next()
-            continue
+        return
+    while m.is_active():
         if m._ids is None:
             m._read_ids()
-        if m._weights is None:
-            m._read_weights()
-        yield from zip(m._ids[m._i :], m._weights[m._i :], strict=False)
+        i = m._i
+        data = None
+        if what == "weights":
+            if m._weights is None:
+                m._read_weights()
+            data = m._weights[i:]
+        elif what == "values":
+            if m._values is None:
+                m._read_values()
+            data = m._values[i:]
+        yield m._ids[i:], data
         m._next_block()
 
 
 def _posting_ids(m) -> list[int]:
-    """The docnums of a posting list, a whole block at a time where Whoosh allows it (no weights, values)."""
-    if not (hasattr(m, "_read_ids") and hasattr(m, "_next_block")):
-        return list(m.all_ids())
-    ids: list[int] = []
-    while m.is_active():
-        if m._ids is None:
-            m._read_ids()
-        ids.extend(m._ids[m._i :])
-        m._next_block()
-    return ids
+    """The docnums of a posting list, a whole block at a time where Whoosh allows it."""
+    return [d for ids, _ in _blocks(m, "ids") for d in ids]
+
+
+def _values_in(m, docs: list[int], df: int) -> dict[int, bytes]:
+    """docnum -> encoded value of the postings of `m` at `docs` (ascending), in docnum order: read block by
+    block when the candidates are many, skipped to one by one when they are few next to the list."""
+    if len(docs) * DENSE < df:
+        return dict(values_at(m, docs))
+    wanted = set(docs)
+    return {
+        d: v for ids, values in _blocks(m, "values") for d, v in zip(ids, values, strict=True) if d in wanted
+    }
 
 
 def _seek(m, target: int) -> None:
@@ -361,8 +377,12 @@ def term_scores(
         if not doc_frequency(reader, fieldname, text):
             continue
         norms = _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
-        for doc, tf in _postings(reader.postings(fieldname, text)):
-            acc[doc] = acc.get(doc, 0.0) + weight * tf / norms[doc]
+        postings = _blocks(reader.postings(fieldname, text), "weights")
+        part = {d: weight * tf / norms[d] for ids, tfs in postings for d, tf in zip(ids, tfs, strict=True)}
+        if len(part) > len(acc):
+            acc, part = part, acc
+        for d, v in part.items():
+            acc[d] = acc.get(d, 0.0) + v
     return _saturate(acc, w_idf, K1)
 
 
@@ -372,10 +392,10 @@ def _sequence_positions(
     """docnum -> {term: positions} for the documents of a segment holding every one of `terms` in a field.
 
     The rarest term's documents (read a block of ids at a time) are the candidates; every other term's
-    posting list is only skipped through to those candidates (Whoosh skips whole blocks by their last id
-    without decoding them), and positions are decoded only for documents holding all the terms. A phrase
-    full of common words (در، از، که) so costs about as much as its rarest word, instead of decoding the
-    positions of every document that has "در"."""
+    posting list is only skipped through to those candidates when they are few (Whoosh skips whole blocks
+    by their last id without decoding them), read block by block when many, and positions are decoded only
+    for documents holding all the terms. A phrase full of common words (در، از، که) so costs about as much
+    as its rarest word, instead of decoding the positions of every document that has "در"."""
     distinct = sorted(set(terms), key=lambda t: doc_frequency(reader, fieldname, t))
     if not distinct or not doc_frequency(reader, fieldname, distinct[0]):
         return {}
@@ -386,11 +406,16 @@ def _sequence_positions(
     for term in distinct[1:]:
         if budget is not None:
             budget.check_time()
-        values[term] = dict(values_at(reader.postings(fieldname, term), docs))
+        values[term] = _values_in(
+            reader.postings(fieldname, term), docs, doc_frequency(reader, fieldname, term)
+        )
         docs = list(values[term])  # in docnum order still
         if not docs:
             return {}
-    values[distinct[0]] = dict(values_at(reader.postings(fieldname, distinct[0]), docs))
+    first = distinct[0]
+    values[first] = _values_in(
+        reader.postings(fieldname, first), docs, doc_frequency(reader, fieldname, first)
+    )
     decode = reader.schema[fieldname].format.decoder("positions")
     return {doc: {t: decode(values[t][doc]) for t in distinct} for doc in docs}
 

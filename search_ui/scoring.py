@@ -78,8 +78,9 @@ def rank(searcher: Searcher, compiled: Compiled, depth: int) -> tuple[list[tuple
             scores = {d + offset: s for d, s in scores.items()}
         acc.update(scores)
     compiled.budget.check_time()
-    if depth >= len(acc):
-        best = sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))
-    else:
-        best = heapq.nlargest(depth, acc.items(), key=lambda kv: (kv[1], -kv[0]))
+    kept = acc
+    if depth < len(acc):  # the best scores first, then only the documents that reach them are sorted
+        floor = heapq.nlargest(depth, acc.values())[-1]
+        kept = {d: s for d, s in acc.items() if s >= floor}
+    best = sorted(kept.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]
     return [(score, doc) for doc, score in best], len(acc)
