@@ -114,45 +114,59 @@ _BULK = ("_read_ids", "_read_weights", "_read_values", "_next_block")  # indexer
 DENSE = 16  # below one candidate in this many postings, a list is skipped through rather than read
 
 
-def _blocks(m, what: str) -> Iterator[tuple[Sequence[int], Sequence | None]]:
-    """(docnums, term frequencies or encoded values or None) of a posting list from the matcher's position,
-    a whole block at a time where Whoosh allows it (`what`: "weights", "values" or "ids")."""
+def _blocks(m) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
+    """(docnums, term frequencies, encoded values) of a posting list, a whole block at a time where Whoosh
+    allows it (a block's three columns are decoded together anyway)."""
     if not all(hasattr(m, name) for name in _BULK):  # a wrapped matcher (deletions): one posting at a time
         while m.is_active():
-            yield [m.id()], [m.weight()] if what == "weights" else [m.value()] if what == "values" else None
+            yield [m.id()], [m.weight()], [m.value()]
             m.next()
         return
     while m.is_active():
         if m._ids is None:
             m._read_ids()
+        if m._weights is None:
+            m._read_weights()
+        if m._values is None:
+            m._read_values()
         i = m._i
-        data = None
-        if what == "weights":
-            if m._weights is None:
-                m._read_weights()
-            data = m._weights[i:]
-        elif what == "values":
-            if m._values is None:
-                m._read_values()
-            data = m._values[i:]
-        yield m._ids[i:], data
+        yield m._ids[i:], m._weights[i:], m._values[i:]
         m._next_block()
 
 
-def _posting_ids(m) -> list[int]:
-    """The docnums of a posting list, a whole block at a time where Whoosh allows it."""
-    return [d for ids, _ in _blocks(m, "ids") for d in ids]
+class PostingLists:
+    """The posting lists one query reads in one segment, each read at most once: a word's body postings
+    give its BM25F score and, for the proximity bonus and phrases, its positions."""
 
+    def __init__(self, reader) -> None:
+        self.reader = reader
+        self._read: dict[tuple[str, str], tuple[list[int], list[float], list]] = {}
 
-def _values_in(m, docs: list[int], df: int) -> dict[int, bytes]:
-    """docnum -> encoded value of the postings of `m` at `docs` (ascending), in docnum order: read block by
-    block when the candidates are many, skipped to one by one when they are few next to the list."""
-    if len(docs) * DENSE < df:
-        return dict(values_at(m, docs))
-    wanted = set(docs)
-    return {
-        d: v for ids, values in _blocks(m, "values") for d, v in zip(ids, values, strict=True) if d in wanted
-    }
+    def whole(self, fieldname: str, term: str) -> tuple[list[int], list[float], list]:
+        """(docnums, term frequencies, encoded values) of every posting of the term in the field."""
+        key = (fieldname, term)
+        got = self._read.get(key)
+        if got is None:
+            ids: list[int] = []
+            tfs: list[float] = []
+            values: list = []
+            for block_ids, block_tfs, block_values in _blocks(self.reader.postings(fieldname, term)):
+                ids.extend(block_ids)
+                tfs.extend(block_tfs)
+                values.extend(block_values)
+            got = self._read[key] = (ids, tfs, values)
+        return got
+
+    def values_in(self, fieldname: str, term: str, docs: list[int]) -> dict[int, bytes]:
+        """docnum -> encoded value of the term's postings at `docs` (ascending), in docnum order. A list
+        not read yet is skipped through to the candidates when they are few next to it (Whoosh skips whole
+        blocks by their last id without decoding them), else read whole."""
+        df = doc_frequency(self.reader, fieldname, term)
+        if (fieldname, term) not in self._read and len(docs) * DENSE < df:
+            return dict(values_at(self.reader.postings(fieldname, term), docs))
+        ids, _, values = self.whole(fieldname, term)
+        wanted = set(docs)
+        return {d: v for d, v in zip(ids, values, strict=True) if d in wanted}
 
 
 def _seek(m, target: int) -> None:
@@ -231,13 +245,14 @@ class FieldsTerm(wq.Query):
     def estimate_size(self, ixreader) -> int:
         return sum(ixreader.doc_frequency(f, self.text) for f in self.weights)
 
-    def scores(self, searcher) -> dict[int, float]:
-        """Segment docnum -> boosted score of every document of the searcher's segment holding the term."""
-        scores = self._unboosted(searcher.reader(), searcher.get_parent())
+    def scores(self, searcher, lists: PostingLists | None = None) -> dict[int, float]:
+        """Segment docnum -> boosted score of every document of the searcher's segment holding the term
+        (`lists`: the query's posting lists of that segment, read once)."""
+        scores = self._unboosted(searcher.get_parent(), lists or PostingLists(searcher.reader()))
         return scores if self.boost == 1.0 else {d: self.boost * v for d, v in scores.items()}
 
-    def _unboosted(self, reader, parent) -> dict[int, float]:
-        return term_scores(reader, parent, self.text, self.weights, self.K1, self.B, self.pivot, self.budget)
+    def _unboosted(self, parent, lists: PostingLists) -> dict[int, float]:
+        return term_scores(lists, parent, self.text, self.weights, self.K1, self.B, self.pivot, self.budget)
 
 
 class FieldsPhrase(FieldsTerm):
@@ -269,8 +284,8 @@ class FieldsPhrase(FieldsTerm):
     def estimate_size(self, ixreader) -> int:
         return max(min(ixreader.doc_frequency(f, t) for t in self.seq) for f in self.weights)
 
-    def _unboosted(self, reader, parent) -> dict[int, float]:
-        return phrase_scores(reader, parent, self.seq, self.weights, self.K1, self.B, self.pivot, self.budget)
+    def _unboosted(self, parent, lists: PostingLists) -> dict[int, float]:
+        return phrase_scores(lists, parent, self.seq, self.weights, self.K1, self.B, self.pivot, self.budget)
 
 
 class FieldsAny(wq.Query):
@@ -306,11 +321,12 @@ class FieldsAny(wq.Query):
     def estimate_size(self, ixreader) -> int:
         return sum(q.estimate_size(ixreader) for q in self.alternatives)
 
-    def scores(self, searcher) -> dict[int, float]:
+    def scores(self, searcher, lists: PostingLists | None = None) -> dict[int, float]:
         """Segment docnum -> the sum of the scores of the alternatives the document holds."""
+        lists = lists or PostingLists(searcher.reader())
         acc: dict[int, float] = {}
         for q in self.alternatives:
-            for doc, score in q.scores(searcher).items():
+            for doc, score in q.scores(searcher, lists).items():
                 acc[doc] = acc.get(doc, 0.0) + score
         return acc
 
@@ -356,7 +372,7 @@ def _saturate(acc: dict[int, float], weight: float, k1: float) -> dict[int, floa
 
 
 def term_scores(
-    reader,
+    lists: PostingLists,
     parent,
     text: str,
     weights: Mapping[str, float],
@@ -365,20 +381,22 @@ def term_scores(
     pivot: Mapping[str, float] | None = None,
     budget=None,
 ) -> dict[int, float]:
-    """BM25F score of one term for every document of a segment holding it (segment docnums). With a
-    `budget` (search_ui.compile.Budget), its deadline is checked first."""
+    """BM25F score of one term for every document of a segment holding it (segment docnums), from the
+    query's posting lists of the segment. With a `budget` (search_ui.compile.Budget), its deadline is
+    checked first."""
     if budget is not None:
         budget.check_time()
     w_idf = idf(parent, [text], weights)
     if not w_idf:
         return {}
+    reader = lists.reader
     acc: dict[int, float] = {}
     for fieldname, weight in weights.items():
         if not doc_frequency(reader, fieldname, text):
             continue
         norms = _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
-        postings = _blocks(reader.postings(fieldname, text), "weights")
-        part = {d: weight * tf / norms[d] for ids, tfs in postings for d, tf in zip(ids, tfs, strict=True)}
+        ids, tfs, _ = lists.whole(fieldname, text)
+        part = {d: weight * tf / norms[d] for d, tf in zip(ids, tfs, strict=True)}
         if len(part) > len(acc):
             acc, part = part, acc
         for d, v in part.items():
@@ -387,35 +405,30 @@ def term_scores(
 
 
 def _sequence_positions(
-    reader, fieldname: str, terms: list[str], budget=None
+    lists: PostingLists, fieldname: str, terms: list[str], budget=None
 ) -> dict[int, dict[str, list[int]]]:
     """docnum -> {term: positions} for the documents of a segment holding every one of `terms` in a field.
 
-    The rarest term's documents (read a block of ids at a time) are the candidates; every other term's
-    posting list is only skipped through to those candidates when they are few (Whoosh skips whole blocks
-    by their last id without decoding them), read block by block when many, and positions are decoded only
-    for documents holding all the terms. A phrase full of common words (در، از، که) so costs about as much
-    as its rarest word, instead of decoding the positions of every document that has "در"."""
+    The rarest term's documents are the candidates; every other term's posting list is only skipped
+    through to those candidates when they are few (`PostingLists.values_in`), and positions are decoded
+    only for documents holding all the terms. A phrase full of common words (در، از، که) so costs about as
+    much as its rarest word, instead of decoding the positions of every document that has "در"."""
+    reader = lists.reader
     distinct = sorted(set(terms), key=lambda t: doc_frequency(reader, fieldname, t))
     if not distinct or not doc_frequency(reader, fieldname, distinct[0]):
         return {}
     if budget is not None:
         budget.check_time()
-    docs = _posting_ids(reader.postings(fieldname, distinct[0]))
+    docs = lists.whole(fieldname, distinct[0])[0]
     values: dict[str, dict[int, bytes]] = {}
     for term in distinct[1:]:
         if budget is not None:
             budget.check_time()
-        values[term] = _values_in(
-            reader.postings(fieldname, term), docs, doc_frequency(reader, fieldname, term)
-        )
+        values[term] = lists.values_in(fieldname, term, docs)
         docs = list(values[term])  # in docnum order still
         if not docs:
             return {}
-    first = distinct[0]
-    values[first] = _values_in(
-        reader.postings(fieldname, first), docs, doc_frequency(reader, fieldname, first)
-    )
+    values[distinct[0]] = lists.values_in(fieldname, distinct[0], docs)
     decode = reader.schema[fieldname].format.decoder("positions")
     return {doc: {t: decode(values[t][doc]) for t in distinct} for doc in docs}
 
@@ -427,7 +440,7 @@ def sequence_count(positions: Mapping[str, list[int]], terms: list[str]) -> int:
 
 
 def phrase_scores(
-    reader,
+    lists: PostingLists,
     parent,
     terms: list[str],
     weights: Mapping[str, float],
@@ -444,10 +457,12 @@ def phrase_scores(
         return {}
     acc: dict[int, float] = {}
     for fieldname, weight in weights.items():
-        found = _sequence_positions(reader, fieldname, terms, budget)
+        found = _sequence_positions(lists, fieldname, terms, budget)
         if not found:
             continue
-        norms = _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
+        norms = _norms(
+            lists.reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0)
+        )
         for doc, where in found.items():
             tf = sequence_count(where, terms)
             if tf:
@@ -465,9 +480,9 @@ def _near(a: list[int], b: list[int], slop: int) -> bool:
 
 
 def near_scores(
-    reader, fieldname: str, a: str, b: str, slop: int, bonus: float, budget=None
+    lists: PostingLists, fieldname: str, a: str, b: str, slop: int, bonus: float, budget=None
 ) -> dict[int, float]:
     """`bonus` for every document of a segment where terms `a` and `b` stand at most `slop` positions apart
     in a field, in either order (the proximity bonus, `search_ui.compile.proximity_bonus`)."""
-    found = _sequence_positions(reader, fieldname, [a, b], budget)
+    found = _sequence_positions(lists, fieldname, [a, b], budget)
     return {doc: bonus for doc, where in found.items() if _near(where[a], where[b], slop)}

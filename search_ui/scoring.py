@@ -18,7 +18,7 @@ from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 from whoosh.searching import Searcher
 
-from search_ui.bm25f import FieldsAny, FieldsTerm, near_scores
+from search_ui.bm25f import FieldsAny, FieldsTerm, PostingLists, near_scores
 from search_ui.compile import Budget, Compiled
 
 
@@ -29,34 +29,35 @@ def _proximity(node: wq.Query) -> SpanNear2 | None:
     return None
 
 
-def segment_scores(node: wq.Query, leaf: Searcher, budget: Budget) -> dict[int, float]:
-    """Segment docnum -> score of every document of `leaf`'s segment that `node` matches."""
+def segment_scores(node: wq.Query, leaf: Searcher, budget: Budget, lists: PostingLists) -> dict[int, float]:
+    """Segment docnum -> score of every document of `leaf`'s segment that `node` matches (`lists`: the
+    query's posting lists of the segment, each read once whichever clauses need it)."""
     if isinstance(node, FieldsTerm | FieldsAny):
-        return node.scores(leaf)
+        return node.scores(leaf, lists)
     span = _proximity(node)
     if span is not None:
         a, b = (t.text for t in span.qs)
-        return near_scores(leaf.reader(), span.qs[0].fieldname, a, b, span.slop, node.score, budget)
+        return near_scores(lists, span.qs[0].fieldname, a, b, span.slop, node.score, budget)
     if isinstance(node, wq.AndMaybe):
-        required = segment_scores(node.a, leaf, budget)
+        required = segment_scores(node.a, leaf, budget, lists)
         if not required:
             return required
-        optional = segment_scores(node.b, leaf, budget)
+        optional = segment_scores(node.b, leaf, budget, lists)
         return {d: s + optional.get(d, 0.0) for d, s in required.items()}
     if isinstance(node, wq.AndNot):
-        kept = segment_scores(node.a, leaf, budget)
+        kept = segment_scores(node.a, leaf, budget, lists)
         if not kept:
             return kept
-        dropped = segment_scores(node.b, leaf, budget)
+        dropped = segment_scores(node.b, leaf, budget, lists)
         return {d: s for d, s in kept.items() if d not in dropped}
     if isinstance(node, wq.Or):
         acc: dict[int, float] = {}
         for sub in node.subqueries:
-            for d, s in segment_scores(sub, leaf, budget).items():
+            for d, s in segment_scores(sub, leaf, budget, lists).items():
                 acc[d] = acc.get(d, 0.0) + s
         return acc
     if isinstance(node, wq.And):
-        parts = sorted((segment_scores(sub, leaf, budget) for sub in node.subqueries), key=len)
+        parts = sorted((segment_scores(sub, leaf, budget, lists) for sub in node.subqueries), key=len)
         if not parts:
             return {}
         rest = parts[1:]
@@ -73,7 +74,7 @@ def rank(searcher: Searcher, compiled: Compiled, depth: int) -> tuple[list[tuple
     documents match. Every matching document is scored in full before any is left out."""
     acc: dict[int, float] = {}
     for leaf, offset in searcher.leaf_searchers():
-        scores = segment_scores(compiled.query, leaf, compiled.budget)
+        scores = segment_scores(compiled.query, leaf, compiled.budget, PostingLists(leaf.reader()))
         if offset:
             scores = {d + offset: s for d, s in scores.items()}
         acc.update(scores)
