@@ -108,8 +108,20 @@ INDEX_METHODS = ("_segments",)  # index_segments (kavosh check)
 # their owner): W3's posting matcher read a block at a time, the segment reader's
 # per-document reader (whose `_lengths_of` is indexer.codec's own). Checked here so that an upgrade that
 # breaks them fails at import instead of silently falling back to a slower path.
-LEAF_MATCHER_METHODS = ("_read_ids", "_read_weights", "_next_block", "_skip_to_block", "block_max_id")
-LEAF_MATCHER_FIELDS = ("_ids", "_weights", "_i")  # set by W3LeafMatcher._goto (not checked: needs a file)
+LEAF_MATCHER_METHODS = (
+    "_read_ids",
+    "_read_weights",
+    "_read_values",
+    "_next_block",
+    "_skip_to_block",
+    "block_max_id",
+)
+LEAF_MATCHER_FIELDS = (
+    "_ids",
+    "_weights",
+    "_values",
+    "_i",
+)  # set by W3LeafMatcher._goto (not checked: needs a file)
 SEGMENT_READER_FIELDS = ("_perdoc",)  # set in SegmentReader.__init__ (not checked: needs a segment)
 
 
