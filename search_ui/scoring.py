@@ -50,10 +50,11 @@ def segment_scores(node: wq.Query, leaf: Searcher, budget: Budget, lists: Postin
             return kept
         dropped = segment_scores(node.b, leaf, budget, lists)
         return {d: s for d, s in kept.items() if d not in dropped}
-    if isinstance(node, wq.Or):
-        acc: dict[int, float] = {}
-        for sub in node.subqueries:
-            for d, s in segment_scores(sub, leaf, budget, lists).items():
+    if isinstance(node, wq.Or):  # the others added into (a copy of) the largest part
+        parts = sorted((segment_scores(sub, leaf, budget, lists) for sub in node.subqueries), key=len)
+        acc = dict(parts.pop()) if parts else {}
+        for part in parts:
+            for d, s in part.items():
                 acc[d] = acc.get(d, 0.0) + s
         return acc
     if isinstance(node, wq.And):
