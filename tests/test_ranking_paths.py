@@ -4,7 +4,9 @@ more than the deepest page (MAX_LIMIT) and more than the 100 candidates the prox
 The documents are drawn by a seeded random generator from a word list written here (common words are drawn
 more often, so common queries match most documents). Two things are checked:
 - a plain query's score of EVERY matching document is the sum of its words' own scores plus the proximity
-  bonus wherever the pair stands close in the body (positions read from the analyzer here, not the index);
+  bonus wherever the pair stands close in the body (positions read from the analyzer here, not the index),
+  and its pages, each ranked to its own depth, list them in the same order (on main before the one ranking
+  path, documents past the first 100 candidates lost their bonus, and these tests failed);
 - the batch path (`ranked`), the paged answer (`search`, page after page) and the filtered answer (every
   match ranked, then narrowed) give the same documents in the same order with the same scores, for every
   query form (required, excluded, grouped, phrase, prefix).
@@ -74,10 +76,24 @@ def _body_positions(text: str) -> dict[str, list[int]]:
     return where
 
 
+def _paged(engine: SearchEngine, query: str, filters: Filters | None = None) -> list[tuple[str, float]]:
+    out: list[tuple[str, float]] = []
+    page = 1
+    while True:
+        answer = engine.search(query, page=page, limit=MAX_LIMIT, filters=filters)
+        out += [(h["id"], h["score"]) for h in answer["hits"]]
+        if page * MAX_LIMIT >= answer["total"]:
+            return out
+        page += 1
+
+
 @pytest.mark.parametrize(("a", "b"), [("باغ", "درخت"), ("رود", "کوه"), ("کتاب", "شهر")])
 def test_every_match_scores_its_words_plus_the_bonus_where_they_stand_close(corpus, a, b):
     engine, records = corpus
-    both = dict(engine.ranked(f"{a} {b}", limit=DOCS))
+    query = f"{a} {b}"
+    both = dict(engine.ranked(query, limit=DOCS))
+    # page after page, each ranked to its own depth (100, 200, ...), the same documents in the same order
+    assert [doc for doc, _ in _paged(engine, query)] == list(both)
     alone_a, alone_b = dict(engine.ranked(a, limit=DOCS)), dict(engine.ranked(b, limit=DOCS))
     ta, tb = _term(a), _term(b)
     reader = engine._generation().searcher(engine.weighting)
@@ -94,17 +110,6 @@ def test_every_match_scores_its_words_plus_the_bonus_where_they_stand_close(corp
         assert both[doc] == pytest.approx(expected, rel=1e-9), (doc, rank)
         close_below_cutoff += near and rank >= OLD_CUTOFF
     assert close_below_cutoff > 10  # documents the old top-100 cut-off left without their bonus
-
-
-def _paged(engine: SearchEngine, query: str, filters: Filters | None = None) -> list[tuple[str, float]]:
-    out: list[tuple[str, float]] = []
-    page = 1
-    while True:
-        answer = engine.search(query, page=page, limit=MAX_LIMIT, filters=filters)
-        out += [(h["id"], h["score"]) for h in answer["hits"]]
-        if page * MAX_LIMIT >= answer["total"]:
-            return out
-        page += 1
 
 
 @pytest.mark.parametrize(
