@@ -20,8 +20,9 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from analyzers import ANALYZER_VERSION
+from indexer.plan import Plan, plan
 from indexer.progress import Progress
-from indexer.sources.loader import Doc, FileEntry, ReadOptions, Skip, parse_file, walk
+from indexer.sources.loader import Doc, FileEntry, ReadOptions, Skip, parse_file
 from indexer.sources.pages import PAGED_FORMATS, page_starts
 from indexer.storage import generations as store
 from indexer.storage.codec import KavoshCodec
@@ -34,8 +35,6 @@ DEFAULT_MAX_SIZE = 50 * 1024 * 1024
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 WRITER_LIMIT_MB = 128
 TICK_DOCS = 100  # progress ticks inside big .json/.jsonl files
-# Skip reasons that --ocr cures: such files are read again by a run with --ocr even when unchanged.
-OCR_REASONS = frozenset({"no-text-layer"})
 
 
 class UsageError(store.KavoshIndexError):
@@ -95,14 +94,6 @@ class Summary:
         return out
 
 
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _previous(index_dir: Path, rebuild: bool) -> tuple[store.Generation | None, dict]:
     """The live generation to build on (None for a full build) and its manifest."""
     if rebuild or store.current_name(index_dir) is None:
@@ -155,114 +146,113 @@ def index_folder(
         current, old_files = _previous(index_dir, rebuild)
         summary.rebuilt = current is None
         summary.generation = current.name if current else None
+        todo = plan(folder, old_files, max_size, skip, exclude=index_dir, ocr=ocr)
+        summary.files, summary.unchanged = todo.files, todo.unchanged_docs
+        up_to_date = not todo.to_index and not todo.gone and todo.unchanged == old_files
+        if current is not None and up_to_date:
+            return _kept(summary, current, began)
+        run = _Run(folder, index_dir, max_size, procs, ocr, summary, skip, progress or Progress())
+        name = run.write(current, todo, old_files)
+        if name is None:  # nothing changed after all (e.g. only files that are still bad)
+            return _kept(summary, current, began)
+        summary.generation = name
+        summary.changed = True
+    summary.elapsed = time.perf_counter() - began
+    return summary
 
-        # 1. Walk and split by size+mtime: unchanged files are never read.
-        unchanged: dict[str, dict] = {}
-        candidates: list[FileEntry] = []
-        for item in walk(folder, exclude=index_dir):
-            if isinstance(item, Skip):
-                skip(item)
-                continue
-            summary.files += 1
-            old = old_files.get(item.relpath)
-            if old and ocr and any(recorded[1] in OCR_REASONS for recorded in old.get("skips", ())):
-                old = None  # skipped or partly read for want of --ocr: read it again, now with OCR
-            if old and old["size"] == item.size and old["mtime_ns"] == item.mtime_ns:
-                unchanged[item.relpath] = old
-                for recorded in old.get("skips", ()):
-                    skip(Skip(*recorded))  # still bad: report it again, without reading the file
-            else:
-                candidates.append(item)
 
-        # 2. A changed size or mtime with the same content is unchanged too (manifest refreshed).
-        to_index: list[FileEntry] = []
-        for entry in candidates:
-            old = old_files.get(entry.relpath)
-            if old and ocr and any(recorded[1] in OCR_REASONS for recorded in old.get("skips", ())):
-                old = None
-            if old and old["size"] == entry.size and entry.size <= max_size:
-                try:
-                    if _sha256(entry.abspath) == old["sha256"]:
-                        unchanged[entry.relpath] = dict(old, mtime_ns=entry.mtime_ns)
-                        for recorded in old.get("skips", ()):
-                            skip(Skip(*recorded))
-                        continue
-                except OSError:
-                    pass  # reported when the file is read below
-            to_index.append(entry)
-        gone = [rel for rel in old_files if rel not in unchanged]
-        summary.unchanged = sum(len(meta["ids"]) for meta in unchanged.values())
+def _kept(summary: Summary, current: store.Generation, began: float) -> Summary:
+    """The summary of a run that leaves the live generation as it is."""
+    summary.documents = current.meta.get("documents", 0)
+    summary.sources = _sources(current.meta.get("files", {}))
+    summary.elapsed = time.perf_counter() - began
+    return summary
 
-        if current is not None and not to_index and not gone and unchanged == old_files:
-            summary.documents = current.meta.get("documents", 0)
-            summary.sources = _sources(old_files)
-            summary.elapsed = time.perf_counter() - began
-            return summary
 
-        # 3. Write the next generation.
-        name = store.next_generation(index_dir)
-        gen_path = index_dir / name
-        progress = progress or Progress()
+@dataclass
+class _Run:
+    """What one run writes a new generation with."""
+
+    folder: Path
+    index_dir: Path
+    max_size: int
+    procs: int
+    ocr: bool
+    summary: Summary
+    skip: Callable[[Skip], None]
+    progress: Progress
+
+    def write(self, current: store.Generation | None, todo: Plan, old_files: dict) -> str | None:
+        """Write the next generation (a copy of `current` with `todo` applied) and make it live; return its
+        name, or None when nothing changed and the live one stays (the new one is then removed)."""
+        name = store.next_generation(self.index_dir)
+        gen_path = self.index_dir / name
         try:
-            if current is None:
-                gen_path.mkdir(parents=True)
-                ix = whoosh_index.create_in(str(gen_path), make_schema())
-            else:
-                store.seed_from(current.path, gen_path)
-                ix = whoosh_index.open_dir(str(gen_path))
-            new_bytes = sum(e.size for e in to_index)
-            nprocs = procs or (2 if new_bytes >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1 else 1)
-            options = {"limitmb": WRITER_LIMIT_MB, "codec": KavoshCodec()}
-            if nprocs > 1:
-                _warm_up(ix)
-                writer = ix.writer(procs=nprocs, multisegment=True, **options)
-            else:
-                writer = ix.writer(**options)
+            ix = _open_next(gen_path, current)
+            writer = _writer(ix, sum(e.size for e in todo.to_index), self.procs)
+            options = ReadOptions(ocr=self.ocr, on_page=self.progress.ocr_page)
             try:
-                options = ReadOptions(ocr=ocr, on_page=progress.ocr_page)
                 manifest = _apply(
-                    writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress, options
+                    writer, todo, old_files, self.max_size, self.summary, self.skip, self.progress, options
                 )
             except BaseException:
                 writer.cancel()
                 raise
+            summary = self.summary
             if summary.added or summary.updated or summary.deleted:
                 writer.commit()
             else:
                 writer.cancel()
                 if current is not None and manifest == old_files:
-                    # Nothing changed after all (e.g. only files that are still bad): keep the live one.
                     shutil.rmtree(gen_path, ignore_errors=True)
-                    progress.close()
-                    summary.documents = current.meta.get("documents", 0)
-                    summary.sources = _sources(old_files)
-                    summary.elapsed = time.perf_counter() - began
-                    return summary
+                    return None
             with ix.reader() as reader:
                 summary.documents = reader.doc_count()
             summary.sources = _sources(manifest)
-            meta = {
-                "analyzer_version": ANALYZER_VERSION,
-                "schema_version": SCHEMA_VERSION,
-                "generation": name,
-                "created": time.time(),
-                "folder": str(folder.resolve()),
-                "documents": summary.documents,
-                "files": manifest,
-            }
-            store.write_json_durably(gen_path / store.META, meta)
-            store.fsync_tree(gen_path)
+            _write_meta(gen_path, name, self.folder, summary.documents, manifest)
         except BaseException:
-            progress.close()
             shutil.rmtree(gen_path, ignore_errors=True)
             raise
-        progress.close()
-        store.switch_current(index_dir, name)
-        store.clean_up(index_dir)
-        summary.generation = name
-        summary.changed = True
-    summary.elapsed = time.perf_counter() - began
-    return summary
+        finally:
+            self.progress.close()
+        store.switch_current(self.index_dir, name)
+        store.clean_up(self.index_dir)
+        return name
+
+
+def _open_next(gen_path: Path, current: store.Generation | None):
+    """The new generation's Whoosh index: empty for a full build, else hard links to the live one."""
+    if current is None:
+        gen_path.mkdir(parents=True)
+        return whoosh_index.create_in(str(gen_path), make_schema())
+    store.seed_from(current.path, gen_path)
+    return whoosh_index.open_dir(str(gen_path))
+
+
+def _writer(ix, new_bytes: int, procs: int):
+    """One writer for a small job, Whoosh's multi-process writer (`procs`, 0: two on a machine that has
+    them) for a large one."""
+    nprocs = procs or (2 if new_bytes >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1 else 1)
+    options = {"limitmb": WRITER_LIMIT_MB, "codec": KavoshCodec()}
+    if nprocs <= 1:
+        return ix.writer(**options)
+    _warm_up(ix)
+    return ix.writer(procs=nprocs, multisegment=True, **options)
+
+
+def _write_meta(gen_path: Path, name: str, folder: Path, documents: int, manifest: dict) -> None:
+    """The generation's `kavosh.json` (versions, the file manifest), then every file fsynced."""
+    meta = {
+        "analyzer_version": ANALYZER_VERSION,
+        "schema_version": SCHEMA_VERSION,
+        "generation": name,
+        "created": time.time(),
+        "folder": str(folder.resolve()),
+        "documents": documents,
+        "files": manifest,
+    }
+    store.write_json_durably(gen_path / store.META, meta)
+    store.fsync_tree(gen_path)
 
 
 def _sources(manifest: dict) -> int:
@@ -276,10 +266,11 @@ def _warm_up(ix) -> None:
     list(ix.schema["body"].analyzer("کتاب‌ها را می‌خوانند", mode="index"))
 
 
-def _apply(writer, to_index, gone, unchanged, old_files, max_size, summary, skip, progress, options) -> dict:
+def _apply(writer, todo: Plan, old_files, max_size, summary, skip, progress, options) -> dict:
     """Delete documents of changed/deleted files, add the new ones; return the new manifest."""
-    manifest = dict(unchanged)
-    seen: set[str] = {doc_id for meta in unchanged.values() for doc_id in meta["ids"]}
+    to_index, gone = todo.to_index, todo.gone
+    manifest = dict(todo.unchanged)
+    seen: set[str] = {doc_id for meta in todo.unchanged.values() for doc_id in meta["ids"]}
     for rel in gone:
         writer.delete_by_term("path", rel)
     progress.start(len(to_index), sum(e.size for e in to_index))

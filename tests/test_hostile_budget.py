@@ -14,6 +14,7 @@ import search_ui.ranking.compile as qcompile
 from search_ui.commands.main import cli
 from search_ui.engines.folder import SearchEngine
 from search_ui.query.parse import parse
+from search_ui.ranking import scoring
 from search_ui.ranking.compile import Budget, Compiler, Limits, QueryTooExpensive
 from search_ui.web.app import create_app
 
@@ -85,14 +86,14 @@ def test_postings_are_capped_before_anything_is_read(engine):
 def test_the_deadline_stops_a_running_query(engine):
     now = [0.0]
     query = compiled(engine, "zq* باغ", Limits(seconds=5.0), clock=lambda: now[0])
-    now[0] = 6.0  # the deadline passes after compiling: the scorers and the collector must notice
+    now[0] = 6.0  # the deadline passes after compiling: the scorers must notice
     searcher = engine._generation().searcher(engine.weighting)
     with pytest.raises(QueryTooExpensive):
-        engine._run(searcher, query, 10, count=True)
+        scoring.rank(searcher, query, 10)
     plain = compiled(engine, "باغ انار", Limits(seconds=5.0), clock=lambda: now[0])
     now[0] = 12.0
-    with pytest.raises(QueryTooExpensive):  # the keyword fast path too
-        engine._run(searcher, plain, 10, count=True)
+    with pytest.raises(QueryTooExpensive):  # plain keywords too
+        scoring.rank(searcher, plain, 10)
 
 
 def test_a_clock_that_runs_out_during_compiling_refuses(engine):

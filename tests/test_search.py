@@ -11,7 +11,7 @@ import pytest
 
 from indexer.build import index_folder
 from indexer.errors import IndexMissing
-from search_ui.engines.folder import QueryRefused, Ranking, SearchEngine
+from search_ui.engines.folder import QueryRefused, SearchEngine
 
 MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
@@ -196,8 +196,8 @@ def test_a_new_generation_is_picked_up_and_threads_share_the_engine(tmp_path):
 @pytest.mark.parametrize(
     "query", ["سیاست خارجی", "کتابخانه ملی", "سیاست هنر ادبیات", "خبر شهر", "ایران باستان"]
 )
-def test_the_fast_path_ranks_exactly_like_whoosh(index_dir, query):
-    fast = SearchEngine(index_dir).ranked(query, limit=50)
-    slow = SearchEngine(index_dir, Ranking(fast=False)).ranked(query, limit=50)
-    assert [d for d, _ in fast] == [d for d, _ in slow]
-    assert [s for _, s in fast] == pytest.approx([s for _, s in slow], rel=1e-6)
+def test_the_batch_path_ranks_exactly_like_the_page(engine, query):
+    batch = engine.ranked(query, limit=50)
+    page = engine.search(query, limit=50)["hits"]
+    assert [d for d, _ in batch] == [h["id"] for h in page]
+    assert [round(s, 4) for _, s in batch] == [h["score"] for h in page]

@@ -20,12 +20,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from analyzers import ANALYZER_VERSION
-from indexer.build import DEFAULT_MAX_SIZE, Summary, UsageError, _apply, _sha256
+from indexer.build import DEFAULT_MAX_SIZE, Summary, UsageError, _apply
 from indexer.errors import KavoshIndexError, LockTimeout
 from indexer.opensearch import documents, store
 from indexer.opensearch.client import Client, ClusterRequestError, ClusterUnavailable, parse_target, q
+from indexer.plan import plan
 from indexer.progress import Progress
-from indexer.sources.loader import FileEntry, ReadOptions, Skip, walk
+from indexer.sources.loader import ReadOptions, Skip
 from indexer.storage.schema import SCHEMA_VERSION
 
 log = logging.getLogger("kavosh.indexer")
@@ -130,41 +131,6 @@ class BulkWriter:
         self.close()
 
 
-def _plan(folder: Path, old_files: dict, max_size: int, summary: Summary, skip) -> tuple[list, list, dict]:
-    """Split the folder's files against the manifest, as `indexer.build.index_folder` does: unchanged
-    (same size and time, or same SHA-256), to index, and gone."""
-    unchanged: dict[str, dict] = {}
-    candidates: list[FileEntry] = []
-    for item in walk(folder):
-        if isinstance(item, Skip):
-            skip(item)
-            continue
-        summary.files += 1
-        old = old_files.get(item.relpath)
-        if old and old["size"] == item.size and old["mtime_ns"] == item.mtime_ns:
-            unchanged[item.relpath] = old
-            for recorded in old.get("skips", ()):
-                skip(Skip(*recorded))
-        else:
-            candidates.append(item)
-    to_index: list[FileEntry] = []
-    for entry in candidates:
-        old = old_files.get(entry.relpath)
-        if old and old["size"] == entry.size and entry.size <= max_size:
-            try:
-                if _sha256(entry.abspath) == old["sha256"]:
-                    unchanged[entry.relpath] = dict(old, mtime_ns=entry.mtime_ns)
-                    for recorded in old.get("skips", ()):
-                        skip(Skip(*recorded))
-                    continue
-            except OSError:
-                pass
-        to_index.append(entry)
-    gone = [rel for rel in old_files if rel not in unchanged]
-    summary.unchanged = sum(len(meta["ids"]) for meta in unchanged.values())
-    return to_index, gone, unchanged
-
-
 def _create(client: Client, name: str, shards: int) -> None:
     client.request("PUT", f"/{q(name)}?wait_for_active_shards=all", documents.index_body(shards, 0))
 
@@ -222,7 +188,7 @@ def index_to_cluster(
 ) -> Summary:
     """Bring the index at `url` in step with `folder` (see the module's docstring); return what was done.
 
-    Raises UsageError, indexer.store.LockTimeout, ClusterUnavailable (no node answers, or red) and other
+    Raises UsageError, indexer.errors.LockTimeout, ClusterUnavailable (no node answers, or red) and other
     KavoshIndexErrors; bad files never raise."""
     began = time.perf_counter()
     folder = Path(folder)
@@ -255,13 +221,14 @@ def index_to_cluster(
             old_files = meta.get("files", {}) if meta else {}
             summary.rebuilt = meta is None
             summary.generation = live
-            to_index, gone, unchanged = _plan(folder, old_files, max_size, summary, skip)
-            if meta is not None and not to_index and not gone and unchanged == old_files:
+            todo = plan(folder, old_files, max_size, skip)
+            summary.files, summary.unchanged = todo.files, todo.unchanged_docs
+            if meta is not None and not todo.to_index and not todo.gone and todo.unchanged == old_files:
                 summary.documents = meta.get("documents", 0)
                 summary.elapsed = time.perf_counter() - began
                 return summary
             name = store.next_generation(client, alias)
-            new_bytes = sum(e.size for e in to_index)
+            new_bytes = sum(e.size for e in todo.to_index)
             nprocs = procs or (2 if new_bytes >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1 else 1)
             progress = progress or Progress()
             try:
@@ -272,18 +239,7 @@ def index_to_cluster(
                 writer = BulkWriter(client, name, old_files, nprocs, lock.renew)
                 try:
                     options = ReadOptions()  # scans are read only into a folder index (--ocr), not yet here
-                    manifest = _apply(
-                        writer,
-                        to_index,
-                        gone,
-                        unchanged,
-                        old_files,
-                        max_size,
-                        summary,
-                        skip,
-                        progress,
-                        options,
-                    )
+                    manifest = _apply(writer, todo, old_files, max_size, summary, skip, progress, options)
                     writer.finish()
                 except BaseException:
                     writer.cancel()

@@ -34,7 +34,6 @@ from whoosh.codec.whoosh3 import (
 from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence
 from whoosh.index import FileIndex
-from whoosh.matching import ListMatcher
 
 # The one Whoosh release whose internals are named below; setup.cfg pins `whoosh-reloaded==` this version.
 WHOOSH_VERSION = (2, 7, 5)
@@ -45,7 +44,6 @@ __all__ = [
     "STORED_COLUMN",
     "WHOOSH3_HEADER_MAGIC",
     "WHOOSH_VERSION",
-    "ListMatcher",
     "W3Codec",
     "W3LeafMatcher",
     "W3PerDocReader",
@@ -106,13 +104,24 @@ COLUMN_READER_FIELDS = ("_dbfile", "_basepos", "_length", "_doccount")  # blocks
 NUMERIC_READER_FIELDS = ("_fixedlen", "_count", "_dbfile", "_basepos")  # one_byte_column
 INDEX_METHODS = ("_segments",)  # index_segments (kavosh check)
 
-# Used by search_ui.ranking.bm25f and search_ui.ranking.fastpath today (through hasattr there; to be imported
-# from here by their owner): W3's posting matcher read a block at a time, a precomputed ListMatcher, the
-# segment reader's per-document reader (whose `_lengths_of` is indexer.storage.codec's own). Checked here so
-# that an upgrade that breaks them fails at import instead of silently falling back to a slower path.
-LEAF_MATCHER_METHODS = ("_read_ids", "_read_weights", "_next_block", "_skip_to_block", "block_max_id")
-LEAF_MATCHER_FIELDS = ("_ids", "_weights", "_i")  # set by W3LeafMatcher._goto (not checked: needs a file)
-LIST_MATCHER_FIELDS = ("_ids", "_weights", "_i")
+# Used by search_ui.ranking.bm25f today (through hasattr there; to be imported from here by their owner):
+# W3's posting matcher read a block at a time, the segment reader's per-document reader (whose
+# `_lengths_of` is indexer.storage.codec's own). Checked here so that an upgrade that breaks them fails at
+# import instead of silently falling back to a slower path.
+LEAF_MATCHER_METHODS = (
+    "_read_ids",
+    "_read_weights",
+    "_read_values",
+    "_next_block",
+    "_skip_to_block",
+    "block_max_id",
+)
+LEAF_MATCHER_FIELDS = (
+    "_ids",
+    "_weights",
+    "_values",
+    "_i",
+)  # set by W3LeafMatcher._goto (not checked: needs a file)
 SEGMENT_READER_FIELDS = ("_perdoc",)  # set in SegmentReader.__init__ (not checked: needs a segment)
 
 
@@ -153,7 +162,6 @@ def check_surface() -> None:
             (reader, NUMERIC_READER_FIELDS),
             (FileIndex, INDEX_METHODS),
             (W3LeafMatcher, LEAF_MATCHER_METHODS),
-            (ListMatcher([1], [1.0]), LIST_MATCHER_FIELDS),
         ]
     except Exception as exc:  # a constructor that changed its arguments is as fatal as a missing name
         raise WhooshVersionError(

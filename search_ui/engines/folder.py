@@ -5,8 +5,8 @@ every call works on one generation. A call first reads `CURRENT` (one small file
 new generation the index is reopened, so a response never mixes two generations. A new generation that
 cannot be opened is logged and the last good one keeps answering.
 
-Every query runs on a `Budget` (search_ui.compile): refused up front when it would read too much, stopped
-by its deadline while it runs.
+Every query runs on a `Budget` (search_ui.ranking.compile): refused up front when it would read too much,
+stopped by its deadline while it runs.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from whoosh.collectors import TopCollector
 from whoosh.index import Index
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -34,7 +33,7 @@ from indexer.storage.generations import (
 from indexer.storage.schema import decode_text
 from search_ui.query.analysis import analyze_query
 from search_ui.query.parse import parse
-from search_ui.ranking import bm25f, fastpath
+from search_ui.ranking import bm25f, scoring
 from search_ui.ranking.compile import (
     BadRequest,
     Budget,
@@ -64,20 +63,6 @@ def check_paging(page: int, limit: int) -> None:
         raise BadRequest("bad-page", "page must be an integer >= 1")
     if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise BadRequest("bad-limit", f"limit must be an integer from 1 to {MAX_LIMIT}")
-
-
-class _BudgetCollector(TopCollector):
-    """Whoosh's top-N collector, checking the query's deadline every 1,024 matching documents."""
-
-    def __init__(self, budget: Budget, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.budget = budget
-
-    def matches(self):
-        for n, docnum in enumerate(super().matches()):
-            if not n & 1023:
-                self.budget.check_time()
-            yield docnum
 
 
 @dataclass
@@ -136,7 +121,7 @@ def answer(
 
 class SearchEngine:
     """Search one Kavosh index folder. Construction never fails; a missing or damaged index fails each call
-    with an `indexer.store.KavoshIndexError` (except `health`, which reports it); a bad page or limit is a
+    with an `indexer.errors.KavoshIndexError` (except `health`, which reports it); a bad page or limit is a
     `BadRequest`, a refused query a `QueryRefused`; anything else is a bug and propagates as it is."""
 
     def __init__(
@@ -146,8 +131,8 @@ class SearchEngine:
         self.ranking = ranking or Ranking()
         self.limits = limits or Limits()
         r = self.ranking
-        # Every scored query is search_ui.bm25f's own (FieldsTerm/FieldsPhrase); Whoosh's weighting only
-        # scores the proximity spans, which ConstantScoreQuery overrides.
+        # Every score is search_ui.ranking.scoring's (BM25F from search_ui.ranking.bm25f); a Whoosh searcher
+        # needs a weighting all the same, and this one scores nothing Kavosh ranks.
         self.weighting = BM25F(B=r.b, K1=r.k1)
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
@@ -231,9 +216,9 @@ class SearchEngine:
         facets = None
         if compiled.query is not None:
             if filters is None:
-                ranked, total = self._run(searcher, compiled, page * limit, count=True)
+                ranked, total = scoring.rank(searcher, compiled, page * limit)
             else:
-                everything, _ = self._run(searcher, compiled, max(1, searcher.doc_count_all()), count=False)
+                everything, _ = scoring.rank(searcher, compiled, max(1, searcher.doc_count_all()))
                 narrowed = narrow(searcher.reader(), everything, filters)
                 ranked, total, facets = narrowed.ranked, narrowed.total, narrowed.facets
             for score, docnum in ranked[(page - 1) * limit : page * limit]:
@@ -248,7 +233,7 @@ class SearchEngine:
         compiled = self._compile(searcher, query)
         if compiled.query is None:
             return []
-        ranked, _ = self._run(searcher, compiled, limit, count=False)
+        ranked, _ = scoring.rank(searcher, compiled, limit)
         return [(gen.doc_id(searcher, docnum), score) for score, docnum in ranked[:limit]]
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
@@ -293,28 +278,6 @@ class SearchEngine:
         if len(compiled.unknown) > MAX_SPELLED:
             compiled = replace(compiled, unknown=compiled.unknown[:MAX_SPELLED])
         return gen.speller.suggest(searcher.reader(), query, compiled)
-
-    def _run(
-        self, searcher: Searcher, compiled: Compiled, limit: int, count: bool
-    ) -> tuple[list[tuple[float, int]], int]:
-        """Ranked (score, docnum) pairs (at least `limit` when there are that many) and, with `count`, the
-        number of matching documents.
-
-        Plain keyword queries take the term-at-a-time fast path (same BM25F scores); the rest go through
-        Whoosh's matchers. Ties fall back to index order (stable)."""
-        if compiled.plain and self.ranking.fast:
-            return fastpath.rank(searcher, compiled, self.ranking, limit)
-        if not count:
-            collector = _BudgetCollector(compiled.budget, limit=limit)
-            searcher.search_with_collector(compiled.query, collector)
-            return list(collector.results().top_n), 0
-        # Count in the same pass. Whoosh's default collector prunes (block quality, and matchers replaced by
-        # cheaper ones that drop what cannot reach the top N), so `len(results)` would run the whole query
-        # a second time; our BM25F matchers cannot skip blocks anyway.
-        collector = _BudgetCollector(compiled.budget, limit=limit, usequality=False)
-        collector.replace = 0
-        searcher.search_with_collector(compiled.query, collector)
-        return list(collector.results().top_n), collector.count()
 
     @staticmethod
     def _hit(fields: dict, score: float, compiled: Compiled) -> dict:

@@ -6,7 +6,7 @@ the body counts twice at full strength, and a title's idf is inflated when few d
 Measured on qa-ir, that made every title weight above ~0.3 cost points. Summing before saturation lets the
 title weigh more than the body (a title hit alone scores well) without double counting. Each field has its
 own length normalization (b, and optionally a fixed pivot length instead of the field's average; see
-`search_ui.compile.Ranking` for why the title uses one).
+`search_ui.ranking.compile.Ranking` for why the title uses one).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ import math
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from whoosh import query as wq
-from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.util.numeric import byte_to_length
 
 # Per-segment length data: ("len", segment, field) -> every document's length, ("sum", ...) -> (total length,
@@ -52,7 +51,7 @@ def _segment_id(reader) -> object:
 
 def _read_lengths(reader, fieldname: str) -> list[int]:
     """Every document's length in a field (0 without the field). Read as the column's bytes in one piece
-    where the codec allows it (indexer.codec), else one call per document."""
+    where the codec allows it (indexer.storage.codec), else one call per document."""
     count = reader.doc_count_all()
     perdoc = getattr(reader, "_perdoc", None)
     if perdoc is not None and hasattr(perdoc, "_lengths_of"):
@@ -111,20 +110,63 @@ def warm(
         _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
 
 
-def _postings(m) -> Iterator[tuple[int, float]]:
-    """(docnum, term frequency) of a posting list, a whole block at a time where Whoosh allows it."""
-    bulk = hasattr(m, "_read_ids") and hasattr(m, "_read_weights") and hasattr(m, "_next_block")
-    while m.is_active():
-        if not bulk:
-            yield m.id(), m.weight()
+_BULK = ("_read_ids", "_read_weights", "_read_values", "_next_block")  # indexer.whoosh_private names them
+DENSE = 16  # below one candidate in this many postings, a list is skipped through rather than read
+
+
+def _blocks(m) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
+    """(docnums, term frequencies, encoded values) of a posting list, a whole block at a time where Whoosh
+    allows it (a block's three columns are decoded together anyway)."""
+    if not all(hasattr(m, name) for name in _BULK):  # a wrapped matcher (deletions): one posting at a time
+        while m.is_active():
+            yield [m.id()], [m.weight()], [m.value()]
             m.next()
-            continue
+        return
+    while m.is_active():
         if m._ids is None:
             m._read_ids()
         if m._weights is None:
             m._read_weights()
-        yield from zip(m._ids[m._i :], m._weights[m._i :], strict=False)
+        if m._values is None:
+            m._read_values()
+        i = m._i
+        yield m._ids[i:], m._weights[i:], m._values[i:]
         m._next_block()
+
+
+class PostingLists:
+    """The posting lists one query reads in one segment, each read at most once: a word's body postings
+    give its BM25F score and, for the proximity bonus and phrases, its positions."""
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+        self._read: dict[tuple[str, str], tuple[list[int], list[float], list]] = {}
+
+    def whole(self, fieldname: str, term: str) -> tuple[list[int], list[float], list]:
+        """(docnums, term frequencies, encoded values) of every posting of the term in the field."""
+        key = (fieldname, term)
+        got = self._read.get(key)
+        if got is None:
+            ids: list[int] = []
+            tfs: list[float] = []
+            values: list = []
+            for block_ids, block_tfs, block_values in _blocks(self.reader.postings(fieldname, term)):
+                ids.extend(block_ids)
+                tfs.extend(block_tfs)
+                values.extend(block_values)
+            got = self._read[key] = (ids, tfs, values)
+        return got
+
+    def values_in(self, fieldname: str, term: str, docs: list[int]) -> dict[int, bytes]:
+        """docnum -> encoded value of the term's postings at `docs` (ascending), in docnum order. A list
+        not read yet is skipped through to the candidates when they are few next to it (Whoosh skips whole
+        blocks by their last id without decoding them), else read whole."""
+        df = doc_frequency(self.reader, fieldname, term)
+        if (fieldname, term) not in self._read and len(docs) * DENSE < df:
+            return dict(values_at(self.reader.postings(fieldname, term), docs))
+        ids, _, values = self.whole(fieldname, term)
+        wanted = set(docs)
+        return {d: v for d, v in zip(ids, values, strict=True) if d in wanted}
 
 
 def _seek(m, target: int) -> None:
@@ -157,22 +199,6 @@ def values_at(m, docs: Iterable[int]) -> Iterator[tuple[int, bytes]]:
             yield doc, m.value()
 
 
-class _ScoreList(ListMatcher):
-    """Precomputed (docnum, score) postings."""
-
-    def score(self) -> float:
-        return self._weights[self._i]
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def max_quality(self) -> float:
-        best = getattr(self, "_best", None)
-        if best is None:
-            best = self._best = max(self._weights)
-        return best
-
-
 class FieldsTerm(wq.Query):
     """One analyzed term searched in several fields at once and scored by BM25F."""
 
@@ -191,7 +217,7 @@ class FieldsTerm(wq.Query):
         self.B = B
         self.boost = boost
         self.pivot = dict(pivot or {})
-        self.budget = None  # the query's search_ui.compile.Budget: its deadline is checked while scoring
+        self.budget = None  # the query's ranking.compile.Budget: its deadline is checked while scoring
 
     def __repr__(self) -> str:
         return f"FieldsTerm({self.text!r}, {self.weights!r}, boost={self.boost})"
@@ -219,22 +245,14 @@ class FieldsTerm(wq.Query):
     def estimate_size(self, ixreader) -> int:
         return sum(ixreader.doc_frequency(f, self.text) for f in self.weights)
 
-    def scores(self, searcher) -> dict[int, float]:
-        """docnum -> boosted score in the searcher's segment."""
-        scores = term_scores(
-            searcher.reader(),
-            searcher.get_parent(),
-            self.text,
-            self.weights,
-            self.K1,
-            self.B,
-            self.pivot,
-            self.budget,
-        )
+    def scores(self, searcher, lists: PostingLists | None = None) -> dict[int, float]:
+        """Segment docnum -> boosted score of every document of the searcher's segment holding the term
+        (`lists`: the query's posting lists of that segment, read once)."""
+        scores = self._unboosted(searcher.get_parent(), lists or PostingLists(searcher.reader()))
         return scores if self.boost == 1.0 else {d: self.boost * v for d, v in scores.items()}
 
-    def matcher(self, searcher, context=None):
-        return _score_list(self.scores(searcher))
+    def _unboosted(self, parent, lists: PostingLists) -> dict[int, float]:
+        return term_scores(lists, parent, self.text, self.weights, self.K1, self.B, self.pivot, self.budget)
 
 
 class FieldsPhrase(FieldsTerm):
@@ -266,24 +284,13 @@ class FieldsPhrase(FieldsTerm):
     def estimate_size(self, ixreader) -> int:
         return max(min(ixreader.doc_frequency(f, t) for t in self.seq) for f in self.weights)
 
-    def scores(self, searcher) -> dict[int, float]:
-        scores = phrase_scores(
-            searcher.reader(),
-            searcher.get_parent(),
-            self.seq,
-            self.weights,
-            self.K1,
-            self.B,
-            self.pivot,
-            self.budget,
-        )
-        return scores if self.boost == 1.0 else {d: self.boost * v for d, v in scores.items()}
+    def _unboosted(self, parent, lists: PostingLists) -> dict[int, float]:
+        return phrase_scores(lists, parent, self.seq, self.weights, self.K1, self.B, self.pivot, self.budget)
 
 
 class FieldsAny(wq.Query):
-    """Alternatives (the words a prefix stands for) scored as Whoosh's Or scores them, each matching one
-    adding its score, but summed into one list per segment: a union of 2,000 matchers costs more than the
-    scoring itself."""
+    """Alternatives (the words a prefix stands for), each one a document holds adding its score (as an Or
+    would), kept as one node so a prefix of 2,000 words is one leaf of the query tree."""
 
     def __init__(self, alternatives: list[FieldsTerm]) -> None:
         self.alternatives = list(alternatives)
@@ -314,23 +321,37 @@ class FieldsAny(wq.Query):
     def estimate_size(self, ixreader) -> int:
         return sum(q.estimate_size(ixreader) for q in self.alternatives)
 
-    def matcher(self, searcher, context=None):
+    def scores(self, searcher, lists: PostingLists | None = None) -> dict[int, float]:
+        """Segment docnum -> the sum of the scores of the alternatives the document holds."""
+        lists = lists or PostingLists(searcher.reader())
         acc: dict[int, float] = {}
         for q in self.alternatives:
-            for doc, score in q.scores(searcher).items():
+            for doc, score in q.scores(searcher, lists).items():
                 acc[doc] = acc.get(doc, 0.0) + score
-        return _score_list(acc)
-
-
-def _score_list(scores: dict[int, float]):
-    if not scores:
-        return NullMatcher()
-    ids = sorted(scores)
-    return _ScoreList(ids, weights=[scores[d] for d in ids], term=None)
+        return acc
 
 
 def _field_b(B: Mapping[str, float] | float, fieldname: str) -> float:
     return B.get(fieldname, 0.75) if isinstance(B, Mapping) else B
+
+
+def doc_frequency(reader, fieldname: str, term: str) -> int:
+    """A term's document frequency in a field (0 when absent), remembered on the reader (or searcher): one
+    query asks for the same frequencies many times (its budget, each segment's idf, the proximity weights,
+    a phrase's rarest word), each a term-dictionary search. A reader (one generation, one thread) never
+    changes, and the words ever asked of it are few next to its vocabulary."""
+    cache = getattr(reader, "_kavosh_df", None)
+    if cache is None:
+        cache = {}
+        try:
+            reader._kavosh_df = cache
+        except AttributeError:  # an object that takes no attributes: asked every time
+            return reader.doc_frequency(fieldname, term)
+    key = (fieldname, term)
+    df = cache.get(key)
+    if df is None:
+        df = cache[key] = reader.doc_frequency(fieldname, term)
+    return df
 
 
 def idf(parent, terms: Iterable[str], fields: Iterable[str]) -> float:
@@ -338,7 +359,7 @@ def idf(parent, terms: Iterable[str], fields: Iterable[str]) -> float:
     n_docs = parent.doc_count_all()
     total = 0.0
     for term in terms:
-        df = max((parent.doc_frequency(f, term) for f in fields), default=0)
+        df = max((doc_frequency(parent, f, term) for f in fields), default=0)
         if not df:
             return 0.0
         total += math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
@@ -351,7 +372,7 @@ def _saturate(acc: dict[int, float], weight: float, k1: float) -> dict[int, floa
 
 
 def term_scores(
-    reader,
+    lists: PostingLists,
     parent,
     text: str,
     weights: Mapping[str, float],
@@ -360,54 +381,56 @@ def term_scores(
     pivot: Mapping[str, float] | None = None,
     budget=None,
 ) -> dict[int, float]:
-    """BM25F score of one term for every document of a segment holding it (segment docnums). With a
-    `budget` (search_ui.compile.Budget), its deadline is checked first."""
+    """BM25F score of one term for every document of a segment holding it (segment docnums), from the
+    query's posting lists of the segment. With a `budget` (search_ui.ranking.compile.Budget), its deadline is
+    checked first."""
     if budget is not None:
         budget.check_time()
     w_idf = idf(parent, [text], weights)
     if not w_idf:
         return {}
+    reader = lists.reader
     acc: dict[int, float] = {}
     for fieldname, weight in weights.items():
-        if (fieldname, text) not in reader:
+        if not doc_frequency(reader, fieldname, text):
             continue
         norms = _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
-        for doc, tf in _postings(reader.postings(fieldname, text)):
-            acc[doc] = acc.get(doc, 0.0) + weight * tf / norms[doc]
+        ids, tfs, _ = lists.whole(fieldname, text)
+        part = {d: weight * tf / norms[d] for d, tf in zip(ids, tfs, strict=True)}
+        if len(part) > len(acc):
+            acc, part = part, acc
+        for d, v in part.items():
+            acc[d] = acc.get(d, 0.0) + v
     return _saturate(acc, w_idf, K1)
 
 
 def _sequence_positions(
-    reader, fieldname: str, terms: list[str], budget=None
+    lists: PostingLists, fieldname: str, terms: list[str], budget=None
 ) -> dict[int, dict[str, list[int]]]:
     """docnum -> {term: positions} for the documents of a segment holding every one of `terms` in a field.
 
-    The rarest term's documents are the candidates; every other term's posting list is only skipped through
-    to those candidates (Whoosh skips whole blocks by their last id without decoding them), and positions are
-    decoded only for documents holding all the terms. A phrase full of common words (در، از، که) so costs
-    about as much as its rarest word, instead of decoding the positions of every document that has "در"."""
-    distinct = sorted(set(terms), key=lambda t: reader.doc_frequency(fieldname, t))
-    if not distinct or not all((fieldname, t) in reader for t in distinct):
+    The rarest term's documents are the candidates; every other term's posting list is only skipped
+    through to those candidates when they are few (`PostingLists.values_in`), and positions are decoded
+    only for documents holding all the terms. A phrase full of common words (در، از، که) so costs about as
+    much as its rarest word, instead of decoding the positions of every document that has "در"."""
+    reader = lists.reader
+    distinct = sorted(set(terms), key=lambda t: doc_frequency(reader, fieldname, t))
+    if not distinct or not doc_frequency(reader, fieldname, distinct[0]):
         return {}
     if budget is not None:
         budget.check_time()
-    first = reader.postings(fieldname, distinct[0])
-    raw: dict[int, list[bytes]] = {}
-    while first.is_active():
-        raw[first.id()] = [first.value()]
-        first.next()
+    docs = lists.whole(fieldname, distinct[0])[0]
+    values: dict[str, dict[int, bytes]] = {}
     for term in distinct[1:]:
         if budget is not None:
             budget.check_time()
-        kept: dict[int, list[bytes]] = {}
-        for doc, value in values_at(reader.postings(fieldname, term), raw):  # raw keeps docnum order
-            kept[doc] = raw[doc]
-            kept[doc].append(value)
-        raw = kept
-        if not raw:
+        values[term] = lists.values_in(fieldname, term, docs)
+        docs = list(values[term])  # in docnum order still
+        if not docs:
             return {}
+    values[distinct[0]] = lists.values_in(fieldname, distinct[0], docs)
     decode = reader.schema[fieldname].format.decoder("positions")
-    return {doc: {t: decode(v) for t, v in zip(distinct, values, strict=True)} for doc, values in raw.items()}
+    return {doc: {t: decode(values[t][doc]) for t in distinct} for doc in docs}
 
 
 def sequence_count(positions: Mapping[str, list[int]], terms: list[str]) -> int:
@@ -417,7 +440,7 @@ def sequence_count(positions: Mapping[str, list[int]], terms: list[str]) -> int:
 
 
 def phrase_scores(
-    reader,
+    lists: PostingLists,
     parent,
     terms: list[str],
     weights: Mapping[str, float],
@@ -434,12 +457,32 @@ def phrase_scores(
         return {}
     acc: dict[int, float] = {}
     for fieldname, weight in weights.items():
-        found = _sequence_positions(reader, fieldname, terms, budget)
+        found = _sequence_positions(lists, fieldname, terms, budget)
         if not found:
             continue
-        norms = _norms(reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0))
+        norms = _norms(
+            lists.reader, parent, fieldname, _field_b(B, fieldname), (pivot or {}).get(fieldname, 0.0)
+        )
         for doc, where in found.items():
             tf = sequence_count(where, terms)
             if tf:
                 acc[doc] = acc.get(doc, 0.0) + weight * tf / norms[doc]
     return _saturate(acc, w_idf, K1)
+
+
+def _near(a: list[int], b: list[int], slop: int) -> bool:
+    """Whether some position of `a` lies within `slop` of some position of `b` (both sorted)."""
+    for p in a:
+        i = bisect_left(b, p - slop)
+        if i < len(b) and b[i] <= p + slop:
+            return True
+    return False
+
+
+def near_scores(
+    lists: PostingLists, fieldname: str, a: str, b: str, slop: int, bonus: float, budget=None
+) -> dict[int, float]:
+    """`bonus` for every document of a segment where terms `a` and `b` stand at most `slop` positions apart
+    in a field, in either order (the proximity bonus, `search_ui.ranking.compile.proximity_bonus`)."""
+    found = _sequence_positions(lists, fieldname, [a, b], budget)
+    return {doc: bonus for doc, where in found.items() if _near(where[a], where[b], slop)}

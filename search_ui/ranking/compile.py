@@ -20,14 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
-from whoosh.matching import AndNotMatcher
 from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 
 from search_ui.query import prefixes
 from search_ui.query.analysis import analyze_parsed
 from search_ui.query.parse import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
-from search_ui.ranking.bm25f import FieldsAny, FieldsPhrase, FieldsTerm, idf
+from search_ui.ranking.bm25f import FieldsAny, FieldsPhrase, FieldsTerm, doc_frequency, idf
 
 PREFIX_CAP = 2000
 MIN_PREFIX = 2
@@ -93,32 +92,6 @@ class Budget:
             )
 
 
-class _AndNotMatcher(AndNotMatcher):
-    """Whoosh's AndNotMatcher reads the id of an exhausted matcher when a skip ends it (an IndexError, found
-    by fuzzing `a -(b -c)`); the same matcher, stopping there."""
-
-    def _find_next(self):
-        if not self.a.is_active():
-            return False
-        return super()._find_next()
-
-    def skip_to(self, id):
-        if self.a.is_active() and id >= self.a.id():
-            self.a.skip_to(id)
-            if self.a.is_active() and self.b.is_active():
-                self.b.skip_to(id)
-                self._find_next()
-
-
-class AndNot(wq.AndNot):
-    """`a` without the documents of `b`, on the fixed matcher above."""
-
-    def matcher(self, searcher, context=None):
-        return _AndNotMatcher(
-            self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context())
-        )
-
-
 @dataclass(frozen=True)
 class Ranking:
     """The knobs of the ranking, tuned on qa-ir with `kavosh evaluate` (numbers in the commit log).
@@ -140,10 +113,9 @@ class Ranking:
     prox_rarity: float = 0.2  # that bonus is this share of the rarer word's idf (up to prox_boost)
     prox_slop: int = 4
     prox_window: int = 1  # pairs of query words up to this far apart in the query
-    fast: bool = True  # plain keyword queries ranked term-at-a-time (search_ui.fastpath)
 
     def bm25f(self) -> dict:
-        """The keyword arguments of `search_ui.bm25f`'s scorers for this ranking."""
+        """The keyword arguments of `search_ui.ranking.bm25f`'s scorers for this ranking."""
         return {
             "weights": {"title": self.title_boost, "body": 1.0},
             "K1": self.k1,
@@ -162,13 +134,11 @@ class Compiled:
     sequences: set[tuple[str, ...]] = field(default_factory=set)  # multi-term runs marked as one span
     keywords: list[str] = field(default_factory=list)  # top-level content terms, in order
     unknown: list[Word] = field(default_factory=list)  # words with no term in the index
-    words: list[tuple[str, ...]] = field(default_factory=list)  # top-level optional words' terms, in order
-    plain: bool = False  # only optional words, no field or prefix: `words` says it all (the fast path)
     budget: Budget = field(default_factory=Budget)  # what running it may still cost
 
 
 def _flat(queries: list[wq.Query]) -> list[wq.Query]:
-    """Inline plain Or sub-queries: the same scores (sums), a shallower and faster matcher tree."""
+    """Inline plain Or sub-queries: the same scores (sums), a shallower tree."""
     out: list[wq.Query] = []
     for q in queries:
         if type(q) is wq.Or and q.boost == 1.0 and not q.scale and not q.minmatch:
@@ -213,7 +183,9 @@ class Compiler:
         params = self.ranking.bm25f()
         if fieldname:
             params["weights"] = {fieldname: params["weights"].get(fieldname, 1.0)}
-        self.budget.spend(sum(self.reader.doc_frequency(f, t) for f in params["weights"] for t in set(terms)))
+        self.budget.spend(
+            sum(doc_frequency(self.reader, f, t) for f in params["weights"] for t in set(terms))
+        )
         if len(terms) == 1:
             q = FieldsTerm(terms[0], **params)
         else:
@@ -222,7 +194,7 @@ class Compiler:
         return q
 
     def _known(self, terms: list[str]) -> bool:
-        return any(self.reader.doc_frequency(f, t) for f in FIELDS for t in terms)
+        return any(doc_frequency(self.reader, f, t) for f in FIELDS for t in terms)
 
     def _prefix(self, word: Word, out: Compiled) -> wq.Query | None:
         """Every indexed word starting with the typed letters (search_ui.prefixes), each scored by the same
@@ -291,12 +263,9 @@ class Compiler:
 
     @staticmethod
     def _note(word: Word, occur: str, top: bool, out: Compiled) -> None:
-        """Record a top-level word for the proximity pairs and the fast path (again for each repetition)."""
-        toks = word.tokens
+        """Record a top-level word for the proximity pairs (again for each repetition)."""
         if top and occur != NOT:
-            out.keywords.extend(t.term for t in toks if not t.stopped)
-        if top and occur == SHOULD and not word.field:
-            out.words.append(tuple(t.term for t in toks))
+            out.keywords.extend(t.term for t in word.tokens if not t.stopped)
 
     def _repeat(self, clause: Clause, q: wq.Query | None, top: bool, out: Compiled) -> None:
         """The same clause written again: not searched again, but a word or phrase weighs once more (the sum
@@ -352,7 +321,7 @@ class Compiler:
         pairs = proximity_pairs(keywords, r.prox_window)
         out: list[wq.Query] = []
         for a, b in pairs:
-            self.budget.spend(self.reader.doc_frequency("body", a) + self.reader.doc_frequency("body", b))
+            self.budget.spend(doc_frequency(self.reader, "body", a) + doc_frequency(self.reader, "body", b))
             near = SpanNear2([wq.Term("body", a), wq.Term("body", b)], slop=r.prox_slop, ordered=False)
             out.append(wq.ConstantScoreQuery(near, proximity_bonus(self.reader, a, b, r)))
         return out
@@ -373,7 +342,7 @@ class Compiler:
         else:
             return None
         if nots:
-            core = AndNot(core, nots[0] if len(nots) == 1 else wq.Or(nots))
+            core = wq.AndNot(core, nots[0] if len(nots) == 1 else wq.Or(nots))
         return core
 
     def compile(self, parsed: ParsedQuery) -> Compiled:
@@ -387,12 +356,6 @@ class Compiler:
             if stop_words:
                 out.notices.append("پرس‌وجو فقط واژه‌های بسیار پرکاربرد داشت؛ همان‌ها جستجو شدند.")
         out.query = self._level(parsed.clauses, drop, out, top=True)
-        out.plain = bool(out.words) and all(
-            c.occur == SHOULD
-            and isinstance(c.node, Word)
-            and not (c.node.field or c.node.prefix or c.node.spellings)
-            for c in parsed.clauses
-        )
         if out.query is None and parsed.clauses:
             out.notices.append("پرس‌وجو واژه‌ای برای جستجو نداشت (فقط نشانه‌های نگارشی).")
         return out
