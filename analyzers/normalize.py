@@ -95,7 +95,7 @@ def _fold_char(ch: str) -> str:
 
 
 # The one fold table (one character to its folded text, or dropped): the analyzer's fast path, and the
-# snippets' pre-filter (search_ui.snippets), so a letter added here is folded alike everywhere.
+# snippets' pre-filter (search_ui.results.snippets), so a letter added here is folded alike everywhere.
 FOLD_TABLE = str.maketrans(
     {
         **dict.fromkeys(_DROPPED, None),

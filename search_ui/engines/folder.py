@@ -204,7 +204,7 @@ class SearchEngine:
     def search(self, query: str, page: int = 1, limit: int = 10, filters: Filters | None = None) -> dict:
         """One page of ranked hits with snippets, the total, the time taken, notices and suggestions.
 
-        With `filters` (search_ui.filters) the matches are narrowed and sorted and the answer adds
+        With `filters` (search_ui.results.filters) the matches are narrowed and sorted and the answer adds
         "filters" and "facets"; that needs every match ranked, not only the first pages."""
         check_paging(page, limit)
         gen = self._generation()

@@ -4,7 +4,7 @@ Queries and documents go through the same `analyzers.PersianAnalyzer`, so a quer
 variant of a word meets the terms the index holds. `analyze_parsed` is the one step where a query meets
 the analyzer: a detached affix typed as a word of its own (می خوانند، روزنامه ها) and the words of a
 spaced compound (دانش آموز، گفت و گو) are joined with their neighbours, as the analyzer joins them in a
-text, and every word and phrase gets its tokens once; compiling, the fast path, highlighting and
+text, and every word and phrase gets its tokens once; compiling, ranking, highlighting and
 did-you-mean read them from the tree.
 """
 

@@ -4,7 +4,7 @@ The tree is analyzed first, once (`search_ui.query.analysis.analyze_parsed`: det
 compounds joined, every word and phrase carrying its tokens); compiling reads those tokens and never calls
 the analyzer. A word that analyzes to several terms (a compound split into parts) is searched as that
 sequence. Keyword stopwords are dropped unless nothing else is left; inside a phrase they stay. A prefix
-stands for the indexed words starting with the typed letters (`search_ui.prefixes`); it is refused when
+stands for the indexed words starting with the typed letters (`search_ui.query.prefixes`); it is refused when
 one letter.
 
 Every query has a budget (`Limits`), so its cost is bounded whatever was typed: identical clauses are merged
@@ -197,8 +197,8 @@ class Compiler:
         return any(doc_frequency(self.reader, f, t) for f in FIELDS for t in terms)
 
     def _prefix(self, word: Word, out: Compiled) -> wq.Query | None:
-        """Every indexed word starting with the typed letters (search_ui.prefixes), each scored by the same
-        BM25F as a word; a word the index holds as several terms is matched as that sequence."""
+        """Every indexed word starting with the typed letters (search_ui.query.prefixes), each scored by the
+        same BM25F as a word; a word the index holds as several terms is matched as that sequence."""
         if not word.tokens:
             return None
         if len(prefixes.typed_key(word.text)) < MIN_PREFIX:
