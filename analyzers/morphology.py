@@ -474,11 +474,8 @@ def spaced_compounds() -> tuple[dict[str, frozenset[str]], dict[str, int]]:
         for key, parts in lex.compounds.items():
             if not lex.whole(key) or min(len(parts[0]), len(parts[-1])) < 2:
                 continue
-            if parts[0] in STOP_KEYS and lex.is_word(key[len(parts[0]) :]):
-                continue
-            if parts[-1] in STOP_KEYS and lex.is_word(key[: -len(parts[-1])]):
-                continue
-            table[key] = len(parts[0])
+            if not _reads_as_two_words(lex, key, parts):
+                table[key] = len(parts[0])
         openings: dict[str, set[str]] = {}
         for key, cut in table.items():
             rest = key[cut:]
@@ -487,24 +484,30 @@ def spaced_compounds() -> tuple[dict[str, frozenset[str]], dict[str, int]]:
     return _SPACED
 
 
+def _reads_as_two_words(lex: Lexicon, key: str, parts: tuple[str, ...]) -> bool:
+    """A compound of a function word and a word that also stands alone: spaced, it reads as two words."""
+    return (parts[0] in STOP_KEYS and lex.is_word(key[len(parts[0]) :])) or (
+        parts[-1] in STOP_KEYS and lex.is_word(key[: -len(parts[-1])])
+    )
+
+
 _TWO_READINGS: dict[str, tuple[str, str]] | None = None
 
 
 def two_reading_compounds() -> dict[str, tuple[str, str]]:
-    """Compounds left out of `spaced_compounds` because spaced they read as two words just as well (a
-    function word beside a word that stands alone: یک‌شنبه، هم‌زمان، به‌روز): compound key -> its two
-    parts. The index keeps what was typed (one term joined, two words spaced); the query side searches
-    both spellings, so that یکشنبه and «یک شنبه» meet while شنبه alone never finds یکشنبه."""
+    """Compounds of two parts left out of `spaced_compounds` because spaced they read as two words just as
+    well (`_reads_as_two_words`: هم‌زمان، ذره‌بین، به‌روز): compound key -> its two parts. The index keeps
+    what was typed (one term joined, two words spaced); the query side searches both spellings, so that
+    همزمان and «هم زمان» meet while زمان alone never finds همزمان."""
     global _TWO_READINGS
     if _TWO_READINGS is None:
         lex = lexicon()
-        table = {}
-        for key, parts in lex.compounds.items():
-            if len(parts) != 2 or not lex.whole(key) or min(len(parts[0]), len(parts[1])) < 2:
-                continue
-            if (parts[0] in STOP_KEYS and lex.is_word(parts[1])) or (
-                parts[1] in STOP_KEYS and lex.is_word(parts[0])
-            ):
-                table[key] = (parts[0], parts[1])
-        _TWO_READINGS = table
+        _TWO_READINGS = {
+            key: (parts[0], parts[1])
+            for key, parts in lex.compounds.items()
+            if len(parts) == 2
+            and lex.whole(key)
+            and min(len(parts[0]), len(parts[1])) >= 2
+            and _reads_as_two_words(lex, key, parts)
+        }
     return _TWO_READINGS
