@@ -68,8 +68,9 @@ def _joined_occur(a: str, b: str) -> str | None:
     return MUST
 
 
-def _join(first: Clause, *rest: Clause) -> Clause | None:
-    """The word clauses as one word when the analyzer joins them into other terms than it gives apart."""
+def _words_occur(first: Clause, *rest: Clause) -> str | None:
+    """How word clauses typed apart occur as one word, or None when they cannot be one (a phrase, a
+    prefix, another field, an exclusion beside an inclusion)."""
     a = first.node
     if not isinstance(a, Word) or a.prefix:
         return None
@@ -83,6 +84,15 @@ def _join(first: Clause, *rest: Clause) -> Clause | None:
         occur = _joined_occur(occur, clause.occur)
         if occur is None:
             return None
+    return occur
+
+
+def _join(first: Clause, *rest: Clause) -> Clause | None:
+    """The word clauses as one word when the analyzer joins them into other terms than it gives apart."""
+    occur = _words_occur(first, *rest)
+    if occur is None:
+        return None
+    a = first.node
     words = [c.node.text for c in (first, *rest)]
     text = " ".join(words)
     joined = [t.term for t in analyze_query(text)]
@@ -113,19 +123,18 @@ def _key(word: str) -> str:
 def _two_words(first: Clause, second: Clause) -> Clause | None:
     """Two words typed apart that are also one compound (هم زمان، تشکیل شده): one clause, searched as
     typed or joined (its `spellings`)."""
+    occur = _words_occur(first, second)
     a, b = first.node, second.node
-    if not (isinstance(a, Word) and isinstance(b, Word)) or a.prefix or b.prefix or a.field != b.field:
+    if occur is None or a.field != b.field or (_key(a.text), _key(b.text)) not in _apart():
         return None
-    if (_key(a.text), _key(b.text)) not in _apart():
-        return None
-    occur = _joined_occur(first.occur, second.occur)
-    return None if occur is None else Clause(occur, Word(f"{a.text} {b.text}", a.field))
+    return Clause(occur, Word(f"{a.text} {b.text}", a.field))
 
 
-def respellings(text: str) -> tuple[tuple[str, ...], ...]:
-    """The terms of the other spellings of a word or phrase: each compound that also reads as two words
-    (همزمان) written apart, each such pair of words (هم زمان) written joined; at most MAX_SPELLINGS. Each
-    spelling is a text the analyzer reads, so it gives the terms the index holds for that spelling."""
+def respellings(text: str, typed: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """The terms of the other spellings of a word or phrase whose own terms are `typed`: each compound that
+    also reads as two words (همزمان) written apart, each such pair of words (هم زمان) written joined; at
+    most MAX_SPELLINGS. Each spelling is a text the analyzer reads, so it gives the terms the index holds
+    for that spelling."""
     joined, apart = two_reading_compounds(), _apart()
     words = text.split()
     keys = [_key(w) for w in words]
@@ -144,7 +153,6 @@ def respellings(text: str) -> tuple[tuple[str, ...], ...]:
     texts = [""]
     for choice in options:
         texts = [f"{t} {c}".strip() for t in texts for c in choice][: MAX_SPELLINGS + 1]
-    typed = tuple(t.term for t in analyze_query(text))
     out: list[tuple[str, ...]] = []
     for variant in texts[1:]:
         terms = tuple(t.term for t in analyze_query(variant))
@@ -199,7 +207,8 @@ def _with_tokens(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
             node = Group(_with_tokens(node.clauses))
         elif node.tokens is None:
             tokens = analyze_query(node.text)
-            spellings = () if getattr(node, "prefix", False) else respellings(node.text)
+            typed = tuple(t.term for t in tokens)
+            spellings = () if getattr(node, "prefix", False) else respellings(node.text, typed)
             node = replace(node, tokens=tokens, spellings=spellings)
         out.append(Clause(clause.occur, node))
     return tuple(out)
