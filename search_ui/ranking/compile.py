@@ -167,6 +167,14 @@ def proximity_pairs(keywords: list[str], window: int = 1) -> list[tuple[str, str
     return pairs
 
 
+def _mark(out: Compiled, sequences) -> None:
+    """Record term sequences the highlighter marks: each term, and a run of several as one span."""
+    for seq in sequences:
+        out.terms.update(seq)
+        if len(seq) > 1:
+            out.sequences.add(tuple(seq))
+
+
 class Compiler:
     """Compiles one parsed query against one index reader (one generation)."""
 
@@ -215,10 +223,7 @@ class Compiler:
                 "یک پرس‌وجو روی هم)؛ پیشوند بلندتری بنویسید."
             ) from None
         self.budget.terms += len(found)
-        for seq in found:
-            out.terms.update(seq)
-            if len(seq) > 1:
-                out.sequences.add(seq)
+        _mark(out, found)
         alts = [self._fields(list(seq), word.field) for seq in sorted(found)]
         return FieldsAny(alts) if alts else wq.NullQuery
 
@@ -230,36 +235,21 @@ class Compiler:
             return None
         if occur == SHOULD and drop_stops and all(t.stopped for t in toks):
             return None
-        if word.spellings:
-            return self._spelled(word, occur, top, out, drop_stops and occur == SHOULD)
-        if occur == SHOULD and drop_stops and len(toks) > 1:
+        if occur == SHOULD and drop_stops:
             toks = [t for t in toks if not t.stopped]  # چه سالی, بوجود: the words that carry the meaning
-        terms = [t.term for t in toks]
-        out.terms.update(terms)
-        if len(terms) > 1:
-            out.sequences.add(tuple(terms))
-        if occur != NOT and not self._known(terms):
+        spellings = [tuple(t.term for t in toks), *word.spellings]
+        _mark(out, spellings)
+        if occur != NOT and not self._known([t for seq in spellings for t in seq]):
             out.unknown.append(word)
         self._note(word, occur, top, out)
-        return self._fields(terms, word.field)
+        return self._spellings(spellings, word.field)
 
-    def _spelled(
-        self, word: Word | Phrase, occur: str, top: bool, out: Compiled, drop_stops: bool = False
-    ) -> wq.Query:
-        """A word or phrase with other spellings (همزمان / هم زمان): each searched, a document scored for
-        those it holds. Typed as keywords, what was typed loses its stopwords as any keywords do (انجام
-        شده: انجام, or the joined انجام‌شده)."""
-        typed = [t for t in word.tokens if not (drop_stops and t.stopped)] or list(word.tokens)
-        alts = [tuple(t.term for t in typed), *word.spellings]
-        for seq in alts:
-            out.terms.update(seq)
-            if len(seq) > 1:
-                out.sequences.add(seq)
-        if isinstance(word, Word):
-            if occur != NOT and not self._known([t for seq in alts for t in seq]):
-                out.unknown.append(word)
-            self._note(word, occur, top, out)
-        return FieldsAny([self._fields(list(seq), word.field) for seq in alts])
+    def _spellings(self, spellings: list[tuple[str, ...]], fieldname: str | None) -> wq.Query:
+        """A word's or phrase's terms as typed, or, when it has other spellings (همزمان / هم زمان), each
+        of them searched and a document scored for those it holds."""
+        if len(spellings) == 1:
+            return self._fields(list(spellings[0]), fieldname)
+        return FieldsAny([self._fields(list(seq), fieldname) for seq in spellings])
 
     @staticmethod
     def _note(word: Word, occur: str, top: bool, out: Compiled) -> None:
@@ -278,15 +268,11 @@ class Compiler:
             self._note(clause.node, clause.occur, top, out)
 
     def _phrase(self, phrase: Phrase, out: Compiled) -> wq.Query | None:
-        terms = [t.term for t in phrase.tokens]
-        if not terms:
+        if not phrase.tokens:
             return None
-        if phrase.spellings:
-            return self._spelled(phrase, MUST, False, out)  # as typed, stopwords kept
-        out.terms.update(terms)
-        if len(terms) > 1:
-            out.sequences.add(tuple(terms))
-        return self._fields(terms, phrase.field)
+        spellings = [tuple(t.term for t in phrase.tokens), *phrase.spellings]  # stopwords kept
+        _mark(out, spellings)
+        return self._spellings(spellings, phrase.field)
 
     def _level(
         self, clauses: tuple[Clause, ...], drop_stops: bool, out: Compiled, top: bool
