@@ -335,18 +335,27 @@ def _field_b(B: Mapping[str, float] | float, fieldname: str) -> float:
     return B.get(fieldname, 0.75) if isinstance(B, Mapping) else B
 
 
+def _on_reader(reader, name: str, make):
+    """What is remembered on a reader (or searcher) under `name`, made on first use; None for an object
+    that takes no attributes."""
+    kept = getattr(reader, name, None)
+    if kept is None:
+        kept = make()
+        try:
+            setattr(reader, name, kept)
+        except AttributeError:
+            return None
+    return kept
+
+
 def doc_frequency(reader, fieldname: str, term: str) -> int:
     """A term's document frequency in a field (0 when absent), remembered on the reader (or searcher): one
     query asks for the same frequencies many times (its budget, each segment's idf, the proximity weights,
     a phrase's rarest word), each a term-dictionary search. A reader (one generation, one thread) never
     changes, and the words ever asked of it are few next to its vocabulary."""
-    cache = getattr(reader, "_kavosh_df", None)
-    if cache is None:
-        cache = {}
-        try:
-            reader._kavosh_df = cache
-        except AttributeError:  # an object that takes no attributes: asked every time
-            return reader.doc_frequency(fieldname, term)
+    cache = _on_reader(reader, "_kavosh_df", dict)
+    if cache is None:  # an object that takes no attributes: asked every time
+        return reader.doc_frequency(fieldname, term)
     key = (fieldname, term)
     df = cache.get(key)
     if df is None:
@@ -386,15 +395,15 @@ def term_scores(
     checked first."""
     if budget is not None:
         budget.check_time()
-    reader = lists.reader
-    memo = _remembered_scores(reader)
+    memo = _remembered_scores(lists.reader)
+    if memo is None:
+        return _term_scores(lists, parent, text, weights, K1, B, pivot)
     key = (text, _frozen(weights), K1, _frozen(B), _frozen(pivot or {}))
-    if memo is not None and key in memo.scores:
-        return dict(memo.scores[key])
-    scores = _term_scores(lists, parent, text, weights, K1, B, pivot)
-    if memo is not None:
+    scores = memo.scores.get(key)
+    if scores is None:
+        scores = _term_scores(lists, parent, text, weights, K1, B, pivot)
         memo.keep(key, scores)
-    return dict(scores) if memo is not None else scores
+    return dict(scores)  # a copy: the remembered scores serve the reader's next queries
 
 
 class _ScoreMemo:
@@ -423,14 +432,7 @@ MEMO_POSTINGS = 300_000  # scores a reader remembers (about 30 MB), for each thr
 
 
 def _remembered_scores(reader) -> _ScoreMemo | None:
-    memo = getattr(reader, "_kavosh_scores", None)
-    if memo is None:
-        memo = _ScoreMemo()
-        try:
-            reader._kavosh_scores = memo
-        except AttributeError:  # an object that takes no attributes: nothing remembered
-            return None
-    return memo
+    return _on_reader(reader, "_kavosh_scores", _ScoreMemo)
 
 
 def _frozen(value) -> object:
