@@ -107,8 +107,12 @@ def test_a_refused_query_is_json_400_with_the_engines_message(client):
 
 
 def test_did_you_mean_suggestions(client):
+    """A word no document holds gets its correction offered, and searched (search_ui.ranking.rescue)."""
     body = client.get("/api/search", query_string={"q": TYPO}).get_json()
-    assert body["total"] == 0 and body["suggestions"][0] == FIXED
+    fixed = client.get("/api/search", query_string={"q": FIXED}).get_json()
+    assert body["suggestions"][0] == FIXED
+    assert body["total"] == fixed["total"] > 0
+    assert any(f"«{FIXED}» هم جستجو شد" in n for n in body["notices"])
 
 
 def test_suggest_completes_the_last_word(client):

@@ -23,7 +23,7 @@ from analyzers import ANALYZER_VERSION
 from indexer.storage.schema import SCHEMA_VERSION
 from search_ui.commands.main import cli
 from search_ui.engines.folder import SearchEngine
-from search_ui.results.suggest import max_distance, persian_distance
+from search_ui.ranking.spelling import max_distance, persian_distance
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

@@ -19,7 +19,7 @@ ORDER = {
 ANALYZER_INTERNALS_READERS = {
     "indexer.sources.wordcheck",
     "search_ui.query.prefixes",
-    "search_ui.results.suggest",
+    "search_ui.ranking.spelling",
 }
 
 

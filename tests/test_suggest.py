@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search_ui.results.suggest import persian_distance, surface
+from search_ui.ranking.spelling import persian_distance, surface
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,7 @@ class OpenSearchEngine:
     def _compile(self, gen: _Generation, query: str) -> Compiled:
         parsed = analyze_parsed(parse(query))
         gen.vocabulary.prefetch(_query_terms(parsed))
-        return Compiler(gen.vocabulary, self.ranking).compile(parsed)
+        return Compiler(gen.vocabulary, self.ranking, speller=gen.speller).compile(parsed)
 
     @contextmanager
     def _explained(self, gen: _Generation) -> Iterator[None]:

@@ -210,7 +210,7 @@ class SearchEngine:
         gen = self._generation()
         searcher = gen.searcher(self.weighting)
         began = time.perf_counter()  # query time: opening the index and loading the lexicon are not counted
-        compiled = self._compile(searcher, query)
+        compiled = self._compile(gen, searcher, query)
         hits: list[dict] = []
         total = 0
         facets = None
@@ -230,7 +230,7 @@ class SearchEngine:
         """(id, score) of the top `limit` documents, no snippets or counts: the batch and evaluation path."""
         gen = self._generation()
         searcher = gen.searcher(self.weighting)
-        compiled = self._compile(searcher, query)
+        compiled = self._compile(gen, searcher, query)
         if compiled.query is None:
             return []
         ranked, _ = scoring.rank(searcher, compiled, limit)
@@ -249,7 +249,7 @@ class SearchEngine:
         if fields is None:
             return None
         text = decode_text(fields)
-        compiled = self._compile(searcher, query) if query.strip() else None
+        compiled = self._compile(gen, searcher, query) if query.strip() else None
         terms = compiled.terms if compiled else set()
         sequences = compiled.sequences if compiled else set()
         return {
@@ -267,9 +267,10 @@ class SearchEngine:
 
     # --- helpers ----------------------------------------------------------------------------------
 
-    def _compile(self, searcher: Searcher, query: str) -> Compiled:
-        """The query compiled on a fresh budget (its deadline starts now)."""
-        return Compiler(searcher.reader(), self.ranking, Budget(self.limits)).compile(parse(query))
+    def _compile(self, gen: _Generation, searcher: Searcher, query: str) -> Compiled:
+        """The query compiled on a fresh budget (its deadline starts now), with the generation's speller."""
+        budget = Budget(self.limits)
+        return Compiler(searcher.reader(), self.ranking, budget, gen.speller).compile(parse(query))
 
     @staticmethod
     def _spell(gen: _Generation, searcher: Searcher, query: str, compiled: Compiled) -> list[str]:

@@ -27,6 +27,8 @@ from search_ui.query import prefixes
 from search_ui.query.analysis import analyze_parsed
 from search_ui.query.parse import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
 from search_ui.ranking.bm25f import FieldsAny, FieldsPhrase, FieldsTerm, doc_frequency, idf
+from search_ui.ranking.rescue import Reading, notice, reread, typed_form
+from search_ui.ranking.spelling import Speller
 
 PREFIX_CAP = 2000
 MIN_PREFIX = 2
@@ -134,6 +136,7 @@ class Compiled:
     sequences: set[tuple[str, ...]] = field(default_factory=set)  # multi-term runs marked as one span
     keywords: list[str] = field(default_factory=list)  # top-level content terms, in order
     unknown: list[Word] = field(default_factory=list)  # words with no term in the index
+    reread: dict[str, Reading] = field(default_factory=dict)  # unknown words read again (ranking.rescue)
     budget: Budget = field(default_factory=Budget)  # what running it may still cost
 
 
@@ -179,11 +182,16 @@ class Compiler:
     """Compiles one parsed query against one index reader (one generation)."""
 
     def __init__(
-        self, reader: IndexReader, ranking: Ranking = Ranking(), budget: Budget | None = None
+        self,
+        reader: IndexReader,
+        ranking: Ranking = Ranking(),
+        budget: Budget | None = None,
+        speller: Speller | None = None,
     ) -> None:
         self.reader = reader
         self.ranking = ranking
         self.budget = budget or Budget()
+        self.speller = speller or Speller(FIELDS)  # the engine's keeps its terms for the generation
 
     def _fields(self, terms: list[str], fieldname: str | None) -> wq.Query:
         """One word's terms (or a phrase's) as a query over both fields, or over `fieldname` alone (`title:`),
@@ -201,7 +209,7 @@ class Compiler:
         q.budget = self.budget
         return q
 
-    def _known(self, terms: list[str]) -> bool:
+    def _known(self, terms) -> bool:
         return any(doc_frequency(self.reader, f, t) for f in FIELDS for t in terms)
 
     def _prefix(self, word: Word, out: Compiled) -> wq.Query | None:
@@ -238,9 +246,18 @@ class Compiler:
         if occur == SHOULD and drop_stops:
             toks = [t for t in toks if not t.stopped]  # چه سالی, بوجود: the words that carry the meaning
         spellings = [tuple(t.term for t in toks), *word.spellings]
-        _mark(out, spellings)
         if occur != NOT and not self._known([t for seq in spellings for t in seq]):
             out.unknown.append(word)
+            reading = reread(word, self._known, self.speller, self.reader)
+            if reading is not None:
+                out.reread[typed_form(word)] = reading
+                said = notice(typed_form(word), reading)
+                if said and said not in out.notices:
+                    out.notices.append(said)
+                if not reading.sequences:
+                    return None  # function words only (ازکی): dropped like them
+                spellings.extend(reading.sequences)
+        _mark(out, spellings)
         self._note(word, occur, top, out)
         return self._spellings(spellings, word.field)
 
