@@ -116,11 +116,48 @@ class CompactPostingsWriter(W3PostingsWriter):
             return terminfo
         return super().finish_postings()
 
+    def add_list(self, postings, lengths) -> None:
+        """`add_posting` for every `(docnum, weight, value)` of a term (in document order), a block at a
+        time: the same blocks and statistics without a call per posting. `lengths` gives each document's
+        length of the field (0: none), or is None when the codec keeps no lengths."""
+        if self._ids:
+            raise RuntimeError("add_list starts a term's postings: the block must be empty")
+        limit = self._blocklimit
+        for start in range(0, len(postings), limit):
+            if start:
+                self._write_block()
+            docs, weights, values = zip(*postings[start : start + limit], strict=True)
+            self._ids.extend(docs)
+            self._weights.extend(weights)
+            top = max(weights)
+            if top > self._maxweight:
+                self._maxweight = top
+            if any(values):
+                self._values.extend(value for value in values if value)
+            if lengths is None:
+                continue
+            present = [n for n in map(lengths.__getitem__, docs) if n]
+            if present:
+                low, high = min(present), max(present)
+                if self._minlength is None or low < self._minlength:
+                    self._minlength = low
+                if high > self._maxlength:
+                    self._maxlength = high
+
     def _mini_weights(self):
         weights = self._weights
         if all(w == 1.0 for w in weights):
             return None
         return _weights(weights)
+
+    def _mini_values(self):
+        values = super()._mini_values()
+        if type(values) is tuple:
+            # Equal values as one object, so the pickle refers back to the first instead of repeating it:
+            # the bytes written depend only on the values, not on which objects the pool happened to share.
+            first: dict[bytes, bytes] = {}
+            values = tuple([first.setdefault(value, value) for value in values])
+        return values
 
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
@@ -193,6 +230,14 @@ class CachedLengthsPerDocReader(W3PerDocReader):
         if data is None:  # not the one-byte column written by W3: read it value by value
             data = bytes(reader[n] for n in range(self._doccount))
         return data
+
+    def field_lengths(self, fieldname: str) -> list[int]:
+        """Every document's length of a field (0 where it has none), decoded at once for a commit that
+        writes all the postings of a segment."""
+        data = self._lengths_of(fieldname) or b""
+        lengths = [_BYTE_LENGTHS[b] for b in data[: self._doccount]]
+        lengths.extend([0] * (self._doccount - len(lengths)))
+        return lengths
 
     def stored_fields(self, docnum):
         reader = self._cached_reader(BLOCK_STORED_NAME, BLOCK_STORED_COLUMN)

@@ -1,0 +1,141 @@
+"""Whoosh's segment writers with Kavosh's posting pool: the index they write is the same Whoosh index.
+
+`KavoshWriter` is Whoosh's `SegmentWriter` with `indexer.storage.pool.PostingPool` in place of Whoosh's
+pickling pool, and a commit that hands the codec each term's postings as one list
+(`TermDictFieldWriter.add_pooled`) instead of one call per posting. `KavoshMpWriter` is Whoosh's
+multi-process writer (one segment per worker) whose workers are `KavoshWriter`s. What is written is what
+Whoosh's writers write for the same documents (`tests/test_pool.py` compares the postings, the stored
+fields and search results).
+
+A document's fields are all analyzed before anything of it is added, so a document whose analysis fails
+leaves nothing behind (Whoosh's writer kept the postings of the fields analyzed before the failure, which
+the next document then inherited).
+"""
+
+from __future__ import annotations
+
+from indexer.storage.pool import PostingPool
+from indexer.storage.termdict import TermDictFieldWriter
+from indexer.storage.whoosh_private import MpWriter, SegmentWriter, SubWriterTask
+
+
+class UnsupportedSchema(ValueError):
+    """A schema with fields the fast writer does not write (term vectors, separate spelling words)."""
+
+
+def _check_schema(schema) -> None:
+    for name, field in schema.items():
+        if field.vector or field.separate_spelling():
+            raise UnsupportedSchema(f"field {name!r} has term vectors or spelling words: not written here")
+
+
+def _install_pool(writer) -> None:
+    """Replace the pool SegmentWriter.__init__ made (it holds nothing yet) with Kavosh's."""
+    _check_schema(writer.schema)
+    writer.pool = PostingPool(writer.temp_storage(), writer.limitmb)
+
+
+class KavoshWriter(SegmentWriter):
+    """SegmentWriter with an in-memory posting pool and a commit that writes a term's postings at once."""
+
+    def __init__(self, ix, limitmb: float = 128, **kwargs) -> None:
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.limitmb = limitmb
+        _install_pool(self)
+
+    def add_document(self, **fields) -> None:
+        """Add one document (as Whoosh's writer does); its fields are analyzed before anything is added."""
+        self._check_state()
+        schema = self.schema
+        docboost = self._doc_boost(fields)
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        analyzed = []
+        for name in names:
+            value = fields[name]
+            if value is None:
+                continue
+            field = schema[name]
+            items = list(field.index(value)) if field.indexed else None
+            analyzed.append((name, field, value, items))
+        docnum = self.docnum
+        perdoc = self.perdocwriter
+        pool = self.pool
+        perdoc.start_doc(docnum)
+        added = []
+        try:
+            for name, field, value, items in analyzed:
+                length = 0
+                if items is not None:
+                    added.append((name, items))
+                    boost = self._field_boost(fields, name, docboost)
+                    length = pool.add_terms(name, docnum, items, boost)
+                    if not field.scorable:
+                        length = 0
+                shown = fields.get(f"_stored_{name}", value)
+                perdoc.add_field(name, field, shown if field.stored else None, length)
+                if field.column_type and shown is not None:
+                    perdoc.add_column_value(name, field.column_type, field.to_column_value(shown))
+        except Exception:
+            perdoc.cancel_doc()
+            for name, items in added:
+                pool.remove_document(name, docnum, items)
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+        pool.spill_if_full()
+
+    def _flush_segment(self) -> None:
+        """Write the pooled postings through the codec's field writer: Kavosh's a term at a time, another
+        (a test's codec writing W3's layout) a posting at a time, as Whoosh's commit does."""
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        try:
+            fieldwriter = self.fieldwriter
+            if isinstance(fieldwriter, TermDictFieldWriter):
+                fieldwriter.add_pooled(self.schema, lengths, self.pool.iter_terms())
+            else:
+                fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+            fieldwriter.close()
+        finally:
+            if lengths is not None:
+                lengths.close()
+
+
+class _Worker(SubWriterTask):
+    """A worker process of KavoshMpWriter: Whoosh's, writing its documents with a KavoshWriter."""
+
+    def run(self) -> None:
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = KavoshWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        fieldnames = writer.pool.fieldnames
+        segment = writer._finalize_segment()  # its own segment: the parent only lists it
+        self.resultqueue.put((None, fieldnames, segment), timeout=5)
+
+
+class KavoshMpWriter(MpWriter, KavoshWriter):
+    """Whoosh's multi-process writer, one segment per worker, the workers and the parent KavoshWriters."""
+
+    def __init__(self, ix, procs: int, limitmb: float = 128, **kwargs) -> None:
+        if not kwargs.pop("multisegment", True):
+            raise ValueError("KavoshMpWriter writes one segment per worker (multisegment) only")
+        super().__init__(ix, procs=procs, multisegment=True, limitmb=limitmb, **kwargs)
+        self.limitmb = limitmb
+        _install_pool(self)  # the parent's own segment (segments merged into it) uses the pool too
+
+    def _new_task(self):
+        task = _Worker(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
