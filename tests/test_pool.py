@@ -139,7 +139,7 @@ def test_a_document_that_fails_leaves_nothing_behind(tmp_path: Path) -> None:
 def test_remove_document_takes_back_only_that_document(tmp_path: Path) -> None:
     pool = PostingPool(None)
     pool.add_terms("body", 0, [(b"x", 1, 1.0, b"\x00\x01"), (b"y", 2, 2.0, b"\x00\x01\x02")], 1.0)
-    items = [(b"x", 1, 1.0, b"\x00\x05"), (b"z", 1, 1.0, b"\x00\x03")]
+    items = [("x", 1, 1.0, b"\x00\x05"), ("z", 1, 1.0, b"\x00\x03")]  # str terms are encoded
     pool.add_terms("body", 1, items, 1.0)
     pool.remove_document("body", 1, items)
     assert list(pool.iter_postings()) == [

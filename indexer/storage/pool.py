@@ -49,8 +49,9 @@ class PostingPool:
         self._fields: dict[str, dict[bytes, list[Posting]]] = {}
 
     def add_terms(self, fieldname: str, docnum: int, items: Iterable[tuple], boost: float) -> int:
-        """Add a document's terms of one field, `(term bytes, frequency, weight, value)` each as
-        `Field.index` gives them (the weight times `boost`); return the field's length (frequencies summed).
+        """Add a document's terms of one field, `(term, frequency, weight, value)` each as `Field.index`
+        (term bytes) or a format's `word_values` (term str, encoded here) gives them, the weight times
+        `boost`; return the field's length (frequencies summed).
 
         `docnum` must not be below any document already added (the writer numbers them in order)."""
         terms = self._fields.get(fieldname)
@@ -60,6 +61,8 @@ class PostingPool:
         length = 0
         size = 0
         for btext, freq, weight, value in items:
+            if type(btext) is str:
+                btext = btext.encode("utf-8")
             postings = terms.get(btext)
             if postings is None:
                 terms[btext] = [(docnum, weight * boost, value)]
@@ -75,7 +78,8 @@ class PostingPool:
         """Take back what `add_terms` added for a document whose adding failed half-way (its postings are
         the last of their terms)."""
         terms = self._fields.get(fieldname, {})
-        for btext, *_ in items:
+        for term, *_ in items:
+            btext = term.encode("utf-8") if type(term) is str else term
             postings = terms.get(btext)
             if postings and postings[-1][0] == docnum:
                 postings.pop()

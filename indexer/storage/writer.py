@@ -14,6 +14,8 @@ the next document then inherited).
 
 from __future__ import annotations
 
+from whoosh.fields import FieldType
+
 from indexer.storage.pool import PostingPool
 from indexer.storage.termdict import TermDictFieldWriter
 from indexer.storage.whoosh_private import MpWriter, SegmentWriter, SubWriterTask
@@ -33,6 +35,7 @@ def _install_pool(writer) -> None:
     """Replace the pool SegmentWriter.__init__ made (it holds nothing yet) with Kavosh's."""
     _check_schema(writer.schema)
     writer.pool = PostingPool(writer.temp_storage(), writer.limitmb)
+    writer._last_terms = {}
 
 
 class KavoshWriter(SegmentWriter):
@@ -56,8 +59,7 @@ class KavoshWriter(SegmentWriter):
             if value is None:
                 continue
             field = schema[name]
-            items = list(field.index(value)) if field.indexed else None
-            analyzed.append((name, field, value, items))
+            analyzed.append((name, field, value, self._terms(name, field, value) if field.indexed else None))
         docnum = self.docnum
         perdoc = self.perdocwriter
         pool = self.pool
@@ -85,6 +87,28 @@ class KavoshWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
         pool.spill_if_full()
+
+    def _terms(self, name: str, field, value) -> list[tuple]:
+        """A field's `(term, frequency, weight, value)` for the pool, the term as str or bytes.
+
+        A field indexed by `FieldType.index` (TEXT, ID) gets its format's `word_values` directly: the pool
+        encodes each term itself, saving Whoosh's generator around it. An unscored field (ID, NUMERIC: path,
+        folder, format, date) is often the same for every document of a file, so its last value's terms are
+        reused (the terms are a function of the value)."""
+        memo = None
+        if not field.scorable:
+            memo = self._last_terms.get(name)
+            if memo is not None and type(memo[0]) is type(value) and memo[0] == value:
+                return memo[1]
+        if type(field).index is FieldType.index:
+            if not isinstance(value, str | list | tuple):
+                raise ValueError(f"{value!r} is not unicode or sequence")  # as FieldType.index says
+            items = list(field.format.word_values(value, field.analyzer, mode="index"))
+        else:
+            items = list(field.index(value))
+        if not field.scorable:
+            self._last_terms[name] = (value, items)
+        return items
 
     def _flush_segment(self) -> None:
         """Write the pooled postings through the codec's field writer: Kavosh's a term at a time, another
