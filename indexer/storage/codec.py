@@ -117,21 +117,25 @@ class CompactPostingsWriter(W3PostingsWriter):
         return super().finish_postings()
 
     def add_list(self, postings, lengths) -> None:
-        """`add_posting` for every `(docnum, weight, value)` of a term (in document order), a block at a
-        time: the same blocks and statistics without a call per posting. `lengths` gives each document's
-        length of the field (0: none), or is None when the codec keeps no lengths."""
+        """`add_posting` for every posting of a term, given flat in document order (`[docnum, weight, value,
+        ...]`, indexer.storage.pool), a block at a time: the same blocks and statistics without a call per
+        posting. `lengths` gives each document's length of the field (0: none), or is None when the codec
+        keeps no lengths."""
         if self._ids:
             raise RuntimeError("add_list starts a term's postings: the block must be empty")
-        limit = self._blocklimit
-        for start in range(0, len(postings), limit):
+        step = self._blocklimit * 3
+        for start in range(0, len(postings), step):
             if start:
                 self._write_block()
-            docs, weights, values = zip(*postings[start : start + limit], strict=True)
+            end = start + step
+            docs = postings[start:end:3]
+            weights = postings[start + 1 : end : 3]
             self._ids.extend(docs)
             self._weights.extend(weights)
             top = max(weights)
             if top > self._maxweight:
                 self._maxweight = top
+            values = postings[start + 2 : end : 3]
             if any(values):
                 self._values.extend(value for value in values if value)
             if lengths is None:

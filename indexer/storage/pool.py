@@ -22,14 +22,16 @@ from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
 
-# One posting: (document number, weight, encoded value or None).
-Posting = tuple[int, float, "bytes | None"]
-# One term of the pool, in the order they are written: (field name, term bytes, postings in document order).
-PooledTerm = tuple[str, bytes, list[Posting]]
+# A term's postings in document order, flat: [docnum, weight, value, docnum, weight, value, ...] (the value
+# bytes or None). Flat rather than a tuple a posting: a third of the objects for the garbage collector to
+# walk, and a codec takes the documents, weights and values of a block as slices (postings[0::3], ...).
+Postings = list
+# One term of the pool, in the order they are written: (field name, term bytes, postings).
+PooledTerm = tuple[str, bytes, Postings]
 
-# Rough bytes a posting and a new term take in memory (a tuple of three, its float and the list slot; a
-# dict entry and an empty list): the limit is an estimate, like Whoosh's own pool's.
-POSTING_BYTES = 100
+# Rough bytes a posting and a new term take in memory (three list slots, the float, the value; a dict entry
+# and a list): the limit is an estimate, like Whoosh's own pool's.
+POSTING_BYTES = 80
 TERM_BYTES = 150
 
 
@@ -46,7 +48,7 @@ class PostingPool:
         self.size = 0
         self.fieldnames: set[str] = set()  # read by Whoosh's multi-process writer, like its own pool's
         self.runs: list[str] = []
-        self._fields: dict[str, dict[bytes, list[Posting]]] = {}
+        self._fields: dict[str, dict[bytes, Postings]] = {}
 
     def add_terms(self, fieldname: str, docnum: int, items: Iterable[tuple], boost: float) -> int:
         """Add a document's terms of one field, `(term, frequency, weight, value)` each as `Field.index`
@@ -65,10 +67,10 @@ class PostingPool:
                 btext = btext.encode("utf-8")
             postings = terms.get(btext)
             if postings is None:
-                terms[btext] = [(docnum, weight * boost, value)]
+                terms[btext] = [docnum, weight * boost, value]
                 size += TERM_BYTES + len(btext)
             else:
-                postings.append((docnum, weight * boost, value))
+                postings += (docnum, weight * boost, value)
             length += freq
             size += POSTING_BYTES
         self.size += size
@@ -81,8 +83,8 @@ class PostingPool:
         for term, *_ in items:
             btext = term.encode("utf-8") if type(term) is str else term
             postings = terms.get(btext)
-            if postings and postings[-1][0] == docnum:
-                postings.pop()
+            if postings and postings[-3] == docnum:
+                del postings[-3:]
                 self.size -= POSTING_BYTES
                 if not postings:
                     del terms[btext]
@@ -97,14 +99,14 @@ class PostingPool:
             self.fieldnames.add(fieldname)
         postings = terms.get(btext)
         if postings is None:
-            terms[btext] = [(docnum, weight, value)]
+            terms[btext] = [docnum, weight, value]
             self.size += TERM_BYTES + len(btext)
         else:
-            if docnum < postings[-1][0]:
+            if docnum < postings[-3]:
                 raise OutOfOrderPosting(
-                    f"posting of document {docnum} for {fieldname}:{btext!r} after document {postings[-1][0]}"
+                    f"posting of document {docnum} for {fieldname}:{btext!r} after document {postings[-3]}"
                 )
-            postings.append((docnum, weight, value))
+            postings += (docnum, weight, value)
         self.size += POSTING_BYTES
         self.spill_if_full()
 
@@ -150,7 +152,7 @@ class PostingPool:
         sources = [self._read_run(name) for name in self.runs] + [self._in_memory()]
         merged = heapq.merge(*sources, key=itemgetter(0, 1))
         for (fieldname, btext), group in groupby(merged, key=itemgetter(0, 1)):
-            postings: list[Posting] = []
+            postings: Postings = []
             for _, _, part in group:
                 postings.extend(part)
             yield fieldname, btext, postings
@@ -158,7 +160,8 @@ class PostingPool:
     def iter_postings(self) -> Iterator[tuple]:
         """Every posting as Whoosh's writers take them: `(field name, term bytes, docnum, weight, value)`."""
         for fieldname, btext, postings in self.iter_terms():
-            for docnum, weight, value in postings:
+            for at in range(0, len(postings), 3):
+                docnum, weight, value = postings[at : at + 3]
                 yield fieldname, btext, docnum, weight, value
 
     def cleanup(self) -> None:

@@ -737,8 +737,8 @@ class TermDictFieldWriter(base.FieldWriter):
         self._postwriter = None
 
     def add_pooled(self, schema, lengths, terms) -> None:
-        """Write `(field name, term bytes, postings)` in (field, term) order, each term's postings
-        `(docnum, weight, value)` in document order (indexer.storage.pool): what `add_postings` does with
+        """Write `(field name, term bytes, postings)` in (field, term) order, each term's postings flat in
+        document order (`[docnum, weight, value, ...]`, indexer.storage.pool): what `add_postings` does with
         one call per posting, a block at a time. `lengths` is the segment's per-document reader (None: no
         length statistics)."""
         current = None
