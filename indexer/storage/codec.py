@@ -18,6 +18,8 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import sub
 from pickle import Pickler, dumps
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -78,6 +80,9 @@ _NO_ID = 0xFFFFFFFF
 
 def _weights(weights) -> tuple:
     """Weights as ints where they are whole numbers (term frequencies usually are)."""
+    whole = tuple(map(int, weights))
+    if whole == tuple(weights):  # all whole: compared in C, no call per weight
+        return whole
     return tuple(int(w) if float(w).is_integer() else float(w) for w in weights)
 
 
@@ -137,10 +142,10 @@ class CompactPostingsWriter(W3PostingsWriter):
                 self._maxweight = top
             values = postings[start + 2 : end : 3]
             if any(values):
-                self._values.extend(value for value in values if value)
+                self._values.extend(filter(None, values))
             if lengths is None:
                 continue
-            present = [n for n in map(lengths.__getitem__, docs) if n]
+            present = list(filter(None, map(lengths.__getitem__, docs)))
             if present:
                 low, high = min(present), max(present)
                 if self._minlength is None or low < self._minlength:
@@ -148,9 +153,15 @@ class CompactPostingsWriter(W3PostingsWriter):
                 if high > self._maxlength:
                     self._maxlength = high
 
+    def _mini_ids(self):
+        if self._byteids:
+            return super()._mini_ids()
+        ids = self._ids  # each id minus the one before, as W3's delta_encode, without a call per id
+        return tuple(map(sub, ids, chain((0,), ids)))
+
     def _mini_weights(self):
         weights = self._weights
-        if all(w == 1.0 for w in weights):
+        if weights.count(1.0) == len(weights):
             return None
         return _weights(weights)
 
