@@ -65,12 +65,14 @@ class PostingPool:
         for btext, freq, weight, value in items:
             if type(btext) is str:
                 btext = btext.encode("utf-8")
+            if boost != 1.0:  # (x * 1.0 is x, but a new float object for every posting)
+                weight *= boost
             postings = terms.get(btext)
             if postings is None:
-                terms[btext] = [docnum, weight * boost, value]
+                terms[btext] = [docnum, weight, value]
                 size += TERM_BYTES + len(btext)
             else:
-                postings += (docnum, weight * boost, value)
+                postings += (docnum, weight, value)
             length += freq
             size += POSTING_BYTES
         self.size += size
