@@ -217,3 +217,27 @@ def test_builds_that_spill_answer_as_one_that_does_not(tmp_path: Path, monkeypat
     summary = build("spilled", 0.05, procs)
     assert summary.added and summary.deleted and not summary.rebuilt
     _same_answers(_answers(tmp_path / "spilled"), _answers(tmp_path / "memory"))
+
+
+def test_a_document_failing_in_a_worker_loses_only_itself(tmp_path: Path, monkeypatch, caplog) -> None:
+    """Two processes: a document whose analysis fails inside a worker is logged with its id and file, and
+    every other document of that worker's segment is indexed (Whoosh's worker died with the exception and
+    its segment was lost without a word)."""
+    real_terms = KavoshWriter._terms
+
+    def failing(self, name, field, value):  # the workers are forked: they inherit this
+        if name == "body" and "ناشدنی" in value:
+            raise RuntimeError("the analyzer broke")
+        return real_terms(self, name, field, value)
+
+    monkeypatch.setattr(KavoshWriter, "_terms", failing)
+    records = _records(400, seed=3)
+    records[123]["text"] += " ناشدنی"
+    folder = _folder(tmp_path / "docs", records)
+    with caplog.at_level("WARNING", logger="kavosh.indexer"):
+        index_folder(folder, tmp_path / "ix", procs=2)
+    assert "document 'r0123' of 'part3.jsonl' could not be indexed (RuntimeError: the analyzer broke)" in (
+        caplog.text
+    )
+    engine = SearchEngine(tmp_path / "ix")
+    assert engine.health()["documents"] == len(records) - 1

@@ -123,11 +123,11 @@ SEGMENT_WRITER_METHODS = (
     "per_document_reader",
 )
 # writer.KavoshMpWriter / _Worker: the parent's `_new_task` makes the workers (from `storage`, `indexname`,
-# `jobqueue`, `resultqueue`, `subargs`, `multisegment`, appended to `tasks`); a worker's `run` reads its
-# jobs with `_process_file` (and `storage`, `indexname`, `jobqueue`, `resultqueue`, `kwargs`, `running`,
-# set in __init__) and hands back `(run name, field names, segment)` as MpWriter._commit reads it.
-MP_WRITER_METHODS = ("_new_task", "_commit")
-SUB_WRITER_METHODS = ("_process_file", "run")
+# `jobqueue`, `resultqueue`, `subargs`, `multisegment`, appended to `tasks`), `_enqueue` writes a job file of
+# `(0, fields)` pickles, `_commit` reads each worker's `(run name, field names, segment)`; a worker (our own
+# `run` and `_process_file`) reads the attributes SubWriterTask.__init__ sets.
+MP_WRITER_METHODS = ("_new_task", "_enqueue", "_commit")
+SUB_WRITER_FIELDS = ("storage", "indexname", "jobqueue", "resultqueue", "kwargs", "multisegment", "running")
 
 # Used by search_ui.ranking.bm25f today (through hasattr there; to be imported from here by their owner):
 # W3's posting matcher read a block at a time, the segment reader's per-document reader (whose
@@ -188,7 +188,7 @@ def check_surface() -> None:
             (FileIndex, INDEX_METHODS),
             (SegmentWriter, SEGMENT_WRITER_METHODS),
             (MpWriter, MP_WRITER_METHODS),
-            (SubWriterTask, SUB_WRITER_METHODS),
+            (SubWriterTask(None, "MAIN", None, None, {}, True), SUB_WRITER_FIELDS),
             (W3LeafMatcher, LEAF_MATCHER_METHODS),
         ]
     except Exception as exc:  # a constructor that changed its arguments is as fatal as a missing name

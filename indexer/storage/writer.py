@@ -14,11 +14,19 @@ the next document then inherited).
 
 from __future__ import annotations
 
+import logging
+import pickle
+import queue
+from dataclasses import dataclass
+from multiprocessing import Queue
+
 from whoosh.fields import FieldType
 
 from indexer.storage.pool import PostingPool
 from indexer.storage.termdict import TermDictFieldWriter
 from indexer.storage.whoosh_private import MpWriter, SegmentWriter, SubWriterTask
+
+log = logging.getLogger("kavosh.indexer")
 
 
 class UnsupportedSchema(ValueError):
@@ -127,8 +135,25 @@ class KavoshWriter(SegmentWriter):
                 lengths.close()
 
 
+@dataclass(frozen=True)
+class FailedDocument:
+    """A document a worker process could not index (the others of its segment are kept)."""
+
+    path: str | None
+    id: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"document {self.id!r} of {self.path!r} could not be indexed ({self.reason})"
+
+
 class _Worker(SubWriterTask):
-    """A worker process of KavoshMpWriter: Whoosh's, writing its documents with a KavoshWriter."""
+    """A worker process of KavoshMpWriter: Whoosh's, writing its documents with a KavoshWriter.
+
+    A document that fails is reported on `failures` and the worker goes on: Whoosh's worker died with the
+    exception, and its whole segment, every document it had written, was lost without a word."""
+
+    failures: Queue
 
     def run(self) -> None:
         ix = self.storage.open_index(self.indexname)
@@ -145,9 +170,24 @@ class _Worker(SubWriterTask):
         segment = writer._finalize_segment()  # its own segment: the parent only lists it
         self.resultqueue.put((None, fieldnames, segment), timeout=5)
 
+    def _process_file(self, filename: str, doc_count: int) -> None:
+        """Add the documents of a job file (the parent's `(0, fields)` pickles), then delete it."""
+        storage = self.writer.temp_storage()
+        with storage.open_file(filename).raw_file() as jobs:
+            for _ in range(doc_count):
+                _code, fields = pickle.load(jobs)
+                try:
+                    self.writer.add_document(**fields)
+                except Exception as exc:  # the writer took nothing of it: report it and go on
+                    reason = f"{exc.__class__.__name__}: {exc}"
+                    self.failures.put(FailedDocument(fields.get("path"), fields.get("id"), reason))
+        storage.delete_file(filename)
+
 
 class KavoshMpWriter(MpWriter, KavoshWriter):
-    """Whoosh's multi-process writer, one segment per worker, the workers and the parent KavoshWriters."""
+    """Whoosh's multi-process writer, one segment per worker, the workers and the parent KavoshWriters.
+
+    After `commit`, `failed` lists the documents the workers could not index (each also logged)."""
 
     def __init__(self, ix, procs: int, limitmb: float = 128, **kwargs) -> None:
         if not kwargs.pop("multisegment", True):
@@ -155,11 +195,24 @@ class KavoshMpWriter(MpWriter, KavoshWriter):
         super().__init__(ix, procs=procs, multisegment=True, limitmb=limitmb, **kwargs)
         self.limitmb = limitmb
         _install_pool(self)  # the parent's own segment (segments merged into it) uses the pool too
+        self.failures: Queue = Queue()
+        self.failed: list[FailedDocument] = []
 
     def _new_task(self):
         task = _Worker(
             self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
         )
+        task.failures = self.failures
         self.tasks.append(task)
         task.start()
         return task
+
+    def commit(self, *args, **kwargs) -> None:
+        super().commit(*args, **kwargs)
+        while True:  # the workers have ended: what they reported is in the queue
+            try:
+                failure = self.failures.get(timeout=0.1)
+            except queue.Empty:
+                break
+            log.warning("%s", failure)
+            self.failed.append(failure)
