@@ -103,7 +103,6 @@ class KavoshWriter(SegmentWriter):
         encodes each term itself, saving Whoosh's generator around it. An unscored field (ID, NUMERIC: path,
         folder, format, date) is often the same for every document of a file, so its last value's terms are
         reused (the terms are a function of the value)."""
-        memo = None
         if not field.scorable:
             memo = self._last_terms.get(name)
             if memo is not None and type(memo[0]) is type(value) and memo[0] == value:
