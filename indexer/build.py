@@ -27,6 +27,7 @@ from indexer.sources.pages import PAGED_FORMATS, page_starts
 from indexer.storage import generations as store
 from indexer.storage.codec import KavoshCodec
 from indexer.storage.schema import SCHEMA_VERSION, folder_of, make_schema
+from indexer.storage.writer import KavoshMpWriter, KavoshWriter
 
 log = logging.getLogger("kavosh.indexer")
 
@@ -230,14 +231,14 @@ def _open_next(gen_path: Path, current: store.Generation | None):
 
 
 def _writer(ix, new_bytes: int, procs: int):
-    """One writer for a small job, Whoosh's multi-process writer (`procs`, 0: two on a machine that has
-    them) for a large one."""
+    """One writer for a small job, the multi-process writer (`procs`, 0: two on a machine that has them)
+    for a large one; both Whoosh's writers with Kavosh's posting pool (indexer.storage.writer)."""
     nprocs = procs or (2 if new_bytes >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1 else 1)
     options = {"limitmb": WRITER_LIMIT_MB, "codec": KavoshCodec()}
     if nprocs <= 1:
-        return ix.writer(**options)
+        return KavoshWriter(ix, **options)
     _warm_up(ix)
-    return ix.writer(procs=nprocs, multisegment=True, **options)
+    return KavoshMpWriter(ix, procs=nprocs, **options)
 
 
 def _write_meta(gen_path: Path, name: str, folder: Path, documents: int, manifest: dict) -> None:

@@ -19,12 +19,48 @@ SCHEMA_VERSION = 6
 
 # Widths of the position deltas in CompactPositions, by the first byte of an encoded value.
 _WIDTHS = {0: "B", 1: "H", 2: "I"}
+# The encoding of a lone position below 256 (most terms of a document occur once).
+_ONE_POSITION = [bytes((0, pos)) for pos in range(256)]
 
 
 class CompactPositions(Positions):
     """Whoosh's Positions format with a compact encoding: one type byte, then the position deltas as an
     array of 1, 2 or 4-byte unsigned ints. Whoosh's own encoding (4 bytes + a pickle per posting) made the
     postings alone ~1.7x the raw text; this keeps the whole index under 1.5x (issue 6)."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        """What Whoosh's `Positions.word_values` yields — (term, frequency, weight, encoded positions) for
+        each distinct term — in one pass over the tokens: positions gathered per term without the weight
+        dict and the extra generator Whoosh puts around the analyzer, a lone position below 256 encoded
+        from a table. Weights are the frequency times the field boost, as Whoosh's sum of token boosts
+        gives when every token's boost is 1 (an analyzer that sets other boosts goes Whoosh's way)."""
+        if not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        kwargs["positions"] = True
+        kwargs["boosts"] = True
+        found: dict[str, list[int]] = {}
+        get = found.get
+        for token in analyzer(value, **kwargs):
+            if token.stopped:
+                continue
+            if token.boost != 1.0:
+                yield from super().word_values(value, analyzer, **kwargs)
+                return
+            positions = get(token.text)
+            if positions is None:
+                found[token.text] = [token.pos]
+            else:
+                positions.append(token.pos)
+        boost = self.field_boost
+        single = 1.0 * boost
+        encode = self.encode
+        for text, positions in found.items():
+            count = len(positions)
+            if count == 1 and positions[0] < 256:
+                yield text, 1, single, _ONE_POSITION[positions[0]]
+            else:
+                yield text, count, float(count) * boost, encode(positions)
 
     def encode(self, poslist):
         # Called for every term of every document: a plain loop and bytes() for the common one-byte case

@@ -736,6 +736,26 @@ class TermDictFieldWriter(base.FieldWriter):
     def finish_field(self) -> None:
         self._postwriter = None
 
+    def add_pooled(self, schema, lengths, terms) -> None:
+        """Write `(field name, term bytes, postings)` in (field, term) order, each term's postings flat in
+        document order (`[docnum, weight, value, ...]`, indexer.storage.pool): what `add_postings` does with
+        one call per posting, a block at a time. `lengths` is the segment's per-document reader (None: no
+        length statistics)."""
+        current = None
+        table = None
+        for fieldname, btext, postings in terms:
+            if fieldname != current:
+                if current is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                current = fieldname
+                table = lengths.field_lengths(fieldname) if lengths is not None else None
+            self.start_term(btext)
+            self._postwriter.add_list(postings, table)
+            self.finish_term()
+        if current is not None:
+            self.finish_field()
+
     def close(self) -> None:
         self._tdict.close()
         self._postfile.close()

@@ -34,6 +34,8 @@ from whoosh.codec.whoosh3 import (
 from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence
 from whoosh.index import FileIndex
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
 
 # The one Whoosh release whose internals are named below; setup.cfg pins `whoosh-reloaded==` this version.
 WHOOSH_VERSION = (2, 7, 5)
@@ -44,6 +46,9 @@ __all__ = [
     "STORED_COLUMN",
     "WHOOSH3_HEADER_MAGIC",
     "WHOOSH_VERSION",
+    "MpWriter",
+    "SegmentWriter",
+    "SubWriterTask",
     "W3Codec",
     "W3LeafMatcher",
     "W3PerDocReader",
@@ -103,6 +108,26 @@ CODEC_FIELDS = ("_blocklimit", "_compression", "_inlinelimit")  # codec.KavoshCo
 COLUMN_READER_FIELDS = ("_dbfile", "_basepos", "_length", "_doccount")  # blockstore.BlockStoredReader
 NUMERIC_READER_FIELDS = ("_fixedlen", "_count", "_dbfile", "_basepos")  # one_byte_column
 INDEX_METHODS = ("_segments",)  # index_segments (kavosh check)
+# writer.KavoshWriter: SegmentWriter with Kavosh's pool. It replaces `pool` after __init__, reads `schema`,
+# `docnum`, `perdocwriter`, `fieldwriter`, `codec`, `_added` (set in __init__, not checked: needs an index)
+# and overrides `add_document` and `_flush_segment` (called by `_finalize_segment` at the commit).
+SEGMENT_WRITER_METHODS = (
+    "_check_state",
+    "_doc_boost",
+    "_field_boost",
+    "_check_fields",
+    "_flush_segment",
+    "_finalize_segment",
+    "_close_segment",
+    "temp_storage",
+    "per_document_reader",
+)
+# writer.KavoshMpWriter / _Worker: the parent's `_new_task` makes the workers (from `storage`, `indexname`,
+# `jobqueue`, `resultqueue`, `subargs`, `multisegment`, appended to `tasks`), `_enqueue` writes a job file of
+# `(0, fields)` pickles, `_commit` reads each worker's `(run name, field names, segment)`; a worker (our own
+# `run` and `_process_file`) reads the attributes SubWriterTask.__init__ sets.
+MP_WRITER_METHODS = ("_new_task", "_enqueue", "_commit")
+SUB_WRITER_FIELDS = ("storage", "indexname", "jobqueue", "resultqueue", "kwargs", "multisegment", "running")
 
 # Used by search_ui.ranking.bm25f today (through hasattr there; to be imported from here by their owner):
 # W3's posting matcher read a block at a time, the segment reader's per-document reader (whose
@@ -161,6 +186,9 @@ def check_surface() -> None:
             (columns.ColumnReader(None, 0, 0, 0), COLUMN_READER_FIELDS),
             (reader, NUMERIC_READER_FIELDS),
             (FileIndex, INDEX_METHODS),
+            (SegmentWriter, SEGMENT_WRITER_METHODS),
+            (MpWriter, MP_WRITER_METHODS),
+            (SubWriterTask(None, "MAIN", None, None, {}, True), SUB_WRITER_FIELDS),
             (W3LeafMatcher, LEAF_MATCHER_METHODS),
         ]
     except Exception as exc:  # a constructor that changed its arguments is as fatal as a missing name

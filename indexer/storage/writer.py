@@ -1,0 +1,217 @@
+"""Whoosh's segment writers with Kavosh's posting pool: the index they write is the same Whoosh index.
+
+`KavoshWriter` is Whoosh's `SegmentWriter` with `indexer.storage.pool.PostingPool` in place of Whoosh's
+pickling pool, and a commit that hands the codec each term's postings as one list
+(`TermDictFieldWriter.add_pooled`) instead of one call per posting. `KavoshMpWriter` is Whoosh's
+multi-process writer (one segment per worker) whose workers are `KavoshWriter`s. What is written is what
+Whoosh's writers write for the same documents (`tests/test_pool.py` compares the postings, the stored
+fields and search results).
+
+A document's fields are all analyzed before anything of it is added, so a document whose analysis fails
+leaves nothing behind (Whoosh's writer kept the postings of the fields analyzed before the failure, which
+the next document then inherited).
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import queue
+from dataclasses import dataclass
+from multiprocessing import Queue
+
+from whoosh.fields import FieldType
+
+from indexer.storage.pool import PostingPool
+from indexer.storage.termdict import TermDictFieldWriter
+from indexer.storage.whoosh_private import MpWriter, SegmentWriter, SubWriterTask
+
+log = logging.getLogger("kavosh.indexer")
+
+
+class UnsupportedSchema(ValueError):
+    """A schema with fields the fast writer does not write (term vectors, separate spelling words)."""
+
+
+def _check_schema(schema) -> None:
+    for name, field in schema.items():
+        if field.vector or field.separate_spelling():
+            raise UnsupportedSchema(f"field {name!r} has term vectors or spelling words: not written here")
+
+
+def _install_pool(writer) -> None:
+    """Replace the pool SegmentWriter.__init__ made (it holds nothing yet) with Kavosh's."""
+    _check_schema(writer.schema)
+    writer.pool = PostingPool(writer.temp_storage(), writer.limitmb)
+    writer._last_terms = {}
+
+
+class KavoshWriter(SegmentWriter):
+    """SegmentWriter with an in-memory posting pool and a commit that writes a term's postings at once."""
+
+    def __init__(self, ix, limitmb: float = 128, **kwargs) -> None:
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.limitmb = limitmb
+        _install_pool(self)
+
+    def add_document(self, **fields) -> None:
+        """Add one document (as Whoosh's writer does); its fields are analyzed before anything is added."""
+        self._check_state()
+        schema = self.schema
+        docboost = self._doc_boost(fields)
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        analyzed = []
+        for name in names:
+            value = fields[name]
+            if value is None:
+                continue
+            field = schema[name]
+            analyzed.append((name, field, value, self._terms(name, field, value) if field.indexed else None))
+        docnum = self.docnum
+        perdoc = self.perdocwriter
+        pool = self.pool
+        perdoc.start_doc(docnum)
+        added = []
+        try:
+            for name, field, value, items in analyzed:
+                length = 0
+                if items is not None:
+                    added.append((name, items))
+                    boost = self._field_boost(fields, name, docboost)
+                    length = pool.add_terms(name, docnum, items, boost)
+                    if not field.scorable:
+                        length = 0
+                shown = fields.get(f"_stored_{name}", value)
+                perdoc.add_field(name, field, shown if field.stored else None, length)
+                if field.column_type and shown is not None:
+                    perdoc.add_column_value(name, field.column_type, field.to_column_value(shown))
+        except Exception:
+            perdoc.cancel_doc()
+            for name, items in added:
+                pool.remove_document(name, docnum, items)
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+        pool.spill_if_full()
+
+    def _terms(self, name: str, field, value) -> list[tuple]:
+        """A field's `(term, frequency, weight, value)` for the pool, the term as str or bytes.
+
+        A field indexed by `FieldType.index` (TEXT, ID) gets its format's `word_values` directly: the pool
+        encodes each term itself, saving Whoosh's generator around it. An unscored field (ID, NUMERIC: path,
+        folder, format, date) is often the same for every document of a file, so its last value's terms are
+        reused (the terms are a function of the value)."""
+        if not field.scorable:
+            memo = self._last_terms.get(name)
+            if memo is not None and type(memo[0]) is type(value) and memo[0] == value:
+                return memo[1]
+        if type(field).index is FieldType.index:
+            if not isinstance(value, str | list | tuple):
+                raise ValueError(f"{value!r} is not unicode or sequence")  # as FieldType.index says
+            items = list(field.format.word_values(value, field.analyzer, mode="index"))
+        else:
+            items = list(field.index(value))
+        if not field.scorable:
+            self._last_terms[name] = (value, items)
+        return items
+
+    def _flush_segment(self) -> None:
+        """Write the pooled postings through the codec's field writer: Kavosh's a term at a time, another
+        (a test's codec writing W3's layout) a posting at a time, as Whoosh's commit does."""
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        try:
+            fieldwriter = self.fieldwriter
+            if isinstance(fieldwriter, TermDictFieldWriter):
+                fieldwriter.add_pooled(self.schema, lengths, self.pool.iter_terms())
+            else:
+                fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+            fieldwriter.close()
+        finally:
+            if lengths is not None:
+                lengths.close()
+
+
+@dataclass(frozen=True)
+class FailedDocument:
+    """A document a worker process could not index (the others of its segment are kept)."""
+
+    path: str | None
+    id: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"document {self.id!r} of {self.path!r} could not be indexed ({self.reason})"
+
+
+class _Worker(SubWriterTask):
+    """A worker process of KavoshMpWriter: Whoosh's, writing its documents with a KavoshWriter.
+
+    A document that fails is reported on `failures` and the worker goes on: Whoosh's worker died with the
+    exception, and its whole segment, every document it had written, was lost without a word."""
+
+    failures: Queue
+
+    def run(self) -> None:
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = KavoshWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        fieldnames = writer.pool.fieldnames
+        segment = writer._finalize_segment()  # its own segment: the parent only lists it
+        self.resultqueue.put((None, fieldnames, segment), timeout=5)
+
+    def _process_file(self, filename: str, doc_count: int) -> None:
+        """Add the documents of a job file (the parent's `(0, fields)` pickles), then delete it."""
+        storage = self.writer.temp_storage()
+        with storage.open_file(filename).raw_file() as jobs:
+            for _ in range(doc_count):
+                _code, fields = pickle.load(jobs)
+                try:
+                    self.writer.add_document(**fields)
+                except Exception as exc:  # the writer took nothing of it: report it and go on
+                    reason = f"{exc.__class__.__name__}: {exc}"
+                    self.failures.put(FailedDocument(fields.get("path"), fields.get("id"), reason))
+        storage.delete_file(filename)
+
+
+class KavoshMpWriter(MpWriter, KavoshWriter):
+    """Whoosh's multi-process writer, one segment per worker, the workers and the parent KavoshWriters.
+
+    After `commit`, `failed` lists the documents the workers could not index (each also logged)."""
+
+    def __init__(self, ix, procs: int, limitmb: float = 128, **kwargs) -> None:
+        if not kwargs.pop("multisegment", True):
+            raise ValueError("KavoshMpWriter writes one segment per worker (multisegment) only")
+        super().__init__(ix, procs=procs, multisegment=True, limitmb=limitmb, **kwargs)
+        self.limitmb = limitmb
+        _install_pool(self)  # the parent's own segment (segments merged into it) uses the pool too
+        self.failures: Queue = Queue()
+        self.failed: list[FailedDocument] = []
+
+    def _new_task(self):
+        task = _Worker(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
+        task.failures = self.failures
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def commit(self, *args, **kwargs) -> None:
+        super().commit(*args, **kwargs)
+        while True:  # the workers have ended: what they reported is in the queue
+            try:
+                failure = self.failures.get(timeout=0.1)
+            except queue.Empty:
+                break
+            log.warning("%s", failure)
+            self.failed.append(failure)

@@ -1,0 +1,243 @@
+"""Kavosh's posting pool and writers (indexer.storage.pool, indexer.storage.writer) write what Whoosh's writer
+writes: the same segment bytes with or without spilled runs, the same answers from every kind of build.
+
+The documents are drawn by a seeded random generator from a word list written here; some bodies are long
+enough that positions pass 255 and posting lists pass a block (128 documents).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+import indexer.build
+from analyzers import PersianAnalyzer
+from indexer.build import index_folder
+from indexer.storage.codec import KavoshCodec
+from indexer.storage.pool import OutOfOrderPosting, PostingPool
+from indexer.storage.schema import make_schema
+from indexer.storage.writer import KavoshWriter
+from search_ui.engines.folder import SearchEngine
+
+WORDS = (
+    "کوهستان رودخانه آبشار چشمه دره جاده روستا کشاورز گندمزار شالیزار باغبان انگور خرما پسته زعفران "
+    "قالی سفال کاشی مسجد کاروانسرا آب‌انبار قنات بادگیر حمام بازارچه نانوایی قهوه‌خانه کتابفروشی "
+    "دانشجو استاد کلاس آزمایشگاه میکروسکوپ ستاره‌شناس تلسکوپ سیاره ماهواره موشک فضانورد "
+    "می‌رود می‌آید نوشت خواند ساختند دیدیم شنیدند بزرگ کوچک قدیمی تازه زیبا گرم سرد"
+).split()
+QUERIES = ["کوهستان", "قنات بادگیر", '"دره جاده"', "ستاره‌شناس تلسکوپ", "کاشی -مسجد", "روستا*"]
+
+
+def _draw(rng: random.Random, n: int) -> str:
+    weights = [1 / (rank + 1) ** 0.8 for rank in range(len(WORDS))]
+    return " ".join(rng.choices(WORDS, weights=weights, k=n))
+
+
+def _records(n: int, seed: int = 1404, prefix: str = "r") -> list[dict]:
+    rng = random.Random(seed)
+    return [
+        {
+            "id": f"{prefix}{i:04d}",
+            "title": _draw(rng, rng.randint(1, 4)),
+            "text": _draw(rng, rng.choice((8, 40, 120, 400))),
+        }
+        for i in range(n)
+    ]
+
+
+def _fields(record: dict, n: int) -> dict:
+    return {
+        "id": record["id"],
+        "path": f"part{n % 3}/docs.jsonl",
+        "title": record["title"],
+        "body": record["text"],
+        "content": record["text"],
+        "mtime": 1_700_000_000.0,
+        "format": "jsonl",
+        "folder": f"part{n % 3}",
+        "date": 1_700_000_000 + n % 5,
+    }
+
+
+def _term(word: str) -> str:
+    (token,) = PersianAnalyzer()(word, mode="index")
+    return token.text
+
+
+def _segment_files(path: Path) -> dict[str, bytes]:
+    """Every file of the index's one segment by its kind (inside the compound file)."""
+    ix = whoosh_index.open_dir(str(path))
+    (segment,) = ix._segments()
+    storage = segment.open_compound_file(ix.storage) if segment.is_compound() else ix.storage
+    files = {}
+    for name in storage.list():
+        handle = storage.open_file(name)
+        files[name.split(".", 1)[1]] = handle.read()
+        handle.close()
+    return files
+
+
+def _write(path: Path, make_writer, records: list[dict]) -> int:
+    """Write the records with a writer of `make_writer(ix)`; return the runs its pool spilled."""
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), make_schema())
+    writer = make_writer(ix)
+    for n, record in enumerate(records):
+        writer.add_document(**_fields(record, n))
+    runs = len(getattr(writer.pool, "runs", ()))
+    writer.commit()
+    return runs
+
+
+def test_a_build_that_spills_writes_the_bytes_of_whooshs_own_writer(tmp_path: Path) -> None:
+    """Whoosh's SegmentWriter (its pickling pool, a posting at a time), Kavosh's writer in memory and Kavosh's
+    writer spilling a run every few documents write byte for byte the same segment."""
+    records = _records(300)
+    _write(tmp_path / "whoosh", lambda ix: ix.writer(codec=KavoshCodec()), records)
+    assert _write(tmp_path / "memory", lambda ix: KavoshWriter(ix, codec=KavoshCodec()), records) == 0
+    spilled = _write(
+        tmp_path / "spilled", lambda ix: KavoshWriter(ix, codec=KavoshCodec(), limitmb=0.2), records
+    )
+    assert spilled >= 5
+    reference = _segment_files(tmp_path / "whoosh")
+    assert {"pst", "tdx", "_stored_blk.col", "_body_len.col", "date.col"} <= set(reference)
+    for name in ("memory", "spilled"):
+        assert _segment_files(tmp_path / name) == reference, name
+    assert not list((tmp_path / "spilled").glob("*.tmp")), "the runs' temporary folder is left behind"
+
+
+def test_long_posting_lists_and_far_positions_are_in_the_sample() -> None:
+    """The comparison above crosses a block of postings and one-byte positions (else it proves less)."""
+    records = _records(300)
+    assert max(len(r["text"].split()) for r in records) > 256
+    assert sum(WORDS[0] in r["text"].split() for r in records) > 128
+
+
+def test_a_document_that_fails_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A field that cannot be indexed fails its document before any of its postings is pooled: the next
+    document does not inherit them (Whoosh's writer pooled the fields before the failing one)."""
+    path = tmp_path / "ix"
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), make_schema())
+    writer = KavoshWriter(ix, codec=KavoshCodec())
+    writer.add_document(id="a", path="a.txt", title="چشمه", body="آبشار بلند")
+    with pytest.raises(ValueError):  # `title` is sorted after `body`: the body was analyzed already
+        writer.add_document(id="b", path="b.txt", body="زرافه در دشت", title=42)
+    writer.add_document(id="c", path="c.txt", title="قنات", body="آبشار کوچک")
+    writer.commit()
+    with whoosh_index.open_dir(str(path)).searcher() as searcher:
+        assert searcher.doc_count() == 2
+        assert not searcher.reader().doc_frequency("body", _term("زرافه"))
+        assert searcher.reader().doc_frequency("body", _term("آبشار")) == 2
+        assert [searcher.stored_fields(n)["id"] for n in range(2)] == ["a", "c"]
+
+
+def test_remove_document_takes_back_only_that_document(tmp_path: Path) -> None:
+    pool = PostingPool(None)
+    pool.add_terms("body", 0, [(b"x", 1, 1.0, b"\x00\x01"), (b"y", 2, 2.0, b"\x00\x01\x02")], 1.0)
+    items = [("x", 1, 1.0, b"\x00\x05"), ("z", 1, 1.0, b"\x00\x03")]  # str terms are encoded
+    pool.add_terms("body", 1, items, 1.0)
+    pool.remove_document("body", 1, items)
+    assert list(pool.iter_postings()) == [
+        ("body", b"x", 0, 1.0, b"\x00\x01"),
+        ("body", b"y", 0, 2.0, b"\x00\x01\x02"),
+    ]
+
+
+def test_postings_out_of_document_order_are_refused() -> None:
+    """A term's list must stay in document order (the pool never sorts postings): one out of order is an
+    error, never a silently wrong index."""
+    pool = PostingPool(None)
+    pool.add(("body", b"x", 5, 1.0, b""))
+    pool.add(("body", b"x", 7, 1.0, b""))
+    pool.add(("body", b"y", 2, 1.0, b""))
+    with pytest.raises(OutOfOrderPosting):
+        pool.add(("body", b"x", 6, 1.0, b""))
+
+
+def _answers(index: Path) -> dict[str, dict[str, float]]:
+    engine = SearchEngine(index)
+    out = {}
+    for query in QUERIES:
+        result = engine.search(query, limit=100)
+        assert result["total"] <= 100, "a query must match few enough documents to compare every hit"
+        out[query] = {hit["id"]: hit["score"] for hit in result["hits"]}
+    return out
+
+
+def _same_answers(got: dict, expected: dict) -> None:
+    assert got.keys() == expected.keys()
+    for query, hits in expected.items():
+        assert got[query].keys() == hits.keys(), query
+        for doc_id, score in hits.items():  # shown to 4 places: sums over segments may round apart
+            assert got[query][doc_id] == pytest.approx(score, abs=1.5e-4), (query, doc_id)
+
+
+def _folder(root: Path, records: list[dict], files: int = 4) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for k in range(files):
+        part = records[k::files]
+        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part)
+        (root / f"part{k}.jsonl").write_text(lines, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_builds_that_spill_answer_as_one_that_does_not(tmp_path: Path, monkeypatch, procs: int) -> None:
+    """`kavosh index` with a tiny writer limit (every worker spilling runs), one and two processes, a full
+    build then an incremental one, answers every query with the same documents and scores as the same
+    builds held in memory."""
+    folder = _folder(tmp_path / "docs", _records(90, seed=7))
+
+    def build(name: str, limit: float, nprocs: int):
+        monkeypatch.setattr(indexer.build, "WRITER_LIMIT_MB", limit)
+        return index_folder(folder, tmp_path / name, procs=nprocs)
+
+    spills = []
+    real_spill = PostingPool.spill
+    monkeypatch.setattr(PostingPool, "spill", lambda pool: spills.append(1) or real_spill(pool))
+    build("memory", 128, 1)
+    assert not spills
+    build("spilled", 0.05, procs)
+    if procs == 1:  # (two processes spill in the workers, out of sight here)
+        assert len(spills) >= 3
+    expected = _answers(tmp_path / "memory")
+    assert all(expected.values()), "every query should match something"
+    _same_answers(_answers(tmp_path / "spilled"), expected)
+
+    changed = _records(30, seed=8, prefix="s")
+    (folder / "part1.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in changed), encoding="utf-8"
+    )
+    build("memory", 128, 1)
+    summary = build("spilled", 0.05, procs)
+    assert summary.added and summary.deleted and not summary.rebuilt
+    _same_answers(_answers(tmp_path / "spilled"), _answers(tmp_path / "memory"))
+
+
+def test_a_document_failing_in_a_worker_loses_only_itself(tmp_path: Path, monkeypatch, caplog) -> None:
+    """Two processes: a document whose analysis fails inside a worker is logged with its id and file, and
+    every other document of that worker's segment is indexed (Whoosh's worker died with the exception and
+    its segment was lost without a word)."""
+    real_terms = KavoshWriter._terms
+
+    def failing(self, name, field, value):  # the workers are forked: they inherit this
+        if name == "body" and "ناشدنی" in value:
+            raise RuntimeError("the analyzer broke")
+        return real_terms(self, name, field, value)
+
+    monkeypatch.setattr(KavoshWriter, "_terms", failing)
+    records = _records(400, seed=3)
+    records[123]["text"] += " ناشدنی"
+    folder = _folder(tmp_path / "docs", records)
+    with caplog.at_level("WARNING", logger="kavosh.indexer"):
+        index_folder(folder, tmp_path / "ix", procs=2)
+    assert "document 'r0123' of 'part3.jsonl' could not be indexed (RuntimeError: the analyzer broke)" in (
+        caplog.text
+    )
+    engine = SearchEngine(tmp_path / "ix")
+    assert engine.health()["documents"] == len(records) - 1
