@@ -202,6 +202,7 @@ class _Run:
             summary = self.summary
             if summary.added or summary.updated or summary.deleted:
                 writer.commit()
+                _forget_failed(getattr(writer, "failed", ()), manifest, old_files, summary, self.skip)
             else:
                 writer.cancel()
                 if current is not None and manifest == old_files:
@@ -219,6 +220,24 @@ class _Run:
         store.switch_current(self.index_dir, name)
         store.clean_up(self.index_dir)
         return name
+
+
+def _forget_failed(failed, manifest: dict, old_files: dict, summary: Summary, skip) -> None:
+    """Documents a worker process could not index (`KavoshMpWriter.failed`) are skipped like a document
+    that fails in this process: counted, reported, and left out of the manifest's ids (its file keeps the
+    problem until it changes)."""
+    for failure in failed:
+        item = Skip(f"{failure.path} (id {failure.id})", "failed", f"could not be indexed ({failure.reason})")
+        skip(item)
+        for rel, meta in manifest.items():
+            if failure.id in meta.get("ids", ()):
+                meta["ids"] = [i for i in meta["ids"] if i != failure.id]
+                meta.setdefault("skips", []).append([item.relpath, item.reason, item.detail])
+                if failure.id in old_files.get(rel, {}).get("ids", ()):
+                    summary.updated -= 1
+                else:
+                    summary.added -= 1
+                break
 
 
 def _open_next(gen_path: Path, current: store.Generation | None):

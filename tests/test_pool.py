@@ -18,6 +18,7 @@ import indexer.build
 from analyzers import PersianAnalyzer
 from indexer.build import index_folder
 from indexer.storage.codec import KavoshCodec
+from indexer.storage.generations import open_generation
 from indexer.storage.pool import OutOfOrderPosting, PostingPool
 from indexer.storage.schema import make_schema
 from indexer.storage.writer import KavoshWriter
@@ -234,10 +235,17 @@ def test_a_document_failing_in_a_worker_loses_only_itself(tmp_path: Path, monkey
     records = _records(400, seed=3)
     records[123]["text"] += " ناشدنی"
     folder = _folder(tmp_path / "docs", records)
+    skipped = []
     with caplog.at_level("WARNING", logger="kavosh.indexer"):
-        index_folder(folder, tmp_path / "ix", procs=2)
+        summary = index_folder(folder, tmp_path / "ix", procs=2, on_skip=skipped.append)
     assert "document 'r0123' of 'part3.jsonl' could not be indexed (RuntimeError: the analyzer broke)" in (
         caplog.text
     )
     engine = SearchEngine(tmp_path / "ix")
     assert engine.health()["documents"] == len(records) - 1
+    # counted and reported like a document failing in this process, and not in the manifest's ids
+    assert summary.skipped == {"failed": 1} and summary.added == len(records) - 1
+    assert [s.relpath for s in skipped] == ["part3.jsonl (id r0123)"]
+    files = open_generation(tmp_path / "ix").meta["files"]
+    assert "r0123" not in files["part3.jsonl"]["ids"]
+    assert files["part3.jsonl"]["skips"] == [["part3.jsonl (id r0123)", "failed", skipped[0].detail]]
