@@ -523,8 +523,32 @@ def _sequence_positions(
         if not docs:
             return {}
     values[distinct[0]] = lists.values_in(fieldname, distinct[0], docs)
-    decode = reader.schema[fieldname].format.decoder("positions")
+    decode = _positions_decoder(reader, fieldname)
     return {doc: {t: decode(values[t][doc]) for t in distinct} for doc in docs}
+
+
+DECODED_KEPT = 50_000  # encoded position lists a reader remembers decoded, per field (then it starts again)
+
+
+def _positions_decoder(reader, fieldname: str):
+    """The field's positions decoder, remembering what it decoded on the reader: the same few encodings
+    come back all the time (on the qa-ir replica a batch decodes 490,000 values, 7,900 of them distinct:
+    a word once at position p is one of 256 values below 256), and the decoded lists are only read."""
+    decode = reader.schema[fieldname].format.decoder("positions")
+    memory = _on_reader(reader, "_kavosh_positions", dict)
+    if memory is None:
+        return decode
+    seen = memory.get(fieldname)
+    if seen is None or len(seen) > DECODED_KEPT:
+        seen = memory[fieldname] = {}
+
+    def decoded(value: bytes) -> list[int]:
+        positions = seen.get(value)
+        if positions is None:
+            positions = seen[value] = decode(value)
+        return positions
+
+    return decoded
 
 
 def sequence_count(positions: Mapping[str, list[int]], terms: list[str]) -> int:
