@@ -55,7 +55,7 @@ log = logging.getLogger("kavosh.search")
 MAX_LIMIT = 100
 MAX_SPELLED = 5  # unknown words a query gets did-you-mean for (each costs a scan of similar terms)
 RETRY_BAD_SECONDS = 30.0  # how long a generation that failed to open is left alone before another try
-EVERY_ID_AFTER = 10  # every id is read at once when ids have been asked for a tenth of the documents
+EVERY_ID_AFTER = 50  # every id is read at once when ids have been asked for a 50th of the documents
 
 
 def every_id(searcher: Searcher) -> dict[int, str]:
@@ -92,8 +92,9 @@ class _Generation:
 
     def doc_id(self, searcher: Searcher, docnum: int) -> str:
         """A document's id, cached: the batch path must not unpickle stored text for every hit. Once a
-        tenth of the documents have been asked for, every id is read at once from the `id` field's term
-        dictionary, about ten times cheaper a document than its stored fields (which hold its whole text)."""
+        50th of the documents have been asked for, every id is read at once from the `id` field's term
+        dictionary, about ten times cheaper a document than its stored fields (which hold its whole text),
+        so a batch soon reads them all that way and a single query never does."""
         doc = self.ids.get(docnum)
         if doc is None:
             if not self.every_id and len(self.ids) * EVERY_ID_AFTER >= self.documents:
