@@ -136,6 +136,11 @@ def _blocks(m) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
         m._next_block()
 
 
+Postings = tuple[
+    Sequence[int], Sequence[float], list
+]  # a posting list's docnums, frequencies, encoded values
+
+
 class PostingLists:
     """The posting lists one query reads in one segment, each read at most once: a word's body postings
     give its BM25F score and, for the proximity bonus and phrases, its positions. What was read is also
@@ -143,10 +148,10 @@ class PostingLists:
 
     def __init__(self, reader) -> None:
         self.reader = reader
-        self._read: dict[tuple[str, str], tuple[list[int], list[float], list]] = {}
+        self._read: dict[tuple[str, str], Postings] = {}
         self._memo = _remembered_lists(reader)
 
-    def whole(self, fieldname: str, term: str) -> tuple[list[int], list[float], list]:
+    def whole(self, fieldname: str, term: str) -> Postings:
         """(docnums, term frequencies, encoded values) of every posting of the term in the field."""
         key = (fieldname, term)
         got = self._read.get(key) or self._remembered(key)
@@ -164,7 +169,7 @@ class PostingLists:
         self._read[key] = got
         return got
 
-    def _remembered(self, key: tuple[str, str]) -> tuple[list[int], list[float], list] | None:
+    def _remembered(self, key: tuple[str, str]) -> Postings | None:
         return self._memo.get(key) if self._memo is not None else None
 
     def values_in(self, fieldname: str, term: str, docs: list[int]) -> dict[int, bytes]:
@@ -185,7 +190,7 @@ class PostingLists:
         return {d: v for d, v in zip(ids, values, strict=True) if d in wanted}
 
 
-def _bisected(ids: list[int], values: list, docs: list[int]) -> Iterator[tuple[int, bytes]]:
+def _bisected(ids: Sequence[int], values: list, docs: list[int]) -> Iterator[tuple[int, bytes]]:
     """(docnum, value) of the postings (`ids` ascending, `values` beside them) at those of `docs`
     (ascending) that the list holds."""
     i, end = 0, len(ids)
@@ -462,7 +467,7 @@ class _Memo:
 
 
 MEMO_POSTINGS = 300_000  # scores a reader remembers (about 30 MB), for each thread's reader
-MEMO_LISTS = 400_000  # postings of whole lists a reader remembers (about 25 MB), for each thread's reader
+MEMO_LISTS = 400_000  # postings of whole lists a reader remembers (~20 MB), for each thread's segment reader
 
 
 def _remembered_scores(reader) -> _Memo | None:
