@@ -43,6 +43,8 @@ class RunOptions:
     def of(cls, options: RunOptions | None, given: dict[str, Any]) -> RunOptions:
         """`options`, or the options given one by one as keywords (`rebuild=True`; an unknown one is a
         TypeError), not both."""
+        if options is not None and not isinstance(options, RunOptions):  # e.g. a `rebuild` given by position
+            raise TypeError(f"options must be a RunOptions, not {options!r} (give the others as keywords)")
         if options is not None and given:
             raise TypeError(f"give RunOptions or keywords ({', '.join(given)}), not both")
         return options if options is not None else cls(**given)

@@ -20,6 +20,8 @@ def test_keywords_or_options_not_both_and_no_unknown_one() -> None:
     assert RunOptions.of(given, {}) is given
     with pytest.raises(TypeError, match="not both"):
         RunOptions.of(given, {"rebuild": True})
+    with pytest.raises(TypeError, match="must be a RunOptions"):
+        RunOptions.of(True, {})  # a rebuild flag given by position, as the old signature allowed
     with pytest.raises(TypeError, match="rebuilt"):
         RunOptions.of(None, {"rebuilt": True})  # a misspelt option fails, it is not ignored
     assert RunOptions().max_size == DEFAULT_MAX_SIZE
