@@ -503,19 +503,20 @@ def _term_scores(
     return _saturate(acc, w_idf, K1)
 
 
-def _sequence_positions(
+def _sequence_values(
     lists: PostingLists, fieldname: str, terms: list[str], budget=None
-) -> dict[int, dict[str, list[int]]]:
-    """docnum -> {term: positions} for the documents of a segment holding every one of `terms` in a field.
+) -> tuple[list[int], dict[str, dict[int, bytes]]]:
+    """The documents of a segment holding every one of `terms` in a field (ascending), and each term's
+    encoded positions in them (none when no document holds them all).
 
     The rarest term's documents are the candidates; every other term's posting list is only skipped
-    through to those candidates when they are few (`PostingLists.values_in`), and positions are decoded
+    through to those candidates when they are few (`PostingLists.values_in`), and positions are read
     only for documents holding all the terms. A phrase full of common words (در، از، که) so costs about as
     much as its rarest word, instead of decoding the positions of every document that has "در"."""
     reader = lists.reader
     distinct = sorted(set(terms), key=lambda t: doc_frequency(reader, fieldname, t))
     if not distinct or not doc_frequency(reader, fieldname, distinct[0]):
-        return {}
+        return [], {}
     if budget is not None:
         budget.check_time()
     docs = lists.whole(fieldname, distinct[0])[0]
@@ -526,10 +527,19 @@ def _sequence_positions(
         values[term] = lists.values_in(fieldname, term, docs)
         docs = list(values[term])  # in docnum order still
         if not docs:
-            return {}
+            return [], {}
     values[distinct[0]] = lists.values_in(fieldname, distinct[0], docs)
-    decode = _positions_decoder(reader, fieldname)
-    return {doc: {t: decode(values[t][doc]) for t in distinct} for doc in docs}
+    return list(docs), values
+
+
+def _sequence_positions(
+    lists: PostingLists, fieldname: str, terms: list[str], budget=None
+) -> dict[int, dict[str, list[int]]]:
+    """docnum -> {term: positions} for the documents of a segment holding every one of `terms` in a field
+    (`_sequence_values`, decoded)."""
+    docs, values = _sequence_values(lists, fieldname, terms, budget)
+    decode = _positions_decoder(lists.reader, fieldname)
+    return {doc: {t: decode(at[doc]) for t, at in values.items()} for doc in docs}
 
 
 DECODED_KEPT = 50_000  # encoded position lists a reader remembers decoded, per field (then it starts again)
@@ -611,8 +621,10 @@ def near_scores(
     key = ("near", fieldname, *sorted((a, b)), slop)
     docs = memo.get(key) if memo is not None else None
     if docs is None:
-        found = _sequence_positions(lists, fieldname, [a, b], budget)
-        docs = [doc for doc, where in found.items() if _near(where[a], where[b], slop)]
+        held, values = _sequence_values(lists, fieldname, [a, b], budget)
+        decode = _positions_decoder(lists.reader, fieldname)
+        at_a, at_b = values.get(a, {}), values.get(b, {})
+        docs = [doc for doc in held if _near(decode(at_a[doc]), decode(at_b[doc]), slop)]
         if memo is not None:
             memo.keep(key, docs, len(docs))
     elif budget is not None:
