@@ -16,12 +16,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 
 from analyzers import ANALYZER_VERSION
 from indexer.plan import Plan, plan
 from indexer.progress import Progress
+from indexer.run_options import RunOptions
 from indexer.sources.loader import Doc, FileEntry, ReadOptions, Skip, parse_file
 from indexer.sources.pages import PAGED_FORMATS, page_starts
 from indexer.storage import generations as store
@@ -31,7 +33,6 @@ from indexer.storage.writer import KavoshMpWriter, KavoshWriter
 
 log = logging.getLogger("kavosh.indexer")
 
-DEFAULT_MAX_SIZE = 50 * 1024 * 1024
 # Below this much new text, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 WRITER_LIMIT_MB = 128
@@ -114,35 +115,30 @@ def _previous(index_dir: Path, rebuild: bool) -> tuple[store.Generation | None, 
 def index_folder(
     folder: str | os.PathLike,
     index_dir: str | os.PathLike,
-    rebuild: bool = False,
-    max_size: int = DEFAULT_MAX_SIZE,
-    lock_timeout: float | None = None,
-    procs: int = 0,
-    progress: Progress | None = None,
-    on_skip: Callable[[Skip], None] | None = None,
-    on_wait: Callable[[str], None] | None = None,
+    options: RunOptions | None = None,
+    *,
     ocr: bool = False,
+    **given: Any,
 ) -> Summary:
     """Bring the index in `index_dir` in step with `folder`; return what was done.
 
-    `procs` 0 picks one writer for small jobs and two processes for large ones; `ocr` reads scans and images
-    with Tesseract (files skipped earlier for want of it are read again). Raises UsageError,
-    store.LockTimeout; bad files never raise: they are reported through `on_skip` and counted.
+    `options` (indexer.run_options.RunOptions), or its fields given as keywords (`rebuild=True`), say how
+    the run goes; `ocr` reads scans and images with Tesseract (files skipped earlier for want of it are read
+    again). Raises UsageError, store.LockTimeout; bad files never raise: they are reported through
+    `on_skip` and counted.
     """
     began = time.perf_counter()
+    opts = RunOptions.of(options, given)
     folder, index_dir = Path(folder), Path(index_dir)
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder")
     if index_dir.exists() and not index_dir.is_dir():
         raise UsageError(f"{index_dir} exists and is not a folder")
     summary = Summary()
-    report = on_skip or (lambda skip: log.warning("%s", skip))
+    skip = opts.skipper(summary)
+    rebuild, max_size, procs = opts.rebuild, opts.max_size, opts.procs
 
-    def skip(item: Skip) -> None:
-        summary.skipped[item.reason] += 1
-        report(item)
-
-    with store.writer_lock(index_dir, timeout=lock_timeout, on_wait=on_wait):
+    with store.writer_lock(index_dir, timeout=opts.lock_timeout, on_wait=opts.on_wait):
         store.clean_up(index_dir)
         current, old_files = _previous(index_dir, rebuild)
         summary.rebuilt = current is None
@@ -152,7 +148,7 @@ def index_folder(
         up_to_date = not todo.to_index and not todo.gone and todo.unchanged == old_files
         if current is not None and up_to_date:
             return _kept(summary, current, began)
-        run = _Run(folder, index_dir, max_size, procs, ocr, summary, skip, progress or Progress())
+        run = _Run(folder, index_dir, max_size, procs, ocr, summary, skip, opts.progress or Progress())
         name = run.write(current, todo, old_files)
         if name is None:  # nothing changed after all (e.g. only files that are still bad)
             return _kept(summary, current, began)

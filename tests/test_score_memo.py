@@ -1,5 +1,5 @@
-"""The scores a reader remembers across queries (`bm25f._ScoreMemo`): the same answers as without them,
-bounded, and never carried into the next generation of the index."""
+"""What a reader remembers across queries (`bm25f._Memo`: term scores, close pairs, whole posting lists):
+the same answers as without it, bounded, and never carried into the next generation of the index."""
 
 from __future__ import annotations
 
@@ -38,14 +38,16 @@ def test_remembered_scores_change_no_answer(folder, monkeypatch):
     first = answers(engine)
     again = answers(engine)  # now from what the reader remembers
     monkeypatch.setattr(bm25f, "_remembered_scores", lambda reader: None)
+    monkeypatch.setattr(bm25f, "_remembered_lists", lambda reader: None)
     fresh = answers(SearchEngine(folder.parent / "index"))
     assert first == again == fresh
     assert all(first)
 
 
-def test_the_memory_is_used_and_bounded(folder, monkeypatch):
-    kept: list[bm25f._ScoreMemo] = []
-    remember = bm25f._remembered_scores
+@pytest.mark.parametrize("memory", ["_remembered_scores", "_remembered_lists"])
+def test_the_memory_is_used_and_bounded(folder, monkeypatch, memory):
+    kept: list[bm25f._Memo] = []
+    remember = getattr(bm25f, memory)
 
     def spy(reader):
         memo = remember(reader)
@@ -53,14 +55,21 @@ def test_the_memory_is_used_and_bounded(folder, monkeypatch):
             kept.append(memo)
         return memo
 
-    monkeypatch.setattr(bm25f, "_remembered_scores", spy)
+    monkeypatch.setattr(bm25f, memory, spy)
     monkeypatch.setattr(bm25f, "MEMO_POSTINGS", 8)
+    monkeypatch.setattr(bm25f, "MEMO_LISTS", 8)
     engine = SearchEngine(folder.parent / "index")
     answers(engine)
     answers(engine)
-    assert kept and any(memo.scores for memo in kept)
+    assert kept and any(memo.entries for memo in kept)
     assert all(memo.size <= 8 for memo in kept)
-    assert all(memo.size == sum(len(v) for v in memo.scores.values()) for memo in kept)
+    # each entry is counted by the postings it holds: the scores of a term or the pair's documents, or the
+    # ids of a posting list (kept with its frequencies and values, one each)
+    for memo in kept:
+        sizes = [len(value[0] if isinstance(value, tuple) else value) for value, _ in memo.entries.values()]
+        assert memo.size == sum(sizes)
+        if memory == "_remembered_lists":
+            assert all(len(ids) == len(tfs) == len(values) for (ids, tfs, values), _ in memo.entries.values())
 
 
 def test_a_new_generation_is_not_answered_from_the_old_ones_memory(folder):

@@ -18,15 +18,17 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from analyzers import ANALYZER_VERSION
-from indexer.build import DEFAULT_MAX_SIZE, Summary, UsageError, _apply
+from indexer.build import Summary, UsageError, _apply
 from indexer.errors import KavoshIndexError, LockTimeout
 from indexer.opensearch import documents, store
 from indexer.opensearch.client import Client, ClusterRequestError, ClusterUnavailable, parse_target, q
 from indexer.plan import plan
 from indexer.progress import Progress
-from indexer.sources.loader import ReadOptions, Skip
+from indexer.run_options import RunOptions
+from indexer.sources.loader import ReadOptions
 from indexer.storage.schema import SCHEMA_VERSION
 
 log = logging.getLogger("kavosh.indexer")
@@ -176,21 +178,19 @@ def _finish_index(client: Client, name: str, replicas: int) -> int:
 def index_to_cluster(
     folder: str | os.PathLike,
     url: str,
-    rebuild: bool = False,
-    max_size: int = DEFAULT_MAX_SIZE,
-    lock_timeout: float | None = None,
-    procs: int = 0,
-    progress: Progress | None = None,
-    on_skip: Callable[[Skip], None] | None = None,
-    on_wait: Callable[[str], None] | None = None,
+    options: RunOptions | None = None,
+    *,
     shards: int = 3,
     replicas: int = 1,
+    **given: Any,
 ) -> Summary:
     """Bring the index at `url` in step with `folder` (see the module's docstring); return what was done.
+    `options` (indexer.run_options.RunOptions), or its fields given as keywords, say how the run goes.
 
     Raises UsageError, indexer.errors.LockTimeout, ClusterUnavailable (no node answers, or red) and other
     KavoshIndexErrors; bad files never raise."""
     began = time.perf_counter()
+    opts = RunOptions.of(options, given)
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder")
@@ -198,16 +198,13 @@ def index_to_cluster(
     client = Client(target, retry_for=WRITE_RETRY_FOR)
     alias = target.name
     summary = Summary()
-    report = on_skip or (lambda item: log.warning("%s", item))
-
-    def skip(item: Skip) -> None:
-        summary.skipped[item.reason] += 1
-        report(item)
+    skip = opts.skipper(summary)
+    rebuild, max_size = opts.rebuild, opts.max_size
 
     try:
         store.check_health(client)
         store.ensure_meta_index(client, alias)
-        with store.WriterLock(client, alias, lock_timeout, on_wait) as lock:
+        with store.WriterLock(client, alias, opts.lock_timeout, opts.on_wait) as lock:
             live = store.live_generation(client, alias)
             meta = store.read_manifest(client, alias, live) if live and not rebuild else None
             if meta and meta.get("analyzer_version") != ANALYZER_VERSION:
@@ -229,8 +226,8 @@ def index_to_cluster(
                 return summary
             name = store.next_generation(client, alias)
             new_bytes = sum(e.size for e in todo.to_index)
-            nprocs = procs or (2 if new_bytes >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1 else 1)
-            progress = progress or Progress()
+            nprocs = opts.procs or (2 if new_bytes >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1 else 1)
+            progress = opts.progress or Progress()
             try:
                 if meta is None:
                     _create(client, name, shards)

@@ -95,9 +95,10 @@ def write_run(run: BatchRun, path: str | Path, tag: str = "kavosh") -> int:
     fh = sys.stdout if str(path) == "-" else open(path, "w", encoding="utf-8")
     try:
         for qid, hits in run.results.items():
-            for rank, (doc, score) in enumerate(hits, 1):
-                fh.write(f"{qid}\t{doc}\t{rank}\t{score:.6f}\n")
-                lines += 1
+            fh.write(
+                "".join(f"{qid}\t{doc}\t{rank}\t{score:.6f}\n" for rank, (doc, score) in enumerate(hits, 1))
+            )
+            lines += len(hits)
     finally:
         if fh is not sys.stdout:
             fh.close()

@@ -116,7 +116,10 @@ def _apart() -> dict[tuple[str, str], str]:
     return {parts: key for key, parts in two_reading_compounds().items()}
 
 
+@lru_cache(maxsize=65536)
 def _key(word: str) -> str:
+    """A typed word as the compound tables are keyed (folded, without edge punctuation); remembered, as
+    the words of a batch or a server's visitors come back."""
     return fold_key(_EDGE.sub("", word))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
+from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -112,6 +113,7 @@ def warm(
 
 _BULK = ("_read_ids", "_read_weights", "_read_values", "_next_block")  # indexer.whoosh_private names them
 DENSE = 16  # below one candidate in this many postings, a list is skipped through rather than read
+BISECT = 4  # below one candidate in this many postings, a list in memory is bisected rather than walked
 
 
 def _blocks(m) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
@@ -134,39 +136,70 @@ def _blocks(m) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
         m._next_block()
 
 
+Postings = tuple[
+    Sequence[int], Sequence[float], list
+]  # a posting list's docnums, frequencies, encoded values
+
+
 class PostingLists:
     """The posting lists one query reads in one segment, each read at most once: a word's body postings
-    give its BM25F score and, for the proximity bonus and phrases, its positions."""
+    give its BM25F score and, for the proximity bonus and phrases, its positions. What was read is also
+    remembered on the reader for its next queries (`_remembered_lists`)."""
 
     def __init__(self, reader) -> None:
         self.reader = reader
-        self._read: dict[tuple[str, str], tuple[list[int], list[float], list]] = {}
+        self._read: dict[tuple[str, str], Postings] = {}
+        self._memo = _remembered_lists(reader)
 
-    def whole(self, fieldname: str, term: str) -> tuple[list[int], list[float], list]:
+    def whole(self, fieldname: str, term: str) -> Postings:
         """(docnums, term frequencies, encoded values) of every posting of the term in the field."""
         key = (fieldname, term)
-        got = self._read.get(key)
+        got = self._read.get(key) or self._remembered(key)
         if got is None:
-            ids: list[int] = []
-            tfs: list[float] = []
+            ids = array("i")  # arrays: a third of the memory of lists, for what the reader remembers
+            tfs = array("f")  # the frequencies as Whoosh stores them (32-bit), so the same scores
             values: list = []
             for block_ids, block_tfs, block_values in _blocks(self.reader.postings(fieldname, term)):
                 ids.extend(block_ids)
                 tfs.extend(block_tfs)
                 values.extend(block_values)
-            got = self._read[key] = (ids, tfs, values)
+            got = (ids, tfs, values)
+            if self._memo is not None:
+                self._memo.keep(key, got, len(ids))
+        self._read[key] = got
         return got
+
+    def _remembered(self, key: tuple[str, str]) -> Postings | None:
+        return self._memo.get(key) if self._memo is not None else None
 
     def values_in(self, fieldname: str, term: str, docs: list[int]) -> dict[int, bytes]:
         """docnum -> encoded value of the term's postings at `docs` (ascending), in docnum order. A list
         not read yet is skipped through to the candidates when they are few next to it (Whoosh skips whole
-        blocks by their last id without decoding them), else read whole."""
-        df = doc_frequency(self.reader, fieldname, term)
-        if (fieldname, term) not in self._read and len(docs) * DENSE < df:
-            return dict(values_at(self.reader.postings(fieldname, term), docs))
-        ids, _, values = self.whole(fieldname, term)
+        blocks by their last id without decoding them), else read whole; in a list read before, the
+        candidates are found by bisection when they are few, else by one pass over it."""
+        key = (fieldname, term)
+        got = self._read.get(key) or self._remembered(key)
+        if got is None:
+            if len(docs) * DENSE < doc_frequency(self.reader, fieldname, term):
+                return dict(values_at(self.reader.postings(fieldname, term), docs))
+            got = self.whole(fieldname, term)
+        ids, _, values = got
+        if len(docs) * BISECT < len(ids):
+            return dict(_bisected(ids, values, docs))
         wanted = set(docs)
         return {d: v for d, v in zip(ids, values, strict=True) if d in wanted}
+
+
+def _bisected(ids: Sequence[int], values: list, docs: list[int]) -> Iterator[tuple[int, bytes]]:
+    """(docnum, value) of the postings (`ids` ascending, `values` beside them) at those of `docs`
+    (ascending) that the list holds."""
+    i, end = 0, len(ids)
+    for doc in docs:
+        i = bisect_left(ids, doc, i)
+        if i == end:
+            return
+        if ids[i] == doc:
+            yield doc, values[i]
 
 
 def _seek(m, target: int) -> None:
@@ -399,40 +432,50 @@ def term_scores(
     if memo is None:
         return _term_scores(lists, parent, text, weights, K1, B, pivot)
     key = (text, _frozen(weights), K1, _frozen(B), _frozen(pivot or {}))
-    scores = memo.scores.get(key)
+    scores = memo.get(key)
     if scores is None:
         scores = _term_scores(lists, parent, text, weights, K1, B, pivot)
-        memo.keep(key, scores)
+        memo.keep(key, scores, len(scores))
     return dict(scores)  # a copy: the remembered scores serve the reader's next queries
 
 
-class _ScoreMemo:
-    """A reader's remembered BM25F scores of single terms and documents where a pair stands close: the
-    questions of a batch, or the visitors of a server thread, ask for the same common words again and
-    again (on qa-ir, reading each word's postings once instead of at every use reads 4.5% of the
-    postings; half the work of the proximity pairs is for pairs asked before), and a reader (one
-    generation, one thread) never changes. Bounded by the documents it holds; the oldest are forgotten
-    first."""
+class _Memo:
+    """What a reader remembers across queries, bounded by the postings it holds; the oldest is forgotten
+    first. The questions of a batch, or the visitors of a server thread, ask for the same common words again
+    and again, and a reader (one generation, one thread) never changes: the BM25F scores of single terms
+    and the documents where a pair stands close (on qa-ir, reading each word's postings once instead of at
+    every use reads 4.5% of the postings; half the work of the proximity pairs is for pairs asked before),
+    and the posting lists read whole (three in four proximity pairs are new, but their words are not)."""
 
-    def __init__(self) -> None:
-        self.scores: OrderedDict[tuple, dict[int, float] | list[int]] = OrderedDict()
+    def __init__(self, limit: int) -> None:
+        self.entries: OrderedDict[tuple, tuple[object, int]] = OrderedDict()  # key -> (value, postings)
         self.size = 0
+        self.limit = limit
 
-    def keep(self, key: tuple, scores: dict[int, float] | list[int]) -> None:
-        if len(scores) > MEMO_POSTINGS // 4:
+    def get(self, key: tuple):
+        kept = self.entries.get(key)
+        return None if kept is None else kept[0]
+
+    def keep(self, key: tuple, value: object, postings: int) -> None:
+        if postings > self.limit // 4:
             return  # one huge list would push out everything else
-        self.scores[key] = scores
-        self.size += len(scores)
-        while self.size > MEMO_POSTINGS:
-            _, old = self.scores.popitem(last=False)
-            self.size -= len(old)
+        self.entries[key] = (value, postings)
+        self.size += postings
+        while self.size > self.limit:
+            _, (_, old) = self.entries.popitem(last=False)
+            self.size -= old
 
 
 MEMO_POSTINGS = 300_000  # scores a reader remembers (about 30 MB), for each thread's reader
+MEMO_LISTS = 400_000  # postings of whole lists a reader remembers (~20 MB), for each thread's segment reader
 
 
-def _remembered_scores(reader) -> _ScoreMemo | None:
-    return _on_reader(reader, "_kavosh_scores", _ScoreMemo)
+def _remembered_scores(reader) -> _Memo | None:
+    return _on_reader(reader, "_kavosh_scores", lambda: _Memo(MEMO_POSTINGS))
+
+
+def _remembered_lists(reader) -> _Memo | None:
+    return _on_reader(reader, "_kavosh_lists", lambda: _Memo(MEMO_LISTS))
 
 
 def _frozen(value) -> object:
@@ -460,19 +503,20 @@ def _term_scores(
     return _saturate(acc, w_idf, K1)
 
 
-def _sequence_positions(
+def _sequence_values(
     lists: PostingLists, fieldname: str, terms: list[str], budget=None
-) -> dict[int, dict[str, list[int]]]:
-    """docnum -> {term: positions} for the documents of a segment holding every one of `terms` in a field.
+) -> tuple[list[int], dict[str, dict[int, bytes]]]:
+    """The documents of a segment holding every one of `terms` in a field (ascending), and each term's
+    encoded positions in them (none when no document holds them all).
 
     The rarest term's documents are the candidates; every other term's posting list is only skipped
-    through to those candidates when they are few (`PostingLists.values_in`), and positions are decoded
+    through to those candidates when they are few (`PostingLists.values_in`), and positions are read
     only for documents holding all the terms. A phrase full of common words (در، از، که) so costs about as
     much as its rarest word, instead of decoding the positions of every document that has "در"."""
     reader = lists.reader
     distinct = sorted(set(terms), key=lambda t: doc_frequency(reader, fieldname, t))
     if not distinct or not doc_frequency(reader, fieldname, distinct[0]):
-        return {}
+        return [], {}
     if budget is not None:
         budget.check_time()
     docs = lists.whole(fieldname, distinct[0])[0]
@@ -483,10 +527,43 @@ def _sequence_positions(
         values[term] = lists.values_in(fieldname, term, docs)
         docs = list(values[term])  # in docnum order still
         if not docs:
-            return {}
+            return [], {}
     values[distinct[0]] = lists.values_in(fieldname, distinct[0], docs)
+    return list(docs), values
+
+
+def _sequence_positions(
+    lists: PostingLists, fieldname: str, terms: list[str], budget=None
+) -> dict[int, dict[str, list[int]]]:
+    """docnum -> {term: positions} for the documents of a segment holding every one of `terms` in a field
+    (`_sequence_values`, decoded)."""
+    docs, values = _sequence_values(lists, fieldname, terms, budget)
+    decode = _positions_decoder(lists.reader, fieldname)
+    return {doc: {t: decode(at[doc]) for t, at in values.items()} for doc in docs}
+
+
+DECODED_KEPT = 50_000  # encoded position lists a reader remembers decoded, per field (then it starts again)
+
+
+def _positions_decoder(reader, fieldname: str):
+    """The field's positions decoder, remembering what it decoded on the reader: the same few encodings
+    come back all the time (on the qa-ir replica a batch decodes 490,000 values, 7,900 of them distinct:
+    a word once at position p is one of 256 values below 256), and the decoded lists are only read."""
     decode = reader.schema[fieldname].format.decoder("positions")
-    return {doc: {t: decode(values[t][doc]) for t in distinct} for doc in docs}
+    memory = _on_reader(reader, "_kavosh_positions", dict)
+    if memory is None:
+        return decode
+    seen = memory.get(fieldname)
+    if seen is None or len(seen) > DECODED_KEPT:
+        seen = memory[fieldname] = {}
+
+    def decoded(value: bytes) -> list[int]:
+        positions = seen.get(value)
+        if positions is None:
+            positions = seen[value] = decode(value)
+        return positions
+
+    return decoded
 
 
 def sequence_count(positions: Mapping[str, list[int]], terms: list[str]) -> int:
@@ -542,12 +619,14 @@ def near_scores(
     in a field, in either order (the proximity bonus, `search_ui.ranking.compile.proximity_bonus`)."""
     memo = _remembered_scores(lists.reader)
     key = ("near", fieldname, *sorted((a, b)), slop)
-    docs = memo.scores.get(key) if memo is not None else None
+    docs = memo.get(key) if memo is not None else None
     if docs is None:
-        found = _sequence_positions(lists, fieldname, [a, b], budget)
-        docs = [doc for doc, where in found.items() if _near(where[a], where[b], slop)]
+        held, values = _sequence_values(lists, fieldname, [a, b], budget)
+        decode = _positions_decoder(lists.reader, fieldname)
+        at_a, at_b = values.get(a, {}), values.get(b, {})
+        docs = [doc for doc in held if _near(decode(at_a[doc]), decode(at_b[doc]), slop)]
         if memo is not None:
-            memo.keep(key, docs)
+            memo.keep(key, docs, len(docs))
     elif budget is not None:
         budget.check_time()
     return dict.fromkeys(docs, bonus)

@@ -32,7 +32,8 @@ def _proximity(node: wq.Query) -> SpanNear2 | None:
 
 def segment_scores(node: wq.Query, leaf: Searcher, budget: Budget, lists: PostingLists) -> dict[int, float]:
     """Segment docnum -> score of every document of `leaf`'s segment that `node` matches (`lists`: the
-    query's posting lists of the segment, each read once whichever clauses need it)."""
+    query's posting lists of the segment, each read once whichever clauses need it). The dictionary may be
+    one a reader remembers for its next queries (`bm25f.term_scores`): read it, never change it."""
     if isinstance(node, FieldsTerm | FieldsAny):
         return node.scores(leaf, lists)
     span = _proximity(node)
@@ -74,16 +75,22 @@ def segment_scores(node: wq.Query, leaf: Searcher, budget: Budget, lists: Postin
 def rank(searcher: Searcher, compiled: Compiled, depth: int) -> tuple[list[tuple[float, int]], int]:
     """(score, global docnum) of the best `depth` documents, best first (ties in index order), and how many
     documents match. Every matching document is scored in full before any is left out."""
-    acc: dict[int, float] = {}
+    kept: dict[int, float] = {}
+    total = 0
     for leaf, offset in searcher.leaf_searchers():
         scores = segment_scores(compiled.query, leaf, compiled.budget, PostingLists(leaf.reader()))
-        if offset:
-            scores = {d + offset: s for d, s in scores.items()}
-        acc.update(scores)
+        total += len(scores)
+        kept.update(_best(scores, depth, offset))
     compiled.budget.check_time()
-    kept = acc
-    if depth < len(acc):  # the best scores first, then only the documents that reach them are sorted
-        floor = heapq.nlargest(depth, acc.values())[-1]
-        kept = {d: s for d, s in acc.items() if s >= floor}
-    best = sorted(kept.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]
-    return [(score, doc) for doc, score in best], len(acc)
+    order = sorted(kept)  # index order, then the best first: a stable sort keeps ties in index order
+    order.sort(key=kept.__getitem__, reverse=True)
+    return [(kept[doc], doc) for doc in order[:depth]], total
+
+
+def _best(scores: dict[int, float], depth: int, offset: int) -> dict[int, float]:
+    """Global docnum -> score of a segment's documents that may be among the best `depth` of the index:
+    those scoring at least its own `depth`-th best (every one of them, so ties at the cut are kept)."""
+    if depth < len(scores):
+        floor = heapq.nlargest(depth, scores.values())[-1]
+        return {d + offset: s for d, s in scores.items() if s >= floor}
+    return {d + offset: s for d, s in scores.items()} if offset else scores
