@@ -5,7 +5,7 @@ from __future__ import annotations
 from .tokenizer import PersianTokenizer
 
 # Bump whenever the terms produced for some text change: indexes built by another version are refused.
-ANALYZER_VERSION = "2.1"
+ANALYZER_VERSION = "2.2"
 
 
 def PersianAnalyzer() -> PersianTokenizer:

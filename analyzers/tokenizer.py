@@ -612,7 +612,10 @@ def _analyze_word(raw: str) -> tuple[tuple[Seg, ...], str, tuple[bool, ...]]:
 
 def _collapse(key: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
     """A letter repeated for emphasis (خیلیییی، سلاااام) is written once, or twice where that spells a word
-    (ممممنون → ممنون، مددد → مدد)."""
+    (ممممنون → ممنون، مددد → مدد); a word the lexicon spells with the run keeps it (هههه, which هه‌هه joins
+    to: its spellings must meet)."""
+    if lexicon().is_word(key):
+        return key, starts, ends
     twice = collapse_runs(key, starts, ends, 2)
     if lexicon().is_word(twice[0]):
         return twice

@@ -155,3 +155,9 @@ def test_a_word_of_the_lexicon_is_one_term(word: str) -> None:
 def test_a_compound_meets_its_joined_spelling(word: str) -> None:
     joined = [t.text for t in ANALYZER(word.replace(ZWNJ, ""), mode="query", removestops=False)]
     assert [t.text for t in ANALYZER(word, mode="query", removestops=False)] == joined, word
+
+
+def test_a_lexicon_word_spelled_with_a_run_meets_its_zwnj_spelling() -> None:
+    """هه‌هه joins to هههه, which the lexicon lists: emphasis collapsing (ههههه → ه) must not undo it."""
+    terms = [[t.text for t in ANALYZER(w, mode="query", removestops=False)] for w in ("هه\u200cهه", "هههه")]
+    assert terms[0] == terms[1] == ["هههه"]
