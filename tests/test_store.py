@@ -188,6 +188,30 @@ def test_readers_always_see_one_complete_generation(tmp_path: Path) -> None:
     assert len(by_gen) >= 2
 
 
+def test_a_reader_caught_by_a_clean_up_halfway_follows_current(tmp_path: Path, monkeypatch) -> None:
+    """A reader reads CURRENT, then a writer switches and starts removing that generation: its meta is still
+    there but its segments are gone, so it looks damaged. The reader follows CURRENT to the new one."""
+    src, idx = tmp_path / "src", tmp_path / "idx"
+    make_folder(src, 5)
+    index_folder(src, idx)
+    old = store.current_name(idx)
+    make_folder(src, 3, start=50)
+    index_folder(src, idx)
+    new = store.current_name(idx)
+    assert old != new
+    for toc in (idx / old).glob("_MAIN_*.toc"):  # halfway through the writer's rmtree
+        toc.unlink()
+    answers = iter([old])
+    real = store.current_name
+    monkeypatch.setattr(store, "current_name", lambda d: next(answers, None) or real(d))
+    gen = store.open_generation(idx)
+    assert gen.name == new and gen.meta["documents"] == 8
+    # a generation that is damaged while CURRENT still names it is reported as damaged
+    monkeypatch.setattr(store, "current_name", lambda d: old)
+    with pytest.raises(errors.IndexDamaged):
+        store.open_generation(idx)
+
+
 def test_analyzer_version_mismatch_is_refused_then_rebuilt(tmp_path: Path) -> None:
     src, idx = tmp_path / "src", tmp_path / "idx"
     make_folder(src, 3)
