@@ -27,8 +27,8 @@ from search_ui.query import prefixes
 from search_ui.query.analysis import analyze_parsed
 from search_ui.query.parse import MUST, NOT, SHOULD, Clause, Group, ParsedQuery, Phrase, Word
 from search_ui.ranking.bm25f import FieldsAny, FieldsPhrase, FieldsTerm, doc_frequency, idf
-from search_ui.ranking.rescue import Reading, notice, reread, typed_form
-from search_ui.ranking.spelling import Speller
+from search_ui.ranking.rescue import notice, reread
+from search_ui.ranking.spelling import Speller, typed_form
 
 PREFIX_CAP = 2000
 MIN_PREFIX = 2
@@ -136,7 +136,6 @@ class Compiled:
     sequences: set[tuple[str, ...]] = field(default_factory=set)  # multi-term runs marked as one span
     keywords: list[str] = field(default_factory=list)  # top-level content terms, in order
     unknown: list[Word] = field(default_factory=list)  # words with no term in the index
-    reread: dict[str, Reading] = field(default_factory=dict)  # unknown words read again (ranking.rescue)
     budget: Budget = field(default_factory=Budget)  # what running it may still cost
 
 
@@ -250,7 +249,6 @@ class Compiler:
             out.unknown.append(word)
             reading = reread(word, self._known, self.speller, self.reader)
             if reading is not None:
-                out.reread[typed_form(word)] = reading
                 said = notice(typed_form(word), reading)
                 if said and said not in out.notices:
                     out.notices.append(said)

@@ -20,26 +20,19 @@ from dataclasses import dataclass
 from analyzers import fold_key
 from search_ui.query.analysis import analyze_query
 from search_ui.query.parse import Word
-from search_ui.ranking.spelling import Speller, surface
+from search_ui.ranking.spelling import Speller, surface, texts_to_correct, typed_form
 
 # Function words typed without the space before the next word (و عراق -> وعراق), and the copula after it.
 GLUED_BEFORE = ("و", "از", "در", "به", "با", "بر", "که", "تا", "چه")
 GLUED_AFTER = ("است", "ست")
 _PARTS = re.compile(r"[\s\u200c]+")
-_EDGE = re.compile(r"^\W+|\W+$")  # the punctuation a word was typed with (تیمه؟)
-
-
-def typed_form(word: Word) -> str:
-    """The word as typed, without the punctuation around it."""
-    return _EDGE.sub("", word.text)
 
 
 @dataclass(frozen=True)
 class Reading:
-    """How an unknown word was read: `how` (parts, glued, ی, typo) and the term sequences then searched,
-    each a word of its own; none when the word was only function words."""
+    """How an unknown word was read: the term sequences then searched, each a word of its own; none when
+    the word was only function words."""
 
-    how: str
     sequences: tuple[tuple[str, ...], ...]
 
 
@@ -50,12 +43,13 @@ def _content(text: str) -> tuple[str, ...]:
 def reread(word: Word, known: Callable[[Sequence[str]], bool], speller: Speller, reader) -> Reading | None:
     """Another reading of `word`, which has no document in the index (`known` says whether terms do);
     None when nothing better is found."""
-    typed = fold_key(typed_form(word))
+    shown = typed_form(word)
+    typed = fold_key(shown)
     return (
-        _parts(typed_form(word), known)
+        _parts(shown, known)
         or _glued(typed, known)
         or _indefinite(typed, known)
-        or _typo(word, typed, known, speller, reader)
+        or _typo(word, known, speller, reader)
     )
 
 
@@ -66,7 +60,7 @@ def _parts(text: str, known) -> Reading | None:
     if len(parts) < 2:
         return None
     found = tuple(terms for terms in map(_content, parts) if terms and known(terms))
-    return Reading("parts", found) if found else None
+    return Reading(found) if found else None
 
 
 def _glued(typed: str, known) -> Reading | None:
@@ -79,9 +73,9 @@ def _glued(typed: str, known) -> Reading | None:
             continue
         terms = _content(rest)
         if not terms:
-            return Reading("glued", ())
+            return Reading(())
         if known(terms):
-            return Reading("glued", (terms,))
+            return Reading((terms,))
     return None
 
 
@@ -92,20 +86,17 @@ def _indefinite(typed: str, known) -> Reading | None:
     for base in (typed[:-1], typed[:-2] if typed.endswith("یی") else ""):
         terms = _content(base) if base else ()
         if terms and known(terms):
-            return Reading("ی", (terms,))
+            return Reading((terms,))
     return None
 
 
-def _typo(word: Word, typed: str, known, speller: Speller, reader) -> Reading | None:
-    """The nearest indexed term to the word as typed (وزرش -> ورزش; its stem would hide the typo: وزر),
-    else to its term."""
-    candidates = [typed] if " " not in typed else []
-    candidates += [t.term for t in word.tokens or () if not t.stopped and t.term != typed]
-    for text in candidates:
+def _typo(word: Word, known, speller: Speller, reader) -> Reading | None:
+    """The nearest indexed term to the word as typed (وزرش -> ورزش), else to one of its terms."""
+    for text in texts_to_correct(word):
         for fix in speller.closest(reader, text, 1):
             terms = _content(fix)
             if terms and known(terms):
-                return Reading("typo", (terms,))
+                return Reading((terms,))
     return None
 
 

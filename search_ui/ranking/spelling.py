@@ -10,14 +10,17 @@ documents hold them.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from analyzers import fold_key
 from analyzers.lexicon import lexicon
 from search_ui.query.analysis import analyze_query
+from search_ui.query.parse import Word
 
 _CONFUSABLE = [
     "سصث",
@@ -31,6 +34,7 @@ _CONFUSABLE = [
     "وؤ",
 ]
 _GROUP = {ch: i for i, group in enumerate(_CONFUSABLE) for ch in group}
+_EDGE = re.compile(r"^\W+|\W+$")  # the punctuation a word was typed with (تیمه؟)
 _MERGED = str.maketrans({ch: group[0] for group in _CONFUSABLE for ch in group[1:]})
 
 
@@ -38,6 +42,19 @@ def surface(term: str) -> str:
     """A readable written form of an indexed term: the most frequent spelling in hazm's word list (آیین
     for ایین), or the term itself."""
     return lexicon().written.get(term, term)
+
+
+def typed_form(word: Word) -> str:
+    """The word as typed, without the punctuation around it."""
+    return _EDGE.sub("", word.text)
+
+
+def texts_to_correct(word: Word) -> list[str]:
+    """What a correction of `word` is sought for, in order: the word as typed (its stem can hide the typo:
+    وزرش -> وزر, nowhere near ورزش), then each of its terms."""
+    typed = fold_key(typed_form(word))
+    texts = [typed] if " " not in typed else []
+    return texts + [t.term for t in word.tokens or () if not t.stopped and t.term != typed]
 
 
 def _sub_cost(a: str, b: str) -> float:

@@ -10,13 +10,11 @@ import re
 
 from whoosh.reading import IndexReader
 
-from analyzers import fold_key
 from search_ui.query.analysis import analyze_query
 from search_ui.query.prefixes import completions
 from search_ui.ranking import spelling
 from search_ui.ranking.compile import FIELDS, Compiled
-from search_ui.ranking.rescue import typed_form
-from search_ui.ranking.spelling import surface
+from search_ui.ranking.spelling import surface, texts_to_correct, typed_form
 
 MAX_SUGGESTIONS = 3
 COMPLETION_SCAN = 2000
@@ -39,14 +37,10 @@ class Speller(spelling.Speller):
         """Corrected query strings: every unknown word replaced by its best correction, then the
         alternatives for the first unknown word."""
         choices: list[tuple[str, list[str]]] = []
-        for word in compiled.unknown:
-            typed = typed_form(word)
-            fixes = self.corrections(reader, fold_key(typed)) if " " not in typed else []
-            toks = word.tokens or ()
-            if not fixes and len(toks) == 1:  # the typed word corrected first: its stem can hide a typo
-                fixes = self.corrections(reader, toks[0].term)
+        for word in compiled.unknown:  # corrected as the rereading corrects it (the typed word first)
+            fixes = next(filter(None, (self.corrections(reader, t) for t in texts_to_correct(word))), [])
             if fixes:
-                choices.append((typed, fixes))
+                choices.append((typed_form(word), fixes))
         if not choices:
             return []
         out = []
