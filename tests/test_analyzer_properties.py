@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzers import PersianAnalyzer
+from analyzers import PersianAnalyzer, indexed_terms
 from analyzers.normalize import fold_key, normalize_text
 
 ANALYZER = PersianAnalyzer()
@@ -120,6 +120,47 @@ def test_any_spelling_variant_gives_the_same_terms(pair: tuple[str, str]) -> Non
     doc_terms = [(t.text, t.pos) for t in ANALYZER(document, positions=True, mode="index", removestops=False)]
     query_terms = [(t.text, t.pos) for t in ANALYZER(query, positions=True, mode="query", removestops=False)]
     assert doc_terms == query_terms, (document, query)
+
+
+def _indexed_by_tokens(text: str) -> list[str]:
+    return [t.text for t in ANALYZER(text, mode="index") if not t.stopped]
+
+
+@SETTINGS
+@given(st.one_of(ANY_TEXT, PERSIAN_HEAVY, document_and_variant().map(" ".join)))
+def test_indexing_without_tokens_keeps_the_tokens_terms(text: str) -> None:
+    """`indexed_terms` (what the index path reads, no Token per word) is exactly what Whoosh keeps of the
+    tokens when it indexes: every term, at its position."""
+    assert indexed_terms(ANALYZER, text, mode="index") == _indexed_by_tokens(text)
+
+
+def test_a_long_text_is_analyzed_alike_in_chunks() -> None:
+    """Tokens with offsets come from the scanning loop in chunks (tokenizer._CHUNK); a text of many chunks,
+    with joins (روزنامه ها، می خوانند، دانش آموز) falling across their edges, gives the terms of the index
+    path and offsets that slice it."""
+    sentence = "دانش آموزان روزنامه ها را می خوانند و کتاب‌های تازه‌ای به کتاب خانه ی مدرسه می برند. "
+    text = sentence * 700  # about 12,000 tokens: a dozen chunks, each ending somewhere else in the sentence
+    tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in ANALYZER(text, positions=True, chars=True)]
+    assert [term for term, *_ in tokens] == indexed_terms(ANALYZER, text, mode="index")
+    assert [pos for _, pos, _, _ in tokens] == list(range(len(tokens)))
+    per_sentence = len(tokens) // 700
+    assert per_sentence == 11 and len(tokens) == per_sentence * 700
+    first = [(term, s, e) for term, _, s, e in tokens[:per_sentence]]
+    for k in range(700):  # every copy of the sentence gives the same terms at the same offsets
+        copy = tokens[k * per_sentence : (k + 1) * per_sentence]
+        shift = k * len(sentence)
+        assert [(term, s - shift, e - shift) for term, _, s, e in copy] == first
+
+
+def test_indexing_without_tokens_is_only_for_the_index_path() -> None:
+    """Where Whoosh would drop marked function words (a query's removestops), or the analyzer is another,
+    there is no token-free path: the caller reads tokens."""
+    from whoosh.analysis import StandardAnalyzer
+
+    assert indexed_terms(ANALYZER, "کتاب و قلم", mode="query") is None
+    assert indexed_terms(ANALYZER, "کتاب و قلم", mode="index", removestops=False) is None
+    assert indexed_terms(StandardAnalyzer(), "a book", mode="index") is None
+    assert indexed_terms(ANALYZER, "کتاب و قلم", mode="index") == ["کتاب", "و", "قلم"]
 
 
 def _frequent_lexicon_words() -> list[str]:

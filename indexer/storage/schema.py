@@ -9,7 +9,7 @@ from itertools import accumulate
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from analyzers import PersianAnalyzer
+from analyzers import PersianAnalyzer, indexed_terms
 
 # Bump when fields change or a pickled class moves: an index of another schema version must be rebuilt.
 # 4: sortable `folder`, `format` and `date` columns; 5: `pages` of paged documents; 6: the pickled classes
@@ -30,28 +30,40 @@ class CompactPositions(Positions):
 
     def word_values(self, value, analyzer, **kwargs):
         """What Whoosh's `Positions.word_values` yields — (term, frequency, weight, encoded positions) for
-        each distinct term — in one pass over the tokens: positions gathered per term without the weight
-        dict and the extra generator Whoosh puts around the analyzer, a lone position below 256 encoded
-        from a table. Weights are the frequency times the field boost, as Whoosh's sum of token boosts
-        gives when every token's boost is 1 (an analyzer that sets other boosts goes Whoosh's way)."""
+        each distinct term — in one pass: positions gathered per term without the weight dict and the extra
+        generator Whoosh puts around the analyzer, a lone position below 256 encoded from a table. Weights
+        are the frequency times the field boost, as Whoosh's sum of token boosts gives when every token's
+        boost is 1 (an analyzer that sets other boosts goes Whoosh's way).
+
+        Indexing with Kavosh's analyzer (mode "index", function words kept) reads its `terms` list, a term
+        per position, instead of a Token per word."""
         if not isinstance(value, str):
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        kwargs["positions"] = True
-        kwargs["boosts"] = True
         found: dict[str, list[int]] = {}
         get = found.get
-        for token in analyzer(value, **kwargs):
-            if token.stopped:
-                continue
-            if token.boost != 1.0:
-                yield from super().word_values(value, analyzer, **kwargs)
-                return
-            positions = get(token.text)
-            if positions is None:
-                found[token.text] = [token.pos]
-            else:
-                positions.append(token.pos)
+        terms = indexed_terms(analyzer, value, kwargs.get("mode", ""), kwargs.get("removestops", True))
+        if terms is not None:
+            for pos, text in enumerate(terms, kwargs.get("start_pos", 0)):
+                positions = get(text)
+                if positions is None:
+                    found[text] = [pos]
+                else:
+                    positions.append(pos)
+        else:
+            kwargs["positions"] = True
+            kwargs["boosts"] = True
+            for token in analyzer(value, **kwargs):
+                if token.stopped:
+                    continue
+                if token.boost != 1.0:
+                    yield from super().word_values(value, analyzer, **kwargs)
+                    return
+                positions = get(token.text)
+                if positions is None:
+                    found[token.text] = [token.pos]
+                else:
+                    positions.append(token.pos)
         boost = self.field_boost
         single = 1.0 * boost
         encode = self.encode
