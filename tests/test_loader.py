@@ -21,6 +21,7 @@ import pytest
 
 from indexer.build import index_folder
 from indexer.cli import cli
+from indexer.sources import FIRST_LINE_TITLE_MAX, TITLE_MAX
 from indexer.sources.encoding import DecodeError, decode_bytes
 from indexer.sources.html import read_html
 from indexer.sources.loader import Doc, FileEntry, Skip, parse_file, walk
@@ -92,6 +93,20 @@ def test_txt_title_is_first_non_empty_line() -> None:
     [doc] = parse("a.txt", "txt", b"\n\n  \xd8\xb3\xd9\x84\xd8\xa7\xd9\x85  \nbody")
     assert isinstance(doc, Doc)
     assert (doc.id, doc.path, doc.title, doc.format) == ("a.txt", "a.txt", "سلام", "txt")
+
+
+def test_a_long_first_line_is_cut_after_a_whole_word() -> None:
+    """A title of last resort is about a headline long (FIRST_LINE_TITLE_MAX) and ends with a whole word; a
+    record's own title keeps up to TITLE_MAX."""
+    line = " ".join(["گزارش", "سالانه", "کتابخانه‌های", "عمومی", "استان"] * 10)
+    [doc] = parse("a.txt", "txt", (line + "\nمتن").encode())
+    assert 0 < len(doc.title) <= FIRST_LINE_TITLE_MAX < len(line)
+    assert line.startswith(doc.title + " ")  # cut between two words, not inside one
+    [doc] = parse("b.txt", "txt", ("الف" * 150).encode())  # no space to cut at: cut at the limit
+    assert doc.title == "الف" * 40
+    titled = json.dumps({"id": "r1", "title": line, "text": "متن"}, ensure_ascii=False)
+    [record] = parse("c.jsonl", "jsonl", titled.encode())
+    assert record.title == line[:TITLE_MAX]
 
 
 def test_md_title_is_first_heading() -> None:

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TITLE_MAX = 200
+TITLE_MAX = 200  # a title the document gives itself
+# A document without one is titled by its first line, cut at a word's end to about a headline's length (a
+# word cut in two would be a term that matches nothing). Measured on qa-ir, whose passages have no titles
+# (MRR@10 all / ParsiNLU, the first line cut at N characters): 200 0.8562 / 0.7375, 150 0.8568 / 0.7380,
+# 120 0.8573 / 0.7385, 100 0.8574 / 0.7387, 80 0.8566 / 0.7381, 60 0.8553 / 0.7373; at a word's end, 120:
+# 0.8573 / 0.7387. A paragraph-long lead in the title field weighs the body's first sentence twice over.
+FIRST_LINE_TITLE_MAX = 120
 # Pages of a paged document (PDF) are separated by a form feed in its text: the text itself says where each
 # page starts, so offsets of matches map to page numbers (`indexer.sources.pages`).
 PAGE_BREAK = "\f"
@@ -36,11 +42,15 @@ class SourceError(Exception):
 
 
 def first_line(text: str) -> str:
-    """The first non-empty line, as a title of last resort."""
+    """The first non-empty line, as a title of last resort: at most FIRST_LINE_TITLE_MAX characters, cut
+    after a whole word (a line with no space in its first characters is cut where the limit falls)."""
     for line in text.splitlines():
         line = line.strip()
+        if len(line) > FIRST_LINE_TITLE_MAX:
+            cut = line[: FIRST_LINE_TITLE_MAX + 1].rsplit(None, 1)[0]
+            return cut if len(cut) <= FIRST_LINE_TITLE_MAX else line[:FIRST_LINE_TITLE_MAX]
         if line:
-            return line[:TITLE_MAX]
+            return line
     return ""
 
 

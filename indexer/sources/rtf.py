@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from indexer.sources import Extracted, SourceError, first_line
+from indexer.sources import Extracted, SourceError, clean_title, first_line
 
 _CODEPAGE = re.compile(rb"\\ansicpg(\d+)")
 _INFO_TITLE = re.compile(r"\{\\title\s?([^{}]*)\}")
@@ -33,7 +33,7 @@ def read_rtf(data: bytes, options=None) -> Extracted:
     found = _INFO_TITLE.search(source)
     title = ""
     if found:  # the title is RTF too (escapes and all): read it the same way
-        title = first_line(
+        title = clean_title(
             rtf_to_text("{\\rtf1 " + found.group(1) + "}", encoding=encoding, errors="replace")
         )
     return Extracted(title=title or first_line(text), text=text)
