@@ -6,6 +6,8 @@ surface form is not itself a word, so ماهی, جوان, بیمار and ایر�
 
 from __future__ import annotations
 
+import re
+
 from .lexicon import ADV, AJ, PL, SUFFIXES, Lexicon, N, lexicon
 from .stopwords import STOP_KEYS
 
@@ -450,8 +452,11 @@ def _decompound(lex: Lexicon, key: str) -> tuple[Segment, ...] | None:
     return best[1] if best is not None else None
 
 
+_PERSIAN_KEY = re.compile("[\u0621-\u06ff]+")
+
+
 def _is_persian(key: str) -> bool:
-    return bool(key) and all("\u0621" <= ch <= "\u06ff" for ch in key)
+    return _PERSIAN_KEY.fullmatch(key) is not None
 
 
 _SPACED: tuple[dict[str, frozenset[str]], dict[str, int]] | None = None
