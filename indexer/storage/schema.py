@@ -28,7 +28,7 @@ class CompactPositions(Positions):
     array of 1, 2 or 4-byte unsigned ints. Whoosh's own encoding (4 bytes + a pickle per posting) made the
     postings alone ~1.7x the raw text; this keeps the whole index under 1.5x (issue 6)."""
 
-    def word_values(self, value, analyzer, **kwargs):
+    def word_values(self, value, analyzer, **kwargs) -> list[tuple]:
         """What Whoosh's `Positions.word_values` yields — (term, frequency, weight, encoded positions) for
         each distinct term — in one pass: positions gathered per term without the weight dict and the extra
         generator Whoosh puts around the analyzer, a lone position below 256 encoded from a table. Weights
@@ -36,10 +36,9 @@ class CompactPositions(Positions):
         boost is 1 (an analyzer that sets other boosts goes Whoosh's way).
 
         Indexing with Kavosh's analyzer (mode "index", function words kept) reads its `terms` list, a term
-        per position, instead of a Token per word."""
+        per position, instead of a Token per word. A list, not a generator: the writer takes it whole."""
         if not isinstance(value, str):
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
+            return list(super().word_values(value, analyzer, **kwargs))
         found: dict[str, list[int]] = {}
         get = found.get
         terms = indexed_terms(analyzer, value, kwargs.get("mode", ""), kwargs.get("removestops", True))
@@ -57,8 +56,7 @@ class CompactPositions(Positions):
                 if token.stopped:
                     continue
                 if token.boost != 1.0:
-                    yield from super().word_values(value, analyzer, **kwargs)
-                    return
+                    return list(super().word_values(value, analyzer, **kwargs))
                 positions = get(token.text)
                 if positions is None:
                     found[token.text] = [token.pos]
@@ -67,12 +65,12 @@ class CompactPositions(Positions):
         boost = self.field_boost
         single = 1.0 * boost
         encode = self.encode
-        for text, positions in found.items():
-            count = len(positions)
-            if count == 1 and positions[0] < 256:
-                yield text, 1, single, _ONE_POSITION[positions[0]]
-            else:
-                yield text, count, float(count) * boost, encode(positions)
+        return [
+            (text, 1, single, _ONE_POSITION[positions[0]])
+            if len(positions) == 1 and positions[0] < 256
+            else (text, len(positions), float(len(positions)) * boost, encode(positions))
+            for text, positions in found.items()
+        ]
 
     def encode(self, poslist):
         # Called for every term of every document: a plain loop and bytes() for the common one-byte case

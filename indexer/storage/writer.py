@@ -110,7 +110,9 @@ class KavoshWriter(SegmentWriter):
         if type(field).index is FieldType.index:
             if not isinstance(value, str | list | tuple):
                 raise ValueError(f"{value!r} is not unicode or sequence")  # as FieldType.index says
-            items = list(field.format.word_values(value, field.analyzer, mode="index"))
+            items = field.format.word_values(value, field.analyzer, mode="index")
+            if type(items) is not list:  # Whoosh's formats yield; CompactPositions gives a list
+                items = list(items)
         else:
             items = list(field.index(value))
         if not field.scorable:
