@@ -14,6 +14,7 @@ the next document then inherited).
 
 from __future__ import annotations
 
+import gc
 import logging
 import pickle
 import queue
@@ -157,6 +158,10 @@ class _Worker(SubWriterTask):
     failures: Queue
 
     def run(self) -> None:
+        # Nothing a worker holds forms reference cycles (postings are lists of numbers and bytes; a failing
+        # document's exception is the one cycle, and the worker ends soon after), while the collector
+        # walks the growing pool again and again: measured 0.16 s of a worker's ~3 s on the replica.
+        gc.disable()
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = KavoshWriter(ix, _lk=False, **self.kwargs)
         while self.running:
