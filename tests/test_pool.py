@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 
 import indexer.build
+import indexer.storage.pool
 from analyzers import PersianAnalyzer
 from indexer.build import index_folder
 from indexer.storage.codec import KavoshCodec
@@ -234,6 +236,29 @@ def test_remove_document_takes_back_only_that_document(tmp_path: Path) -> None:
         ("body", b"x", 0, 1.0, b"\x00\x01"),
         ("body", b"y", 0, 2.0, b"\x00\x01\x02"),
     ]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 65536])
+def test_a_pool_that_spills_gives_the_terms_of_one_that_does_not(tmp_path: Path, monkeypatch, batch) -> None:
+    """Runs written in batches of `batch` postings (one term a batch at 1), merged with what is still held:
+    every term once, in (field, term) order, its postings from every run joined in document order."""
+    monkeypatch.setattr(indexer.storage.pool, "RUN_BATCH_POSTINGS", batch)
+    rng = random.Random(batch)
+    held, spilled = PostingPool(None), PostingPool(FileStorage(str(tmp_path)))
+    for docnum in range(120):
+        for fieldname in ("body", "title", "tags"):
+            words = sorted({rng.choice(WORDS[:30]) for _ in range(rng.randint(1, 6))})
+            items = [(w, 1, float(rng.randint(1, 3)), bytes((0, docnum % 256))) for w in words]
+            held.add_terms(fieldname, docnum, items, 1.0)
+            spilled.add_terms(fieldname, docnum, items, 1.0)
+        if docnum % 25 == 24:
+            spilled.spill()
+    assert len(spilled.runs) == 4
+    expected = list(held.iter_terms())
+    assert list(spilled.iter_terms()) == expected
+    # terms held by the first run and by memory (so by the runs between)
+    assert any(postings[0] < 25 and postings[-3] >= 100 for _, _, postings in expected)
+    assert list(spilled.iter_terms()) == expected, "the runs can be read again"
 
 
 def test_postings_out_of_document_order_are_refused() -> None:
