@@ -24,6 +24,7 @@ from itertools import chain
 from operator import sub
 from pickle import Pickler, dumps
 
+from whoosh.formats import Format
 from whoosh.system import pack_int
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -220,7 +221,7 @@ class CompactPostingsWriter(W3PostingsWriter):
             return terminfo
         return super().finish_postings()
 
-    def write_pooled(self, format_, postings, lengths) -> bytes:
+    def write_pooled(self, format_: Format, postings: list, lengths: list[int] | None) -> bytes:
         """Write a term's postings, given flat in document order (`[docnum, weight, value, ...]`,
         indexer.storage.pool), and return its term info bytes (indexer.storage.termdict): byte for byte
         what `start_postings`, `add_posting` for each posting, `finish_postings` and `encode_terminfo`
@@ -261,7 +262,7 @@ class CompactPostingsWriter(W3PostingsWriter):
         stats = (weight, count, minlength, maxlength, maxweight, postings[0], postings[-3])
         return encode_extent(stats, offset, len(data))
 
-    def _inlined_info(self, postings, lengths) -> bytes:
+    def _inlined_info(self, postings: list, lengths: list[int] | None) -> bytes:
         """The term info of a list short enough to live in it (as `finish_postings` inlines it)."""
         docs = tuple(postings[0::3])
         given = postings[1::3]
@@ -269,7 +270,7 @@ class CompactPostingsWriter(W3PostingsWriter):
         # Formats without values (ID fields) store none, read back as b"" (see finish_postings)
         values = tuple(filter(None, postings[2::3])) or (b"",) * len(docs)
         low, high = _length_range(docs, lengths)
-        stats = (0 + sum(weights), len(docs), low, high, _top_weight(given), docs[0], docs[-1])
+        stats = (sum(weights), len(docs), low, high, _top_weight(given), docs[0], docs[-1])
         return encode_inlined(stats, (docs, _weights(weights), values))
 
     def _mini_ids(self):
