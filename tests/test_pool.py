@@ -13,14 +13,17 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 
 import indexer.build
+import indexer.storage.pool
 from analyzers import PersianAnalyzer
 from indexer.build import index_folder
 from indexer.storage.codec import KavoshCodec
 from indexer.storage.generations import open_generation
 from indexer.storage.pool import OutOfOrderPosting, PostingPool
-from indexer.storage.schema import make_schema
+from indexer.storage.schema import CompactPositions, make_schema
 from indexer.storage.writer import KavoshWriter
 from search_ui.engines.folder import SearchEngine
 
@@ -111,6 +114,92 @@ def test_a_build_that_spills_writes_the_bytes_of_whooshs_own_writer(tmp_path: Pa
     assert not list((tmp_path / "spilled").glob("*.tmp")), "the runs' temporary folder is left behind"
 
 
+# Posting-list lengths around the limits of the codec: inlined (1-4), the first in a block (5), one block
+# short of full, full and one over (127-129), two full blocks and a partial third (256, 300).
+COUNTS = (1, 2, 3, 4, 5, 6, 127, 128, 129, 256, 300)
+
+
+def _count_schema() -> Schema:
+    body = TEXT(analyzer=PersianAnalyzer(), phrase=True)
+    body.format = CompactPositions(field_boost=body.format.field_boost)
+    return Schema(
+        id=ID(stored=True, unique=True),  # one posting a term: inlined, no values
+        kind=ID(),  # no values, no lengths: 5, 128 and 167 postings
+        tags=KEYWORD(scorable=True),  # Frequency: values of a fixed size, joined in a block
+        body=body,  # positions, weights from frequencies and boosts
+        num=NUMERIC(numtype=int, bits=32, signed=False, stored=True),  # several terms a value
+    )
+
+
+def _count_documents() -> list[dict]:
+    """300 documents where the word or tag numbered k is in the first k of them (more than once in some),
+    a tenth boosted by 0.1 (weights no 32-bit float holds exactly) and a tenth by 1.5."""
+    docs = []
+    for n in range(300):
+        held = [k for k in COUNTS if n < k]
+        doc = {
+            "id": f"d{n:03d}",
+            "kind": "a" if n < 5 else "b" if n < 133 else "c",
+            "tags": " ".join(f"t{k}" for k in held),
+            "body": " ".join(" ".join([WORDS[i]] * (1 + (n + i) % 3)) for i in range(len(held))),
+            "num": n * 7919,
+        }
+        if n % 10 == 3:
+            doc["_boost"] = 0.1
+        elif n % 10 == 7:
+            doc["_boost"] = 1.5
+        docs.append(doc)
+    return docs
+
+
+def _write_documents(path: Path, make_writer, docs: list[dict]) -> int:
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), _count_schema())
+    writer = make_writer(ix)
+    for doc in docs:
+        writer.add_document(**doc)
+    runs = len(getattr(writer.pool, "runs", ()))
+    writer.commit()
+    return runs
+
+
+def _term_statistics(path: Path) -> dict[str, list[tuple[int, float, bool]]]:
+    """(documents, total weight, inlined?) of every term, by field."""
+    ix = whoosh_index.open_dir(str(path))
+    found: dict[str, list[tuple[int, float, bool]]] = {}
+    with ix.reader() as reader:
+        for fieldname, text in reader.all_terms():
+            info = reader.term_info(fieldname, text)
+            found.setdefault(fieldname, []).append((info.doc_frequency(), info.weight(), info.is_inlined()))
+    return found
+
+
+def test_every_kind_of_posting_list_is_written_as_whooshs_writer_writes_it(tmp_path: Path) -> None:
+    """Terms with 1 to 4 postings (inlined), exactly 5, one block, one block and one posting, several
+    blocks; whole and fractional weights; fields without values (ID, NUMERIC), with values of one size
+    (KEYWORD) and of any size (positions); with and without field lengths: Whoosh's writer (a posting at a
+    time), Kavosh's in memory and Kavosh's spilling runs write the same bytes."""
+    docs = _count_documents()
+    _write_documents(tmp_path / "whoosh", lambda ix: ix.writer(codec=KavoshCodec()), docs)
+    assert _write_documents(tmp_path / "memory", lambda ix: KavoshWriter(ix, codec=KavoshCodec()), docs) == 0
+    spilled = _write_documents(
+        tmp_path / "spilled", lambda ix: KavoshWriter(ix, codec=KavoshCodec(), limitmb=0.02), docs
+    )
+    assert spilled >= 3
+    reference = _segment_files(tmp_path / "whoosh")
+    for name in ("memory", "spilled"):
+        assert _segment_files(tmp_path / name) == reference, name
+
+    terms = _term_statistics(tmp_path / "memory")
+    for fieldname in ("tags", "body"):
+        counts = {df for df, _, _ in terms[fieldname]}
+        assert set(COUNTS) <= counts, fieldname
+    assert {df for df, _, _ in terms["kind"]} == {5, 128, 167}
+    assert any(inlined for _, _, inlined in terms["id"]) and len(terms["id"]) == 300
+    assert len(terms["num"]) > 300  # a NUMERIC value is indexed at several precisions
+    assert any(not float(weight).is_integer() for _, weight, _ in terms["body"])
+
+
 def test_long_posting_lists_and_far_positions_are_in_the_sample() -> None:
     """The comparison above crosses a block of postings and one-byte positions (else it proves less)."""
     records = _records(300)
@@ -147,6 +236,29 @@ def test_remove_document_takes_back_only_that_document(tmp_path: Path) -> None:
         ("body", b"x", 0, 1.0, b"\x00\x01"),
         ("body", b"y", 0, 2.0, b"\x00\x01\x02"),
     ]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 65536])
+def test_a_pool_that_spills_gives_the_terms_of_one_that_does_not(tmp_path: Path, monkeypatch, batch) -> None:
+    """Runs written in batches of `batch` postings (one term a batch at 1), merged with what is still held:
+    every term once, in (field, term) order, its postings from every run joined in document order."""
+    monkeypatch.setattr(indexer.storage.pool, "RUN_BATCH_POSTINGS", batch)
+    rng = random.Random(batch)
+    held, spilled = PostingPool(None), PostingPool(FileStorage(str(tmp_path)))
+    for docnum in range(120):
+        for fieldname in ("body", "title", "tags"):
+            words = sorted({rng.choice(WORDS[:30]) for _ in range(rng.randint(1, 6))})
+            items = [(w, 1, float(rng.randint(1, 3)), bytes((0, docnum % 256))) for w in words]
+            held.add_terms(fieldname, docnum, items, 1.0)
+            spilled.add_terms(fieldname, docnum, items, 1.0)
+        if docnum % 25 == 24:
+            spilled.spill()
+    assert len(spilled.runs) == 4
+    expected = list(held.iter_terms())
+    assert list(spilled.iter_terms()) == expected
+    # terms held by the first run and by memory (so by the runs between)
+    assert any(postings[0] < 25 and postings[-3] >= 100 for _, _, postings in expected)
+    assert list(spilled.iter_terms()) == expected, "the runs can be read again"
 
 
 def test_postings_out_of_document_order_are_refused() -> None:

@@ -16,12 +16,16 @@ them, and it is refused by its version; a segment without its `.tdx` or block co
 from __future__ import annotations
 
 import io
+import threading
 import zlib
+from array import array
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import sub
 from pickle import Pickler, dumps
 
+from whoosh.formats import Format
+from whoosh.system import pack_int
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.errors import KavoshIndexError
@@ -33,6 +37,8 @@ from indexer.storage.termdict import (
     TermDictReader,
     TermDictTermsReader,
     decode_terminfo,
+    encode_extent,
+    encode_inlined,
 )
 from indexer.storage.whoosh_private import (
     LENGTHS_COLUMN,
@@ -52,12 +58,30 @@ from indexer.storage.whoosh_private import (
 SMALL_PICKLE = 128
 
 
+# Each thread's reusable pickler for `_dumps_without_memo` (a writer pickles a few blocks per term).
+_PICKLERS = threading.local()
+
+
 def _dumps_without_memo(value: object) -> bytes:
-    """Protocol 3 in the pickler's "fast" mode: no memo opcodes (nothing in a posting tuple is shared)."""
-    buf = io.BytesIO()
-    pickler = Pickler(buf, 3)
-    pickler.fast = True
-    pickler.dump(value)
+    """Protocol 3 in the pickler's "fast" mode: no memo opcodes (nothing in a posting tuple is shared).
+
+    The pickler and its buffer are made once per thread: in fast mode a pickler keeps nothing from one
+    `dump` to the next, so the bytes are those of a new one (tests/test_codec_blocks.py), at a third of
+    the cost for a block's small tuples."""
+    reused = getattr(_PICKLERS, "reused", None)
+    if reused is None:
+        buf = io.BytesIO()
+        pickler = Pickler(buf, 3)
+        pickler.fast = True
+        reused = _PICKLERS.reused = (buf, pickler)
+    buf, pickler = reused
+    buf.seek(0)
+    buf.truncate()
+    try:
+        pickler.dump(value)
+    except BaseException:
+        _PICKLERS.reused = None  # whatever a failed dump left behind is not reused
+        raise
     return buf.getvalue()
 
 
@@ -105,8 +129,84 @@ class CompactTermInfo(W3TermInfo):
         return head + _pickle(self._inlined)
 
 
+def _delta_ids(ids) -> tuple:
+    """Each id minus the one before, as W3's delta_encode, without a call per id."""
+    return tuple(map(sub, ids, chain((0,), ids)))
+
+
+def _block_weights(weights) -> tuple | None:
+    """A block's weights as stored: None when every one is 1 (the usual frequency), else `_weights`."""
+    if weights.count(1.0) == len(weights):
+        return None
+    return _weights(weights)
+
+
+def _block_values(values, fixed_size: int | None):
+    """A block's values as W3 stores them (its `_mini_values`): the non-empty ones as a tuple for a format
+    whose values vary in size, None for a format without values, else joined."""
+    if fixed_size is None or fixed_size < 0:
+        return tuple(filter(None, values))
+    if fixed_size == 0:
+        return None
+    return b"".join(filter(None, values))
+
+
+def _block_bytes(mini: tuple, count: int, last_id: int, maxweight, minlength, maxlength, level: int) -> bytes:
+    """A block of postings as stored after its size: the pickled block info (postings, last id, highest
+    weight, compression, shortest and longest field length as bytes), then `mini`, the block's (id gaps,
+    weights, values), pickled and zlib-compressed at `level` when that makes it shorter."""
+    # Without the memo: the bytes depend only on the values (not on which ones the writer happened to
+    # share as one object), and a block is 6.5% smaller after zlib than with protocol 4's memo opcodes.
+    data = _dumps_without_memo(mini)
+    if len(data) < COMPRESS_MIN:
+        level = 0
+    if level:
+        packed = zlib.compress(data, level)
+        if len(packed) < len(data):
+            data = packed
+        else:
+            level = 0
+    top = int(maxweight) if float(maxweight).is_integer() else maxweight
+    info = (count, last_id, top, level, length_to_byte(minlength), length_to_byte(maxlength))
+    return _pickle(info) + data
+
+
+def _framed(block: bytes, last: bool) -> bytes:
+    """A block with its size before it, negative for a term's last block (how W3's reader walks them)."""
+    return pack_int(-len(block) if last else len(block)) + block
+
+
+def _length_range(docs, lengths) -> tuple[int | None, int]:
+    """The shortest and longest field length of the documents that have one (None, 0 when none has)."""
+    if lengths is None:
+        return None, 0
+    present = list(map(lengths.__getitem__, docs))
+    low = min(present)
+    if not low:  # documents without a length of the field are left out
+        present = list(filter(None, present))
+        if not present:
+            return None, 0
+        low = min(present)
+    return low, max(present)
+
+
+def _top_weight(weights) -> float:
+    """The highest weight, or 0 when none is above 0 (W3's block statistics start at 0)."""
+    top = max(weights)
+    return top if top > 0 else 0
+
+
 class CompactPostingsWriter(W3PostingsWriter):
-    """W3PostingsWriter with modern pickles, inlined short lists and compression only where it pays."""
+    """W3PostingsWriter with modern pickles, inlined short lists and compression only where it pays.
+
+    `write_pooled` writes a whole term's postings at once (the commit of a pooled segment); the methods W3
+    calls a posting at a time stay for Whoosh's own writers. Both lay blocks out with `_block_bytes`."""
+
+    _end: int | None = None  # where the postings file ends, while only write_pooled writes to it
+
+    def start_postings(self, format_, terminfo) -> None:
+        self._end = None  # the posting-at-a-time methods write without counting
+        super().start_postings(format_, terminfo)
 
     def finish_postings(self):
         if not self.written() and 0 < len(self) <= self._inlinelimit:
@@ -121,78 +221,79 @@ class CompactPostingsWriter(W3PostingsWriter):
             return terminfo
         return super().finish_postings()
 
-    def add_list(self, postings, lengths) -> None:
-        """`add_posting` for every posting of a term, given flat in document order (`[docnum, weight, value,
-        ...]`, indexer.storage.pool), a block at a time: the same blocks and statistics without a call per
-        posting. `lengths` gives each document's length of the field (0: none), or is None when the codec
-        keeps no lengths."""
-        if self._ids:
-            raise RuntimeError("add_list starts a term's postings: the block must be empty")
-        step = self._blocklimit * 3
+    def write_pooled(self, format_: Format, postings: list, lengths: list[int] | None) -> bytes:
+        """Write a term's postings, given flat in document order (`[docnum, weight, value, ...]`,
+        indexer.storage.pool), and return its term info bytes (indexer.storage.termdict): byte for byte
+        what `start_postings`, `add_posting` for each posting, `finish_postings` and `encode_terminfo`
+        give, without a W3TermInfo, the block buffers or a call per posting. `lengths` gives each
+        document's length of the field (0: none), or is None when there are none."""
+        count = len(postings) // 3
+        if count <= self._inlinelimit and count <= self._blocklimit:
+            return self._inlined_info(postings, lengths)
+        fixed_size = format_.fixed_value_size()
+        level = self._compression
+        step = 3 * self._blocklimit
+        parts = [WHOOSH3_HEADER_MAGIC]
+        # The term's statistics, gathered block by block as W3TermInfo.add_block does
+        weight, maxweight, minlength, maxlength = 0, 0, None, 0
         for start in range(0, len(postings), step):
-            if start:
-                self._write_block()
             end = start + step
             docs = postings[start:end:3]
-            weights = postings[start + 1 : end : 3]
-            self._ids.extend(docs)
-            self._weights.extend(weights)
-            top = max(weights)
-            if top > self._maxweight:
-                self._maxweight = top
-            values = postings[start + 2 : end : 3]
-            if any(values):
-                self._values.extend(filter(None, values))
-            if lengths is None:
-                continue
-            present = list(filter(None, map(lengths.__getitem__, docs)))
-            if present:
-                low, high = min(present), max(present)
-                if self._minlength is None or low < self._minlength:
-                    self._minlength = low
-                if high > self._maxlength:
-                    self._maxlength = high
+            given = postings[start + 1 : end : 3]
+            # W3 keeps a block's weights as 32-bit floats; weights of 1 (most blocks) are that already
+            weights = given if given.count(1.0) == len(given) else array("f", given)
+            top = _top_weight(given)
+            low, high = _length_range(docs, lengths)
+            values = postings[start + 2 : end : 3] if fixed_size != 0 else ()  # (0: the format has none)
+            mini = (_delta_ids(docs), _block_weights(weights), _block_values(values, fixed_size))
+            block = _block_bytes(mini, len(docs), docs[-1], top, low, high, level)
+            parts.append(_framed(block, end >= len(postings)))
+            weight += sum(weights)
+            if top > maxweight:
+                maxweight = top
+            if low is not None and (minlength is None or low < minlength):
+                minlength = low
+            if high > maxlength:
+                maxlength = high
+        data = b"".join(parts)
+        offset = self._postfile.tell() if self._end is None else self._end
+        self._postfile.write(data)
+        self._end = offset + len(data)
+        stats = (weight, count, minlength, maxlength, maxweight, postings[0], postings[-3])
+        return encode_extent(stats, offset, len(data))
+
+    def _inlined_info(self, postings: list, lengths: list[int] | None) -> bytes:
+        """The term info of a list short enough to live in it (as `finish_postings` inlines it)."""
+        docs = tuple(postings[0::3])
+        given = postings[1::3]
+        weights = array("f", given)
+        # Formats without values (ID fields) store none, read back as b"" (see finish_postings)
+        values = tuple(filter(None, postings[2::3])) or (b"",) * len(docs)
+        low, high = _length_range(docs, lengths)
+        stats = (sum(weights), len(docs), low, high, _top_weight(given), docs[0], docs[-1])
+        return encode_inlined(stats, (docs, _weights(weights), values))
 
     def _mini_ids(self):
         if self._byteids:
             return super()._mini_ids()
-        ids = self._ids  # each id minus the one before, as W3's delta_encode, without a call per id
-        return tuple(map(sub, ids, chain((0,), ids)))
+        return _delta_ids(self._ids)
 
     def _mini_weights(self):
-        weights = self._weights
-        if weights.count(1.0) == len(weights):
-            return None
-        return _weights(weights)
+        return _block_weights(self._weights)
+
+    def _mini_values(self):
+        return _block_values(self._values, self._format.fixed_value_size())
 
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        # Without the memo: the bytes depend only on the values (not on which ones the writer happened to
-        # share as one object), and a block is 6.5% smaller after zlib than with protocol 4's memo opcodes.
-        data = _dumps_without_memo((self._mini_ids(), self._mini_weights(), self._mini_values()))
-        level = self._compression if len(data) >= COMPRESS_MIN else 0
-        if level:
-            packed = zlib.compress(data, level)
-            if len(packed) < len(data):
-                data = packed
-            else:
-                level = 0
-        maxweight = self._maxweight
-        info = (
-            len(self._ids),
-            self._ids[-1],
-            int(maxweight) if float(maxweight).is_integer() else maxweight,
-            level,
-            length_to_byte(self._minlength),
-            length_to_byte(self._maxlength),
+        mini = (self._mini_ids(), self._mini_weights(), self._mini_values())
+        ids = self._ids
+        block = _block_bytes(
+            mini, len(ids), ids[-1], self._maxweight, self._minlength, self._maxlength, self._compression
         )
-        infobytes = _pickle(info)
-        size = len(infobytes) + len(data)
-        self._postfile.write_int(-size if last else size)
-        self._postfile.write(infobytes)
-        self._postfile.write(data)
+        self._postfile.write(_framed(block, last))
         self._blockcount += 1
         self._new_block()
 

@@ -18,6 +18,7 @@ it. `TermDictReader.verify()` reads every block that way (`kavosh check`). Files
 
 from __future__ import annotations
 
+import gc
 import struct
 import sys
 import threading
@@ -138,66 +139,89 @@ def _compact_postings(postings: tuple) -> tuple[list[int], list[int], list[bytes
     return list(ids), counts, list(values)
 
 
+# A term's statistics, as W3TermInfo holds them: (total weight, document frequency, shortest and longest field
+# length (None: unknown), highest weight, first and last document (None: unknown)). A writer that has them at
+# hand (indexer.storage.codec's pooled commit) encodes them without building a W3TermInfo.
+TermStats = tuple[float, int, int | None, int, float, int | None, int | None]
+
+
+def _put_stats(stats: TermStats, out: bytearray) -> int:
+    """Append the weight, frequency, highest weight, first id and last id (as its distance from the first);
+    return the flags that say which of them are floats or absent."""
+    weight, df, _, _, maxweight, minid, maxid = stats
+    flags = _WEIGHT_F if _put_number(weight, out) else 0
+    _varint(df, out)
+    if _put_number(maxweight, out):
+        flags |= _MAXW_F
+    if minid is None:
+        flags |= _NO_MINID
+    else:
+        _varint(minid, out)
+    if maxid is None:
+        flags |= _NO_MAXID
+    else:  # zigzag: the distance from the first id, whatever its sign
+        delta = maxid - (minid or 0)
+        _varint(delta * 2 if delta >= 0 else -delta * 2 - 1, out)
+    return flags
+
+
+def _put_compact(ids: list[int], counts: list[int], values: list[bytes], out: bytearray) -> None:
+    """Append inlined postings in the compact layout: their count, the id gaps, the weights, the value
+    lengths, then the values."""
+    _varint(len(ids), out)
+    last = 0
+    for docid in ids:
+        _varint(docid - last, out)
+        last = docid
+    for count in counts:
+        _varint(count, out)
+    for value in values:
+        _varint(len(value), out)
+    for value in values:
+        out += value
+
+
+def encode_extent(stats: TermStats, offset: int, length: int) -> bytes:
+    """The term info of postings stored in the postings file, `length` bytes from `offset`."""
+    out = bytearray((0, length_to_byte(stats[2]), length_to_byte(stats[3])))
+    out[0] = _put_stats(stats, out)
+    _varint(offset, out)
+    _varint(length, out)
+    return bytes(out)
+
+
+def encode_inlined(stats: TermStats, postings: tuple) -> bytes:
+    """The term info holding its postings, `(ids, weights, values)`: compact when they are rising ids, whole
+    weights and bytes values, the statistics left out when they follow from the postings, else pickled."""
+    out = bytearray((_INLINED, length_to_byte(stats[2]), length_to_byte(stats[3])))
+    compact = _compact_postings(postings)
+    if compact is None:
+        out[0] = _INLINED | _PICKLED | _put_stats(stats, out)
+        out += dumps(postings, 4)
+        return bytes(out)
+    ids, counts, values = compact
+    weight, df, _, _, maxweight, minid, maxid = stats
+    derived = (
+        df == len(ids)
+        and weight == sum(counts)
+        and maxweight == max(counts)
+        and minid == ids[0]
+        and maxid == ids[-1]
+    )
+    if not derived:
+        out[0] = _INLINED | _put_stats(stats, out)
+    else:
+        out[0] = _INLINED | _DERIVED
+    _put_compact(ids, counts, values, out)
+    return bytes(out)
+
+
 def encode_terminfo(ti: W3TermInfo) -> bytes:
     """A W3TermInfo in as few bytes as its values allow (varints; floats only for fractional weights)."""
-    out = bytearray(1)
-    flags = 0
-    compact = None
+    stats = (ti._weight, ti._df, ti._minlength, ti._maxlength, ti._maxweight, ti._minid, ti._maxid)
     if ti.is_inlined():
-        flags |= _INLINED
-        compact = _compact_postings(ti.inlined_postings())
-        if compact is None:
-            flags |= _PICKLED
-        else:
-            ids, counts, _values = compact
-            derived = (
-                ti._df == len(ids)
-                and ti._weight == sum(counts)
-                and ti._maxweight == max(counts)
-                and ti._minid == ids[0]
-                and ti._maxid == ids[-1]
-            )
-            if derived:
-                flags |= _DERIVED
-    out.append(0 if ti._minlength is None else length_to_byte(ti._minlength))
-    out.append(length_to_byte(ti._maxlength))
-    if not flags & _DERIVED:
-        if _put_number(ti._weight, out):
-            flags |= _WEIGHT_F
-        _varint(ti._df, out)
-        if _put_number(ti._maxweight, out):
-            flags |= _MAXW_F
-        if ti._minid is None:
-            flags |= _NO_MINID
-        else:
-            _varint(ti._minid, out)
-        if ti._maxid is None:
-            flags |= _NO_MAXID
-        else:  # zigzag: the distance from the first id, whatever its sign
-            delta = ti._maxid - (ti._minid or 0)
-            _varint(delta * 2 if delta >= 0 else -delta * 2 - 1, out)
-    if flags & _INLINED:
-        if compact is None:
-            out += dumps(ti.inlined_postings(), 4)
-        else:
-            ids, counts, values = compact
-            _varint(len(ids), out)
-            last = 0
-            for docid in ids:
-                _varint(docid - last, out)
-                last = docid
-            for count in counts:
-                _varint(count, out)
-            for value in values:
-                _varint(len(value), out)
-            for value in values:
-                out += value
-    else:
-        offset, length = ti.extent()
-        _varint(offset, out)
-        _varint(length, out)
-    out[0] = flags
-    return bytes(out)
+        return encode_inlined(stats, ti.inlined_postings())
+    return encode_extent(stats, *ti.extent())
 
 
 def decode_terminfo(data: bytes) -> W3TermInfo:
@@ -738,21 +762,34 @@ class TermDictFieldWriter(base.FieldWriter):
 
     def add_pooled(self, schema, lengths, terms) -> None:
         """Write `(field name, term bytes, postings)` in (field, term) order, each term's postings flat in
-        document order (`[docnum, weight, value, ...]`, indexer.storage.pool): what `add_postings` does with
-        one call per posting, a block at a time. `lengths` is the segment's per-document reader (None: no
-        length statistics)."""
+        document order (`[docnum, weight, value, ...]`, indexer.storage.pool): the bytes `add_postings`
+        writes with one call per posting, a term at a time (the codec's `write_pooled`). `lengths` is the
+        segment's per-document reader (None: no length statistics).
+
+        The garbage collector is paused meanwhile: writing makes no reference cycles, and each of its
+        passes would walk the whole pool again (a tenth of the commit of the 11,144-document replica)."""
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self._add_pooled(schema, lengths, terms)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _add_pooled(self, schema, lengths, terms) -> None:
         current = None
-        table = None
+        add = self._tdict.add
         for fieldname, btext, postings in terms:
             if fieldname != current:
                 if current is not None:
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
                 current = fieldname
+                write, form, prefix = self._postwriter.write_pooled, self._format, self._fieldprefix
                 table = lengths.field_lengths(fieldname) if lengths is not None else None
-            self.start_term(btext)
-            self._postwriter.add_list(postings, table)
-            self.finish_term()
+                if table is not None and not any(table):
+                    table = None  # a field without lengths (ID, NUMERIC): nothing to look up per posting
+            add(prefix + btext, write(form, postings, table))
         if current is not None:
             self.finish_field()
 
