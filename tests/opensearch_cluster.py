@@ -35,6 +35,16 @@ class ClusterError(RuntimeError):
     """The local cluster could not be started or did not reach the wanted health."""
 
 
+def require_tooling() -> None:
+    """Skip a test that starts nodes where they cannot start; in CI, where `make test` builds the jars
+    first, fail it instead (a missing one there is a broken set-up, not a reason to test less)."""
+    why = tooling_missing()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+
+
 def tooling_missing() -> str | None:
     """Why the cluster cannot be started here (no Java, jars not built), or None when it can."""
     if shutil.which("java") is None:
@@ -262,11 +272,7 @@ def _tail(path: Path, lines: int = 20) -> str:
 @pytest.fixture(scope="session")
 def opensearch_cluster(tmp_path_factory):
     """A green 3-node cluster for the whole test session, started on first use, stopped at the end."""
-    why = tooling_missing()
-    if why:
-        if os.environ.get("CI"):
-            pytest.fail(why)  # `make test` builds the jars: in CI a missing one is a failure, not a skip
-        pytest.skip(why)
+    require_tooling()
     cluster = LocalCluster(tmp_path_factory.mktemp("opensearch"))
     cluster.start()
     try:

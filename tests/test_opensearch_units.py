@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from opensearch_cluster import tooling_missing
+from opensearch_cluster import require_tooling
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
@@ -136,9 +136,6 @@ def test_the_title_scale_matches_bm25f_for_a_title_of_pivot_length():
     assert boost * (k1 + 1) / (1 + k1) == pytest.approx((k1 + 1) * w / (k1 + w))
 
 
-@pytest.mark.skipif(tooling_missing() is not None, reason=str(tooling_missing()))
-@pytest.mark.opensearch
-@pytest.mark.slow
 class _Counts:
     """Document frequencies as a generation's vocabulary gives them (the numbers, not an engine)."""
 
@@ -181,8 +178,11 @@ def test_every_clause_gets_the_idf_bm25f_gives_its_words():
     assert dsl["term"]["title"]["boost"] == pytest.approx(round(2.0 * 0.5 * scale("title", ["سال"]), 6))
 
 
+@pytest.mark.opensearch
+@pytest.mark.slow
 def test_a_node_dies_with_the_process_that_started_it(tmp_path):
     """kill -9 of the Python process that started a node: the JVM notices its pipe closed and exits."""
+    require_tooling()
     script = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from opensearch_cluster import LocalCluster\n"

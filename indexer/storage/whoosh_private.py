@@ -93,6 +93,7 @@ POSTINGS_WRITER_FIELDS = (  # codec.CompactPostingsWriter reads the block being 
     "_maxweight",
     "_minlength",
     "_maxlength",
+    "_format",
 )
 POSTINGS_WRITER_METHODS = (
     "written",
