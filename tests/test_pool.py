@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from pathlib import Path
 
 import pytest
@@ -361,3 +362,32 @@ def test_a_document_failing_in_a_worker_loses_only_itself(tmp_path: Path, monkey
     files = open_generation(tmp_path / "ix").meta["files"]
     assert "r0123" not in files["part3.jsonl"]["ids"]
     assert files["part3.jsonl"]["skips"] == [["part3.jsonl (id r0123)", "failed", skipped[0].detail]]
+
+
+def test_many_documents_failing_in_workers_are_all_counted(tmp_path: Path, monkeypatch) -> None:
+    """More failures than a pipe holds (~64 KB: 600 reports of ~300 bytes): the workers still end, and every
+    failing document is counted once (a worker blocked on a full pipe while the parent waited for it to
+    end would hang the run)."""
+    real_terms = KavoshWriter._terms
+    long_reason = "the analyzer broke on this document " * 8
+
+    def failing(self, name, field, value):
+        if name == "body" and "ناشدنی" in value:
+            raise RuntimeError(long_reason)
+        return real_terms(self, name, field, value)
+
+    monkeypatch.setattr(KavoshWriter, "_terms", failing)
+    records = _records(900, seed=5)
+    for record in records[::3][:300] + records[1::3][:300]:
+        record["text"] += " ناشدنی"
+    failing_ids = {r["id"] for r in records if "ناشدنی" in r["text"]}
+    folder = _folder(tmp_path / "docs", records)
+    result: list = []
+    run = threading.Thread(target=lambda: result.append(index_folder(folder, tmp_path / "ix", procs=2)))
+    run.start()
+    run.join(timeout=120)
+    assert not run.is_alive(), "the build hung on the workers' failure reports"
+    (summary,) = result
+    assert len(failing_ids) == 600
+    assert summary.skipped == {"failed": 600} and summary.added == len(records) - 600
+    assert SearchEngine(tmp_path / "ix").health()["documents"] == len(records) - 600

@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import logging
 import pickle
-import queue
+import threading
 from dataclasses import dataclass
 from multiprocessing import Queue
 
@@ -193,7 +193,10 @@ class _Worker(SubWriterTask):
 class KavoshMpWriter(MpWriter, KavoshWriter):
     """Whoosh's multi-process writer, one segment per worker, the workers and the parent KavoshWriters.
 
-    After `commit`, `failed` lists the documents the workers could not index (each also logged)."""
+    After `commit`, `failed` lists the documents the workers could not index (each also logged). Their
+    reports are read as they come, by a thread of the parent: a worker ends only once its reports are in
+    the pipe, and a pipe holds ~64 KB, so a parent reading them only after the workers ended would wait
+    forever for a worker with many failures (`tests/test_pool.py`)."""
 
     def __init__(self, ix, procs: int, limitmb: float = 128, **kwargs) -> None:
         if not kwargs.pop("multisegment", True):
@@ -203,6 +206,10 @@ class KavoshMpWriter(MpWriter, KavoshWriter):
         _install_pool(self)  # the parent's own segment (segments merged into it) uses the pool too
         self.failures: Queue = Queue()
         self.failed: list[FailedDocument] = []
+        self._reader = threading.Thread(
+            target=self._read_failures, name="kavosh-worker-failures", daemon=True
+        )
+        self._reader.start()
 
     def _new_task(self):
         task = _Worker(
@@ -213,12 +220,37 @@ class KavoshMpWriter(MpWriter, KavoshWriter):
         task.start()
         return task
 
-    def commit(self, *args, **kwargs) -> None:
-        super().commit(*args, **kwargs)
-        while True:  # the workers have ended: what they reported is in the queue
+    def _read_failures(self) -> None:
+        """Take the workers' reports until the parent's own end mark (None), sent once they have ended."""
+        while True:
             try:
-                failure = self.failures.get(timeout=0.1)
-            except queue.Empty:
-                break
+                failure = self.failures.get()
+            except (
+                EOFError,
+                OSError,
+                ValueError,
+                pickle.UnpicklingError,
+            ):  # a cancelled worker's half report
+                return
+            if failure is None:
+                return
             log.warning("%s", failure)
             self.failed.append(failure)
+
+    def _stop_reading(self) -> None:
+        """Wait for every report: the workers have ended, so the end mark comes after all of theirs."""
+        if self._reader.is_alive():
+            self.failures.put(None)
+            self._reader.join()
+
+    def commit(self, *args, **kwargs) -> None:
+        try:
+            super().commit(*args, **kwargs)
+        finally:
+            self._stop_reading()
+
+    def cancel(self) -> None:
+        try:
+            super().cancel()
+        finally:
+            self._stop_reading()
