@@ -3,7 +3,7 @@
 from .chain import ANALYZER_VERSION, PersianAnalyzer
 from .morphology import two_reading_compounds
 from .normalize import FOLD_TABLE, PART_BREAKS, fold_key
-from .tokenizer import indexed_terms, joins_neighbour
+from .tokenizer import indexed_terms, indexed_terms_and_lead, joins_neighbour
 
 __all__ = [
     "ANALYZER_VERSION",
@@ -12,6 +12,7 @@ __all__ = [
     "PersianAnalyzer",
     "fold_key",
     "indexed_terms",
+    "indexed_terms_and_lead",
     "joins_neighbour",
     "two_reading_compounds",
 ]

@@ -9,6 +9,7 @@ separate tokens, so every spelling of a word gives the same terms at the same po
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 
@@ -145,7 +146,7 @@ class PersianTokenizer(Tokenizer):
             return
         pos = start_pos
         marks = marks_function_words(removestops, mode)
-        for terms, starts, ends, stops in _scan(value, spans=True):
+        for terms, starts, ends, stops, _lead in _scan(value, spans=True):
             for term, start, end, stopped in zip(terms, starts, ends, stops, strict=True):
                 t.text = term
                 if marks:  # else every token is left unmarked, as set above
@@ -165,21 +166,37 @@ class PersianTokenizer(Tokenizer):
         mode "index"), each at the position of its place in the list. Indexing needs nothing more, and
         without a Token per word (its attributes set, a generator resumed, read back by the format) a
         text is analyzed about a fifth faster (bench/index_speed.py)."""
-        for terms, _starts, _ends, _stops in _scan(
+        for terms, _starts, _ends, _stops, _lead in _scan(
             value if isinstance(value, str) else str(value), spans=False
         ):
             return terms
         return []
 
+    def terms_and_lead(self, value: str, lead_end: int) -> tuple[list[str], int | None]:
+        """`terms(value)`, and how many of them come from `value[:lead_end]` when that beginning is analyzed
+        alone: the terms that start before `lead_end`, None when one of them ends after it (a word joined
+        to what follows, or a word cut there), where the beginning must be analyzed on its own."""
+        for terms, _starts, _ends, _stops, lead in _scan(value, spans=False, lead_end=lead_end):
+            return terms, lead
+        return [], 0
+
 
 # Tokens handed on at a time with their offsets (bounded lists, however long the text).
 _CHUNK = 1024
+_NO_LEAD = sys.maxsize  # no offset ends a lead: see _scan
+Chunk = tuple[list[str], list[int], list[int], list[bool], int | None]
 
 
-def _scan(value: str, spans: bool) -> Iterator[tuple[list[str], list[int], list[int], list[bool]]]:
+def _scan(value: str, spans: bool, lead_end: int = _NO_LEAD) -> Iterator[Chunk]:
     """The one loop that finds the terms of a text: lists of terms and, with `spans`, their start and end
     offsets and function-word marks, in chunks of about _CHUNK tokens; without `spans`, the terms of the
-    whole text in one list (the other lists left empty)."""
+    whole text in one list (the other lists left empty) and, given `lead_end`, the count of terms of its
+    beginning (see PersianTokenizer.terms_and_lead), else None.
+
+    Terms before `lead_end` are what analyzing `value[:lead_end]` alone gives when none of them ends after
+    it: a word's terms depend on the text after it only through a join (an affix, a compound, a preverb),
+    and a joined term spans the words it joined."""
+    lead: int | None = None
     terms: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -228,9 +245,11 @@ def _scan(value: str, spans: bool) -> Iterator[tuple[list[str], list[int], list[
                     ends.append(end)
                     stops.append(hit[2])
                     if len(terms) >= _CHUNK:
-                        yield terms, starts, ends, stops
+                        yield terms, starts, ends, stops, None
                         terms, starts, ends, stops = [], [], [], []
                         add = terms.append
+                elif end > lead_end:
+                    lead, lead_end = _lead_count(len(terms), start, lead_end), _NO_LEAD
                 continue
             found, at = _persian_terms(value, start, at, kind, hit)
         elif match.start(kind) >= at:
@@ -243,8 +262,19 @@ def _scan(value: str, spans: bool) -> Iterator[tuple[list[str], list[int], list[
                 starts.append(s)
                 ends.append(e)
                 stops.append(stopped)
-    if terms:
-        yield terms, starts, ends, stops
+            elif e > lead_end:
+                lead, lead_end = _lead_count(len(terms), s, lead_end), _NO_LEAD
+    if lead_end != _NO_LEAD:  # no term ended after it
+        lead = len(terms)
+    if terms or lead is not None:
+        yield terms, starts, ends, stops, lead
+
+
+def _lead_count(count: int, start: int, lead_end: int) -> int | None:
+    """The terms of a lead, told by the first term (the `count`th) that ends after it: the terms before
+    that one when it starts after the lead, else None (it is cut or joined by the lead's end). Terms that
+    end where the lead ends are all of it (a word split in two gives both the word's span)."""
+    return count - 1 if start >= lead_end else None
 
 
 def marks_function_words(removestops: bool, mode: str) -> bool:
@@ -261,6 +291,17 @@ def indexed_terms(analyzer: object, value: str, mode: str = "", removestops: boo
     if type(analyzer) is not PersianTokenizer or marks_function_words(removestops, mode):
         return None
     return analyzer.terms(value)
+
+
+def indexed_terms_and_lead(
+    analyzer: object, value: str, lead_end: int
+) -> tuple[list[str], int | None] | None:
+    """`indexed_terms(analyzer, value, "index")` and how many of those terms `value[:lead_end]` gives by
+    itself (None when it must be analyzed on its own: see PersianTokenizer.terms_and_lead); None for an
+    analyzer other than Kavosh's."""
+    if type(analyzer) is not PersianTokenizer:
+        return None
+    return analyzer.terms_and_lead(value, lead_end)
 
 
 def segments(text: str) -> list[Seg]:

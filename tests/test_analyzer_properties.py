@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzers import PersianAnalyzer, indexed_terms
+from analyzers import PersianAnalyzer, indexed_terms, indexed_terms_and_lead
 from analyzers.normalize import fold_key, normalize_text
 
 ANALYZER = PersianAnalyzer()
@@ -150,6 +150,31 @@ def test_a_long_text_is_analyzed_alike_in_chunks() -> None:
         copy = tokens[k * per_sentence : (k + 1) * per_sentence]
         shift = k * len(sentence)
         assert [(term, s - shift, e - shift) for term, _, s, e in copy] == first
+
+
+@SETTINGS
+@given(st.one_of(ANY_TEXT, PERSIAN_HEAVY, document_and_variant().map(" ".join)), st.integers(0, 90))
+def test_the_terms_of_a_beginning_are_read_from_the_whole_text(text: str, cut: int) -> None:
+    """`indexed_terms_and_lead` gives the whole text's terms and, unless a term there is cut or joined
+    across the cut, how many of them are exactly the terms of `text[:cut]` analyzed alone."""
+    cut = min(cut, len(text))
+    terms, lead = indexed_terms_and_lead(ANALYZER, text, cut)
+    assert terms == indexed_terms(ANALYZER, text, mode="index")
+    if lead is not None:
+        assert terms[:lead] == indexed_terms(ANALYZER, text[:cut], mode="index")
+
+
+def test_a_beginning_whose_last_word_joins_the_next_is_not_read_from_the_whole() -> None:
+    """Cut inside a spaced compound (دانش | آموزان), before a detached suffix (روزنامه | ها) or inside a
+    word, the beginning's own terms differ from the whole text's: no count is given. Cut between words that
+    do not join, or where a word split in two ends (اینکار = این + کار, one span), it is."""
+    for text, cut in (("دانش آموزان آمدند", 4), ("روزنامه ها رسید", 7), ("کتابخانه بزرگ", 4)):
+        assert indexed_terms_and_lead(ANALYZER, text, cut)[1] is None, text[:cut]
+    text = "کتاب خوب اینکار را کرد"
+    for cut in (4, 8, 15):
+        terms, lead = indexed_terms_and_lead(ANALYZER, text, cut)
+        assert lead is not None and terms[:lead] == indexed_terms(ANALYZER, text[:cut], mode="index")
+    assert indexed_terms_and_lead(ANALYZER, text, 15)[0][:4] == ["کتاب", "خوب", "این", "کار"]
 
 
 def test_indexing_without_tokens_is_only_for_the_index_path() -> None:

@@ -21,6 +21,7 @@ import indexer.build
 import indexer.storage.pool
 from analyzers import PersianAnalyzer
 from indexer.build import index_folder
+from indexer.sources import first_line
 from indexer.storage.codec import KavoshCodec
 from indexer.storage.generations import open_generation
 from indexer.storage.pool import OutOfOrderPosting, PostingPool
@@ -118,6 +119,29 @@ def test_a_build_that_spills_writes_the_bytes_of_whooshs_own_writer(tmp_path: Pa
 # Posting-list lengths around the limits of the codec: inlined (1-4), the first in a block (5), one block
 # short of full, full and one over (127-129), two full blocks and a partial third (256, 300).
 COUNTS = (1, 2, 3, 4, 5, 6, 127, 128, 129, 256, 300)
+
+
+def test_a_title_read_from_its_body_is_written_as_whoosh_writes_it_analyzed_alone(tmp_path: Path) -> None:
+    """A title that opens its body (the first line standing in for a missing title, cut at a word's end,
+    or a title the text repeats) is read from the body's analysis (writer.LEADS): the segment is byte for
+    byte what Whoosh's writer writes analyzing the title on its own, also where the title's last word is
+    joined in the body to the next (دانش | آموزان، روزنامه | ها, می | خوانند) or cut inside a word."""
+    records = _records(200, seed=11)
+    openers = ["دانش آموزان", "روزنامه ها", "کتاب خانه", "می خوانند", "اینکار", "قنات"]
+    for n, record in enumerate(records):
+        body = record["text"]
+        if n % 4 == 0:
+            record["title"] = first_line(body)
+        elif n % 4 == 1:
+            lead = f"{openers[n % len(openers)]} {body}"
+            record["text"] = f"  \n{lead}"
+            record["title"] = lead[: len(openers[n % len(openers)]) - 3]  # a cut inside the last word
+        elif n % 4 == 2:
+            record["text"] = f"{openers[n % len(openers)]} {body}"
+            record["title"] = openers[n % len(openers)].split()[0]  # before the word it joins
+    _write(tmp_path / "whoosh", lambda ix: ix.writer(codec=KavoshCodec()), records)
+    _write(tmp_path / "kavosh", lambda ix: KavoshWriter(ix, codec=KavoshCodec()), records)
+    assert _segment_files(tmp_path / "kavosh") == _segment_files(tmp_path / "whoosh")
 
 
 def _count_schema() -> Schema:
@@ -333,18 +357,30 @@ def test_builds_that_spill_answer_as_one_that_does_not(tmp_path: Path, monkeypat
     _same_answers(_answers(tmp_path / "spilled"), _answers(tmp_path / "memory"))
 
 
+def _break_analysis(monkeypatch, marker: str, reason: str) -> None:
+    """Make the analysis of a body holding `marker` fail, whichever way the writer reads it (on its own,
+    or with a title that opens it)."""
+    real_terms, real_together = KavoshWriter._terms, KavoshWriter._read_with_lead
+
+    def terms(self, name, field, value):
+        if name == "body" and marker in value:
+            raise RuntimeError(reason)
+        return real_terms(self, name, field, value)
+
+    def together(self, schema, fields):
+        if marker in (fields.get("body") or ""):
+            raise RuntimeError(reason)
+        return real_together(self, schema, fields)
+
+    monkeypatch.setattr(KavoshWriter, "_terms", terms)
+    monkeypatch.setattr(KavoshWriter, "_read_with_lead", together)
+
+
 def test_a_document_failing_in_a_worker_loses_only_itself(tmp_path: Path, monkeypatch, caplog) -> None:
     """Two processes: a document whose analysis fails inside a worker is logged with its id and file, and
     every other document of that worker's segment is indexed (Whoosh's worker died with the exception and
     its segment was lost without a word)."""
-    real_terms = KavoshWriter._terms
-
-    def failing(self, name, field, value):  # the workers are forked: they inherit this
-        if name == "body" and "ناشدنی" in value:
-            raise RuntimeError("the analyzer broke")
-        return real_terms(self, name, field, value)
-
-    monkeypatch.setattr(KavoshWriter, "_terms", failing)
+    _break_analysis(monkeypatch, "ناشدنی", "the analyzer broke")  # the workers are forked: they inherit it
     records = _records(400, seed=3)
     records[123]["text"] += " ناشدنی"
     folder = _folder(tmp_path / "docs", records)
@@ -368,15 +404,7 @@ def test_many_documents_failing_in_workers_are_all_counted(tmp_path: Path, monke
     """More failures than a pipe holds (~64 KB: 600 reports of ~300 bytes): the workers still end, and every
     failing document is counted once (a worker blocked on a full pipe while the parent waited for it to
     end would hang the run)."""
-    real_terms = KavoshWriter._terms
-    long_reason = "the analyzer broke on this document " * 8
-
-    def failing(self, name, field, value):
-        if name == "body" and "ناشدنی" in value:
-            raise RuntimeError(long_reason)
-        return real_terms(self, name, field, value)
-
-    monkeypatch.setattr(KavoshWriter, "_terms", failing)
+    _break_analysis(monkeypatch, "ناشدنی", "the analyzer broke on this document " * 8)
     records = _records(900, seed=5)
     for record in records[::3][:300] + records[1::3][:300]:
         record["text"] += " ناشدنی"

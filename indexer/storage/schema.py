@@ -31,37 +31,49 @@ class CompactPositions(Positions):
     def word_values(self, value, analyzer, **kwargs) -> list[tuple]:
         """What Whoosh's `Positions.word_values` yields — (term, frequency, weight, encoded positions) for
         each distinct term — in one pass: positions gathered per term without the weight dict and the extra
-        generator Whoosh puts around the analyzer, a lone position below 256 encoded from a table. Weights
-        are the frequency times the field boost, as Whoosh's sum of token boosts gives when every token's
-        boost is 1 (an analyzer that sets other boosts goes Whoosh's way).
+        generator Whoosh puts around the analyzer. Weights are the frequency times the field boost, as
+        Whoosh's sum of token boosts gives when every token's boost is 1 (an analyzer that sets other boosts
+        goes Whoosh's way).
 
         Indexing with Kavosh's analyzer (mode "index", function words kept) reads its `terms` list, a term
-        per position, instead of a Token per word. A list, not a generator: the writer takes it whole."""
+        per position, instead of a Token per word (see `term_values`). A list, not a generator: the writer
+        takes it whole."""
         if not isinstance(value, str):
             return list(super().word_values(value, analyzer, **kwargs))
-        found: dict[str, list[int]] = {}
-        get = found.get
         terms = indexed_terms(analyzer, value, kwargs.get("mode", ""), kwargs.get("removestops", True))
         if terms is not None:
-            for pos, text in enumerate(terms, kwargs.get("start_pos", 0)):
-                positions = get(text)
-                if positions is None:
-                    found[text] = [pos]
-                else:
-                    positions.append(pos)
-        else:
-            kwargs["positions"] = True
-            kwargs["boosts"] = True
-            for token in analyzer(value, **kwargs):
-                if token.stopped:
-                    continue
-                if token.boost != 1.0:
-                    return list(super().word_values(value, analyzer, **kwargs))
-                positions = get(token.text)
-                if positions is None:
-                    found[token.text] = [token.pos]
-                else:
-                    positions.append(token.pos)
+            return self.term_values(terms, kwargs.get("start_pos", 0))
+        found: dict[str, list[int]] = {}
+        get = found.get
+        kwargs["positions"] = True
+        kwargs["boosts"] = True
+        for token in analyzer(value, **kwargs):
+            if token.stopped:
+                continue
+            if token.boost != 1.0:
+                return list(super().word_values(value, analyzer, **kwargs))
+            positions = get(token.text)
+            if positions is None:
+                found[token.text] = [token.pos]
+            else:
+                positions.append(token.pos)
+        return self._values(found)
+
+    def term_values(self, terms: list[str], start_pos: int = 0) -> list[tuple]:
+        """`word_values` of a text whose terms are `terms`, a term per position from `start_pos`."""
+        found: dict[str, list[int]] = {}
+        get = found.get
+        for pos, text in enumerate(terms, start_pos):
+            positions = get(text)
+            if positions is None:
+                found[text] = [pos]
+            else:
+                positions.append(pos)
+        return self._values(found)
+
+    def _values(self, found: dict[str, list[int]]) -> list[tuple]:
+        """(term, frequency, weight, encoded positions) of each term's positions; a lone position below
+        256 is encoded from a table (most terms of a document occur once)."""
         boost = self.field_boost
         single = 1.0 * boost
         encode = self.encode

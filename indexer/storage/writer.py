@@ -23,7 +23,9 @@ from multiprocessing import Queue
 
 from whoosh.fields import FieldType
 
+from analyzers import indexed_terms_and_lead
 from indexer.storage.pool import PostingPool
+from indexer.storage.schema import CompactPositions
 from indexer.storage.termdict import TermDictFieldWriter
 from indexer.storage.whoosh_private import MpWriter, SegmentWriter, SubWriterTask
 
@@ -47,6 +49,10 @@ def _install_pool(writer) -> None:
     writer._last_terms = {}
 
 
+# (lead, whole): fields whose first is often the beginning of the second, read from one analysis when it is.
+LEADS = (("title", "body"),)
+
+
 class KavoshWriter(SegmentWriter):
     """SegmentWriter with an in-memory posting pool and a commit that writes a term's postings at once."""
 
@@ -62,13 +68,19 @@ class KavoshWriter(SegmentWriter):
         docboost = self._doc_boost(fields)
         names = sorted(name for name in fields if not name.startswith("_"))
         self._check_fields(schema, names)
+        together = self._read_with_lead(schema, fields)
         analyzed = []
         for name in names:
             value = fields[name]
             if value is None:
                 continue
             field = schema[name]
-            analyzed.append((name, field, value, self._terms(name, field, value) if field.indexed else None))
+            items = None
+            if field.indexed:
+                items = together.get(name) if together else None
+                if items is None:
+                    items = self._terms(name, field, value)
+            analyzed.append((name, field, value, items))
         docnum = self.docnum
         perdoc = self.perdocwriter
         pool = self.pool
@@ -96,6 +108,41 @@ class KavoshWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
         pool.spill_if_full()
+
+    def _read_with_lead(self, schema, fields: dict) -> dict[str, list[tuple]] | None:
+        """The items of a field that opens another (LEADS: a title that is the body's first line, as
+        `indexer.sources.first_line` gives a document without one) and of that other field, from one
+        analysis of the latter: the lead's terms are those of the body's first words, exactly what analyzing
+        it alone gives, unless a word joins across its end (the analyzer says so, and it is then analyzed on
+        its own). None when no field here opens another."""
+        for lead, whole in LEADS:
+            lead_value, whole_value = fields.get(lead), fields.get(whole)
+            if not (isinstance(lead_value, str) and lead_value and isinstance(whole_value, str)):
+                continue
+            if lead not in schema or whole not in schema:
+                continue
+            lead_field, whole_field = schema[lead], schema[whole]
+            fmt = whole_field.format
+            if not (
+                lead_field.indexed
+                and whole_field.indexed
+                and lead_field.analyzer == whole_field.analyzer
+                and isinstance(fmt, CompactPositions)
+                and isinstance(lead_field.format, CompactPositions)
+            ):
+                continue
+            start = len(whole_value) - len(whole_value.lstrip())
+            if not whole_value.startswith(lead_value, start):
+                continue
+            found = indexed_terms_and_lead(whole_field.analyzer, whole_value, start + len(lead_value))
+            if found is None:
+                continue
+            terms, count = found
+            items = {whole: fmt.term_values(terms)}
+            if count is not None:
+                items[lead] = lead_field.format.term_values(terms[:count])
+            return items
+        return None
 
     def _terms(self, name: str, field, value) -> list[tuple]:
         """A field's `(term, frequency, weight, value)` for the pool, the term as str or bytes.
