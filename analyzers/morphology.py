@@ -26,6 +26,24 @@ _BARE_PRESENT_FORMAL = frozenset(
     ("ده", "گیر", "گرد", "گوی", "گو", "یاب", "رس", "ساز", "نما", "هست", "بین", "اور")
 )
 _FORMAL_ENDINGS = ("د", "ند", "ید", "یم")
+
+
+def _by_last_letter(
+    endings: tuple[str, ...], before: str = ""
+) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """`endings` grouped by the letter `before + ending` ends in, each group in the given order (the first
+    that fits wins), and the group for any other last letter (the empty ending, which fits every word):
+    a verb's body is tried against the few endings its last letter allows, not all of them (every new
+    word's analysis tries several prefixes, each against every ending)."""
+    anywhere = tuple(e for e in endings if not before + e)
+    letters = {(before + e)[-1] for e in endings if before + e}
+    groups = {ch: tuple(e for e in endings if not before + e or (before + e)[-1] == ch) for ch in letters}
+    return groups, anywhere
+
+
+_PRESENT_AT, _PRESENT_ELSE = _by_last_letter(_PRESENT_ENDINGS)
+_PAST_AT, _PAST_ELSE = _by_last_letter(_PAST_ENDINGS)
+_PERFECT_AT, _PERFECT_ELSE = _by_last_letter(_PERFECT_ENDINGS, "ه")  # written after the participle's ه
 _MIN_STEM = 2
 _NEGATIONS = ("ن", "نمی")
 # Every conjugated form ends in one of these (stems in ت/د, person endings, participle ه, infinitive ن).
@@ -187,23 +205,26 @@ def _verb(lex: Lexicon, key: str, strong: bool) -> str | None:
 def _verb_body(lex: Lexicon, rest: str, prefix: str, strong: bool) -> str | None:
     if len(rest) < _MIN_STEM:
         return None
+    last = rest[-1]
     if prefix in ("می", "نمی"):
         if strong:
-            for ending in _PRESENT_ENDINGS:
+            for ending in _PRESENT_AT.get(last, _PRESENT_ELSE):
                 if rest.endswith(ending) and rest[: -len(ending)] in lex.present:
                     return lex.present[rest[: -len(ending)]]
-            for ending in _PAST_ENDINGS:
+            for ending in _PAST_AT.get(last, _PAST_ELSE):
                 stem = rest[: len(rest) - len(ending)]
                 if rest.endswith(ending) and stem in lex.past:
                     return stem
-            for ending in _PERFECT_ENDINGS:  # the past progressive of a participle: می‌رفته، می‌نوشته‌اند
+            for ending in _PERFECT_AT.get(
+                last, _PERFECT_ELSE
+            ):  # the past progressive of a participle: می‌رفته، می‌نوشته‌اند
                 stem = rest[: len(rest) - len(ending) - 1]
                 if rest.endswith("ه" + ending) and stem in lex.past and len(stem) >= _MIN_STEM:
                     return stem
         return None
     # Participles (رفته، نرفته‌اند) and infinitives (رفتن) are strong with or without ن.
     if prefix in ("", "ن"):
-        for ending in _PERFECT_ENDINGS:
+        for ending in _PERFECT_AT.get(last, _PERFECT_ELSE):
             if rest.endswith("ه" + ending):
                 stem = rest[: len(rest) - len(ending) - 1]
                 if stem in lex.past and len(stem) >= _MIN_STEM:
@@ -211,7 +232,7 @@ def _verb_body(lex: Lexicon, rest: str, prefix: str, strong: bool) -> str | None
         if rest.endswith("ن") and rest[:-1] in lex.past and len(rest) > _MIN_STEM:
             return rest[:-1] if strong else None
     if prefix == "ب":
-        for ending in _PRESENT_ENDINGS:
+        for ending in _PRESENT_AT.get(last, _PRESENT_ELSE):
             if rest.endswith(ending) and rest[: -len(ending)] in lex.present:
                 # Subjunctive بروم، بیاورید; not a word that merely starts with ب (باید، برخی).
                 if strong and key_free(lex, "ب" + rest) and "ب" + rest not in lex.forms:
@@ -221,25 +242,25 @@ def _verb_body(lex: Lexicon, rest: str, prefix: str, strong: bool) -> str | None
             return lex.present[rest]  # imperative (برو), only when not a listed word (ببر)
         return None
     if prefix == "ن":
-        for ending in _PAST_ENDINGS:
+        for ending in _PAST_AT.get(last, _PAST_ELSE):
             stem = rest[: len(rest) - len(ending)]
             if rest.endswith(ending) and stem in lex.past and (ending or not strong):
                 if ending and strong:
                     return stem
                 if not ending and key_free(lex, "ن" + rest):
                     return stem
-        for ending in _PRESENT_ENDINGS:
+        for ending in _PRESENT_AT.get(last, _PRESENT_ELSE):
             stem = rest[: -len(ending)]
             if rest.endswith(ending) and stem in lex.present and strong and key_free(lex, "ن" + rest):
                 return lex.present[stem]  # نمی‌برد-like negatives, unless a word (نبرد، battle)
         return None
     if strong:
         return None
-    for ending in _PAST_ENDINGS:
+    for ending in _PAST_AT.get(last, _PAST_ELSE):
         stem = rest[: len(rest) - len(ending)]
         if rest.endswith(ending) and stem in lex.past:
             return stem
-    for ending in _PRESENT_ENDINGS:
+    for ending in _PRESENT_AT.get(last, _PRESENT_ELSE):
         stem = rest[: -len(ending)]
         if rest.endswith(ending) and stem in lex.present:
             if stem in _BARE_PRESENT or (stem in _BARE_PRESENT_FORMAL and ending in _FORMAL_ENDINGS):
