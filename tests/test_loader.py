@@ -18,10 +18,12 @@ import traceback
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.build import index_folder
 from indexer.cli import cli
-from indexer.sources import FIRST_LINE_TITLE_MAX, TITLE_MAX
+from indexer.sources import FIRST_LINE_TITLE_MAX, TITLE_MAX, first_line
 from indexer.sources.encoding import DecodeError, decode_bytes
 from indexer.sources.html import read_html
 from indexer.sources.loader import Doc, FileEntry, Skip, parse_file, walk
@@ -107,6 +109,28 @@ def test_a_long_first_line_is_cut_after_a_whole_word() -> None:
     titled = json.dumps({"id": "r1", "title": line, "text": "متن"}, ensure_ascii=False)
     [record] = parse("c.jsonl", "jsonl", titled.encode())
     assert record.title == line[:TITLE_MAX]
+
+
+def _first_line_by_splitting(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip()
+        if len(line) > FIRST_LINE_TITLE_MAX:
+            cut = line[: FIRST_LINE_TITLE_MAX + 1].rsplit(None, 1)[0]
+            return cut if len(cut) <= FIRST_LINE_TITLE_MAX else line[:FIRST_LINE_TITLE_MAX]
+        if line:
+            return line
+    return ""
+
+
+_LINE_CHARS = list("ab کتاب\n\r\v\f\x1c\x1d\x1e\x1f\x85\u2028\u2029\t\u00a0\u200c\u3000")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(st.sampled_from(_LINE_CHARS), max_size=300), st.text(max_size=300)))
+def test_first_line_is_the_first_of_the_texts_lines(text: str) -> None:
+    """first_line finds the line without splitting the text: the line str.splitlines gives first, stripped,
+    among those not blank (every line break and space Python knows)."""
+    assert first_line(text) == _first_line_by_splitting(text)
 
 
 def test_md_title_is_first_heading() -> None:

@@ -7,6 +7,7 @@ counted skip.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 TITLE_MAX = 200  # a title the document gives itself
@@ -41,17 +42,23 @@ class SourceError(Exception):
         self.detail = detail
 
 
+_TEXT_START = re.compile(r"\S")
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # where str.splitlines cuts
+
+
 def first_line(text: str) -> str:
     """The first non-empty line, as a title of last resort: at most FIRST_LINE_TITLE_MAX characters, cut
-    after a whole word (a line with no space in its first characters is cut where the limit falls)."""
-    for line in text.splitlines():
-        line = line.strip()
-        if len(line) > FIRST_LINE_TITLE_MAX:
-            cut = line[: FIRST_LINE_TITLE_MAX + 1].rsplit(None, 1)[0]
-            return cut if len(cut) <= FIRST_LINE_TITLE_MAX else line[:FIRST_LINE_TITLE_MAX]
-        if line:
-            return line
-    return ""
+    after a whole word (a line with no space in its first characters is cut where the limit falls). Found
+    without splitting the whole text into lines (a long text's lines are all but one thrown away)."""
+    found = _TEXT_START.search(text)
+    if found is None:
+        return ""
+    end = _LINE_BREAK.search(text, found.start())
+    line = text[found.start() : end.start() if end else len(text)].rstrip()
+    if len(line) > FIRST_LINE_TITLE_MAX:
+        cut = line[: FIRST_LINE_TITLE_MAX + 1].rsplit(None, 1)[0]
+        return cut if len(cut) <= FIRST_LINE_TITLE_MAX else line[:FIRST_LINE_TITLE_MAX]
+    return line
 
 
 def clean_title(text: str | None) -> str:
