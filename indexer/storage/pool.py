@@ -64,60 +64,81 @@ class PostingPool:
         self.size = 0
         self.fieldnames: set[str] = set()  # read by Whoosh's multi-process writer, like its own pool's
         self.runs: list[str] = []
-        self._fields: dict[str, dict[bytes, Postings]] = {}
+        # A field's terms are held as they arrive: str for analyzed text (a format's word_values; encoded once
+        # a term, when written, instead of once a posting), bytes for the rest (numbers, merged segments).
+        self._fields: dict[str, dict[str | bytes, Postings]] = {}
+        self._as_text: dict[str, bool] = {}  # per field, decided by its first terms: str keys or bytes
 
     def add_terms(self, fieldname: str, docnum: int, items: Iterable[tuple], boost: float) -> int:
         """Add a document's terms of one field, `(term, frequency, weight, value)` each as `Field.index`
-        (term bytes) or a format's `word_values` (term str, encoded here) gives them, the weight times
-        `boost`; return the field's length (frequencies summed).
+        (term bytes) or a format's `word_values` (term str) gives them, the weight times `boost`; return
+        the field's length (frequencies summed).
 
-        `docnum` must not be below any document already added (the writer numbers them in order)."""
+        `docnum` must not be below any document already added (the writer numbers them in order). A new
+        str term is encoded once here, so a term that cannot be written (a lone surrogate) fails its
+        document, not the commit."""
+        if not isinstance(items, list):
+            items = list(items)
+        if not items:
+            return 0
+        terms = self._terms_of(fieldname, type(items[0][0]) is str)
+        if (type(items[0][0]) is str) is not self._as_text[fieldname]:
+            items = [(self._key(fieldname, term), *rest) for term, *rest in items]
+        get = terms.get
+        length = 0
+        size = 0
+        for term, freq, weight, value in items:
+            if boost != 1.0:  # (x * 1.0 is x, but a new float object for every posting)
+                weight *= boost
+            postings = get(term)
+            if postings is None:
+                size += TERM_BYTES + len(term.encode("utf-8") if type(term) is str else term)
+                terms[term] = [docnum, weight, value]
+            else:
+                postings += (docnum, weight, value)
+            length += freq
+        self.size += size + POSTING_BYTES * len(items)
+        return length
+
+    def _terms_of(self, fieldname: str, as_text: bool) -> dict:
+        """The field's terms, its key kind decided by the first terms it is given."""
         terms = self._fields.get(fieldname)
         if terms is None:
             terms = self._fields[fieldname] = {}
             self.fieldnames.add(fieldname)
-        length = 0
-        size = 0
-        for btext, freq, weight, value in items:
-            if type(btext) is str:
-                btext = btext.encode("utf-8")
-            if boost != 1.0:  # (x * 1.0 is x, but a new float object for every posting)
-                weight *= boost
-            postings = terms.get(btext)
-            if postings is None:
-                terms[btext] = [docnum, weight, value]
-                size += TERM_BYTES + len(btext)
-            else:
-                postings += (docnum, weight, value)
-            length += freq
-            size += POSTING_BYTES
-        self.size += size
-        return length
+            self._as_text.setdefault(fieldname, as_text)
+        return terms
+
+    def _key(self, fieldname: str, term: str | bytes) -> str | bytes:
+        """A term as the field holds its keys (see _as_text)."""
+        if self._as_text[fieldname]:
+            return term if type(term) is str else term.decode("utf-8")
+        return term.encode("utf-8") if type(term) is str else term
 
     def remove_document(self, fieldname: str, docnum: int, items: Iterable[tuple]) -> None:
         """Take back what `add_terms` added for a document whose adding failed half-way (its postings are
         the last of their terms)."""
-        terms = self._fields.get(fieldname, {})
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            return
         for term, *_ in items:
-            btext = term.encode("utf-8") if type(term) is str else term
-            postings = terms.get(btext)
+            key = self._key(fieldname, term)
+            postings = terms.get(key)
             if postings and postings[-3] == docnum:
                 del postings[-3:]
                 self.size -= POSTING_BYTES
                 if not postings:
-                    del terms[btext]
+                    del terms[key]
 
     def add(self, item: tuple) -> None:
         """Add one `(field name, term bytes, docnum, weight, value)` posting, as Whoosh's pool takes them
         (a merged segment's postings come this way, term by term in document order)."""
         fieldname, btext, docnum, weight, value = item
-        terms = self._fields.get(fieldname)
-        if terms is None:
-            terms = self._fields[fieldname] = {}
-            self.fieldnames.add(fieldname)
-        postings = terms.get(btext)
+        terms = self._terms_of(fieldname, False)
+        key = self._key(fieldname, btext)
+        postings = terms.get(key)
         if postings is None:
-            terms[btext] = [docnum, weight, value]
+            terms[key] = [docnum, weight, value]
             self.size += TERM_BYTES + len(btext)
         else:
             if docnum < postings[-3]:
@@ -152,10 +173,15 @@ class PostingPool:
         self.size = 0
 
     def _in_memory(self) -> Iterator[PooledTerm]:
+        """What is held, in (field, term bytes) order: str keys sort as their UTF-8 bytes do."""
         for fieldname in sorted(self._fields):
             terms = self._fields[fieldname]
-            for btext in sorted(terms):
-                yield fieldname, btext, terms[btext]
+            if self._as_text[fieldname]:
+                for text in sorted(terms):
+                    yield fieldname, text.encode("utf-8"), terms[text]
+            else:
+                for btext in sorted(terms):
+                    yield fieldname, btext, terms[btext]
 
     def _read_run(self, name: str) -> Iterator[PooledTerm]:
         with self._tempstore.open_file(name).raw_file() as run:
