@@ -21,6 +21,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 
 from analyzers import ANALYZER_VERSION
+from indexer.errors import WriteFailed
 from indexer.plan import Plan, plan
 from indexer.progress import Progress
 from indexer.run_options import RunOptions
@@ -223,7 +224,7 @@ def _forget_failed(failed, manifest: dict, old_files: dict, summary: Summary, sk
     that fails in this process: counted, reported, and left out of the manifest's ids (its file keeps the
     problem until it changes)."""
     for failure in failed:
-        item = Skip(f"{failure.path} (id {failure.id})", "failed", f"could not be indexed ({failure.reason})")
+        item = Skip(_record(failure.path, failure.id), "failed", f"could not be indexed ({failure.reason})")
         skip(item)
         for rel, meta in manifest.items():
             if failure.id in meta.get("ids", ()):
@@ -353,17 +354,34 @@ def _index_file(
                 skip(item)
                 continue
             if item.id in seen:
-                skip(Skip(f"{entry.relpath} (id {item.id})", "duplicate-id", "duplicate id, already indexed"))
+                skip(Skip(_record(entry.relpath, item.id), "duplicate-id", "duplicate id, already indexed"))
                 continue
-            _add(writer, item, mtime)
+            try:
+                _add(writer, item, mtime)
+            except WriteFailed:
+                raise
+            except Exception as exc:  # this document only (the writer kept nothing of it): the file goes on
+                log.debug("failure on %s", _record(entry.relpath, item.id), exc_info=True)
+                reason = f"could not be indexed ({exc.__class__.__name__}: {exc})"
+                skip(Skip(_record(entry.relpath, item.id), "failed", reason))
+                continue
             seen.add(item.id)
             ids.append(item.id)
             if progress is not None and len(ids) % TICK_DOCS == 0:
                 progress.tick(len(ids))
-    except Exception as exc:  # a bug or an analyzer failure on odd input: report it, keep going
+    except WriteFailed:
+        raise
+    except Exception as exc:  # a bug in a reader on odd input: report it, keep going with the other files
         log.debug("failure on %s", entry.relpath, exc_info=True)
         skip(Skip(entry.relpath, "failed", f"could not be indexed ({exc.__class__.__name__}: {exc})"))
     return ids, sha
+
+
+def _record(path: str | None, doc_id: str | None) -> str:
+    """How a record of a file is named in reports and the manifest: its id written so that any terminal
+    and JSON file can hold it (an unpaired surrogate, which a JSON record may carry, as its escape)."""
+    shown = str(doc_id).encode("utf-8", "backslashreplace").decode("utf-8")
+    return f"{path} (id {shown})"
 
 
 def _add(writer, doc: Doc, mtime: float) -> None:

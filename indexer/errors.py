@@ -59,5 +59,10 @@ class IndexVersionMismatch(KavoshIndexError):
     """The index was built by another analyzer or schema version and must be rebuilt."""
 
 
+class WriteFailed(KavoshIndexError):
+    """A run could not write its new generation (a worker process failed, a document was half written):
+    nothing of the run is kept and the live index is as it was."""
+
+
 class LockTimeout(KavoshIndexError):
     """Another writer held the index lock for longer than we were willing to wait."""

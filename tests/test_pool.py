@@ -21,6 +21,7 @@ import indexer.build
 import indexer.storage.pool
 from analyzers import PersianAnalyzer
 from indexer.build import index_folder
+from indexer.errors import WriteFailed
 from indexer.sources import first_line
 from indexer.storage.codec import KavoshCodec
 from indexer.storage.generations import open_generation
@@ -419,3 +420,50 @@ def test_many_documents_failing_in_workers_are_all_counted(tmp_path: Path, monke
     assert len(failing_ids) == 600
     assert summary.skipped == {"failed": 600} and summary.added == len(records) - 600
     assert SearchEngine(tmp_path / "ix").health()["documents"] == len(records) - 600
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_record_that_cannot_be_written_is_skipped_alone(tmp_path: Path, procs: int) -> None:
+    """A record whose id holds an unpaired surrogate (JSON lets one be written, "\\ud800"; UTF-8 has no form
+    for it) fails before anything of it is added: that record is counted and left out, the records after
+    it in the same file are indexed (one bad record used to end its file, and left the writer's columns a
+    document ahead, which crashed the run at its end)."""
+    records = _records(240, seed=8)
+    records[41]["id"] = "r\ud800"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for k in range(2):
+        lines = "".join(json.dumps(r) + "\n" for r in records[k::2])  # ASCII JSON: the surrogate escaped
+        (folder / f"part{k}.jsonl").write_text(lines, encoding="utf-8")
+    skipped = []
+    summary = index_folder(folder, tmp_path / "ix", procs=procs, on_skip=skipped.append)
+    assert summary.added == len(records) - 1 and summary.skipped == {"failed": 1}
+    assert [s.relpath for s in skipped] == ["part1.jsonl (id r\\ud800)"]
+    assert "unpaired surrogate (U+D800)" in skipped[0].detail
+    engine = SearchEngine(tmp_path / "ix")
+    assert engine.health()["documents"] == len(records) - 1
+    files = open_generation(tmp_path / "ix").meta["files"]
+    assert records[43]["id"] in files["part1.jsonl"]["ids"]  # a record after the bad one in its file
+
+
+def test_a_worker_that_fails_writing_its_segment_fails_the_run(tmp_path: Path, monkeypatch) -> None:
+    """Whoosh's multi-process commit goes on without a segment that never came; a worker that fails
+    writing its segment (a full disk, say) now fails the run: nothing of it is kept, the live index is as
+    it was, and the message says so."""
+    folder = _folder(tmp_path / "docs", _records(300, seed=9))
+    first = index_folder(folder, tmp_path / "ix", procs=2)
+    before = open_generation(tmp_path / "ix")
+    (folder / "part0.jsonl").write_text(
+        json.dumps({"id": "new", "title": "", "text": "قنات بادگیر"}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+
+    def full_disk(self):  # the workers are forked: they inherit this
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(KavoshWriter, "_finalize_segment", full_disk)
+    with pytest.raises(WriteFailed, match="index worker processes failed"):
+        index_folder(folder, tmp_path / "ix", procs=2, rebuild=True)
+    after = open_generation(tmp_path / "ix")
+    assert after.name == before.name and after.meta["documents"] == first.documents
+    assert SearchEngine(tmp_path / "ix").health()["documents"] == first.documents

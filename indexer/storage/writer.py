@@ -24,6 +24,7 @@ from multiprocessing import Queue
 from whoosh.fields import FieldType
 
 from analyzers import indexed_terms_and_lead
+from indexer.errors import WriteFailed
 from indexer.storage.pool import PostingPool
 from indexer.storage.schema import CompactPositions
 from indexer.storage.termdict import TermDictFieldWriter
@@ -53,8 +54,28 @@ def _install_pool(writer) -> None:
 LEADS = (("title", "body"),)
 
 
+class WriterBroken(WriteFailed):
+    """A document was half written to a segment: nothing more can be added to it, nor can it be committed."""
+
+    def __str__(self) -> str:
+        return f"the index writer stopped: {self.args[0]}; nothing of this run was kept"
+
+
+def _check_text(name: str, value: str) -> None:
+    """A text whose terms can be written: the index holds terms as UTF-8, which has no form for an unpaired
+    surrogate (a JSON record can carry one, as "\\ud800")."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start]
+            raise ValueError(f"field {name!r} holds an unpaired surrogate (U+{ord(bad):04X})") from None
+
+
 class KavoshWriter(SegmentWriter):
     """SegmentWriter with an in-memory posting pool and a commit that writes a term's postings at once."""
+
+    broken: str | None = None  # why the writer stopped taking documents (see add_document)
 
     def __init__(self, ix, limitmb: float = 128, **kwargs) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
@@ -62,8 +83,15 @@ class KavoshWriter(SegmentWriter):
         _install_pool(self)
 
     def add_document(self, **fields) -> None:
-        """Add one document (as Whoosh's writer does); its fields are analyzed before anything is added."""
+        """Add one document (as Whoosh's writer does). Everything that can fail on a document's content is
+        done before anything of it is added: its fields analyzed, their texts checked (UTF-8 terms), their
+        column values computed. Its postings are then pooled (taken back if that fails) and only then its
+        stored fields, lengths and columns written, which cannot be taken back: a failure there leaves the
+        writer `broken`, and it refuses every later document and its commit (the run fails, the live index
+        stays as it was) instead of writing a segment whose columns are out of step with its documents."""
         self._check_state()
+        if self.broken:
+            raise WriterBroken(self.broken)
         schema = self.schema
         docboost = self._doc_boost(fields)
         names = sorted(name for name in fields if not name.startswith("_"))
@@ -77,37 +105,49 @@ class KavoshWriter(SegmentWriter):
             field = schema[name]
             items = None
             if field.indexed:
+                if type(value) is str:
+                    _check_text(name, value)
                 items = together.get(name) if together else None
                 if items is None:
                     items = self._terms(name, field, value)
-            analyzed.append((name, field, value, items))
+            shown = fields.get(f"_stored_{name}", value)
+            column = field.to_column_value(shown) if field.column_type and shown is not None else None
+            analyzed.append((name, field, shown, items, column))
         docnum = self.docnum
         perdoc = self.perdocwriter
         pool = self.pool
         perdoc.start_doc(docnum)
+        lengths = {}
         added = []
         try:
-            for name, field, value, items in analyzed:
-                length = 0
+            for name, field, _shown, items, _column in analyzed:
                 if items is not None:
                     added.append((name, items))
-                    boost = self._field_boost(fields, name, docboost)
-                    length = pool.add_terms(name, docnum, items, boost)
-                    if not field.scorable:
-                        length = 0
-                shown = fields.get(f"_stored_{name}", value)
-                perdoc.add_field(name, field, shown if field.stored else None, length)
-                if field.column_type and shown is not None:
-                    perdoc.add_column_value(name, field.column_type, field.to_column_value(shown))
+                    length = pool.add_terms(name, docnum, items, self._field_boost(fields, name, docboost))
+                    lengths[name] = length if field.scorable else 0
         except Exception:
             perdoc.cancel_doc()
             for name, items in added:
                 pool.remove_document(name, docnum, items)
             raise
-        perdoc.finish_doc()
+        try:
+            for name, field, shown, _items, column in analyzed:
+                perdoc.add_field(name, field, shown if field.stored else None, lengths.get(name, 0))
+                if column is not None:
+                    perdoc.add_column_value(name, field.column_type, column)
+            perdoc.finish_doc()
+        except BaseException as exc:
+            self.broken = f"document {fields.get('id')!r} was half written ({exc.__class__.__name__}: {exc})"
+            raise
         self._added = True
         self.docnum += 1
         pool.spill_if_full()
+
+    def commit(self, *args, **kwargs) -> None:
+        if self.broken:
+            self.cancel()
+            raise WriterBroken(self.broken)
+        super().commit(*args, **kwargs)
 
     def _read_with_lead(self, schema, fields: dict) -> dict[str, list[tuple]] | None:
         """The items of a field that opens another (LEADS: a title that is the body's first line, as
@@ -219,6 +259,9 @@ class _Worker(SubWriterTask):
         if not self.running:
             writer.cancel()
             return
+        if writer.broken:  # ends this process with an error: the parent fails the run (KavoshMpWriter.commit)
+            writer.cancel()
+            raise WriterBroken(writer.broken)
         fieldnames = writer.pool.fieldnames
         segment = writer._finalize_segment()  # its own segment: the parent only lists it
         self.resultqueue.put((None, fieldnames, segment), timeout=5)
@@ -235,6 +278,10 @@ class _Worker(SubWriterTask):
                     reason = f"{exc.__class__.__name__}: {exc}"
                     self.failures.put(FailedDocument(fields.get("path"), fields.get("id"), reason))
         storage.delete_file(filename)
+
+
+class WorkerFailed(WriteFailed):
+    """A worker process of a multi-process build ended with an error: its segment may be missing."""
 
 
 class KavoshMpWriter(MpWriter, KavoshWriter):
@@ -291,10 +338,19 @@ class KavoshMpWriter(MpWriter, KavoshWriter):
             self._reader.join()
 
     def commit(self, *args, **kwargs) -> None:
+        """Whoosh's commit, then a check that every worker ended well: Whoosh lists the segments the workers
+        sent and goes on without one that never came (a worker that failed writing its segment, say on a
+        full disk), which would make a generation quietly missing those documents."""
         try:
             super().commit(*args, **kwargs)
         finally:
             self._stop_reading()
+        failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
+        if failed:
+            raise WorkerFailed(
+                f"{len(failed)} of {len(self.tasks)} index worker processes failed (exit code "
+                f"{', '.join(map(str, failed))}); nothing of this run was kept"
+            )
 
     def cancel(self) -> None:
         try:
