@@ -21,7 +21,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 
 from analyzers import ANALYZER_VERSION
-from indexer.errors import WriteFailed
+from indexer.errors import KavoshIndexError
 from indexer.plan import Plan, plan
 from indexer.progress import Progress
 from indexer.run_options import RunOptions
@@ -358,7 +358,7 @@ def _index_file(
                 continue
             try:
                 _add(writer, item, mtime)
-            except WriteFailed:
+            except KavoshIndexError:  # the index itself cannot take more (a writer stopped, a cluster gone)
                 raise
             except Exception as exc:  # this document only (the writer kept nothing of it): the file goes on
                 log.debug("failure on %s", _record(entry.relpath, item.id), exc_info=True)
@@ -369,7 +369,7 @@ def _index_file(
             ids.append(item.id)
             if progress is not None and len(ids) % TICK_DOCS == 0:
                 progress.tick(len(ids))
-    except WriteFailed:
+    except KavoshIndexError:
         raise
     except Exception as exc:  # a bug in a reader on odd input: report it, keep going with the other files
         log.debug("failure on %s", entry.relpath, exc_info=True)
