@@ -51,6 +51,17 @@ def _batches(terms: Iterator[PooledTerm]) -> Iterator[list[PooledTerm]]:
         yield batch
 
 
+def _utf8(fieldname: str, term: str) -> bytes:
+    """A term as the index writes it. UTF-8 has no form for an unpaired surrogate (a JSON record can carry
+    one, as "\\ud800"): a new term is encoded when it is pooled, so such a document fails there, before
+    any of it is written for good (see KavoshWriter.add_document), with a message that says why."""
+    try:
+        return term.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = ord(exc.object[exc.start])
+        raise ValueError(f"field {fieldname!r} holds an unpaired surrogate (U+{bad:04X})") from None
+
+
 class OutOfOrderPosting(ValueError):
     """A posting arrived for a document before the last one of its term: the pool keeps lists in order."""
 
@@ -75,8 +86,8 @@ class PostingPool:
         the field's length (frequencies summed).
 
         `docnum` must not be below any document already added (the writer numbers them in order). A new
-        str term is encoded once here, so a term that cannot be written (a lone surrogate) fails its
-        document, not the commit."""
+        str term is encoded once here (_utf8), so a term that cannot be written fails its document, not
+        the commit."""
         if not isinstance(items, list):
             items = list(items)
         if not items:
@@ -92,7 +103,7 @@ class PostingPool:
                 weight *= boost
             postings = get(term)
             if postings is None:
-                size += TERM_BYTES + len(term.encode("utf-8") if type(term) is str else term)
+                size += TERM_BYTES + len(_utf8(fieldname, term) if type(term) is str else term)
                 terms[term] = [docnum, weight, value]
             else:
                 postings += (docnum, weight, value)
@@ -113,7 +124,7 @@ class PostingPool:
         """A term as the field holds its keys (see _as_text)."""
         if self._as_text[fieldname]:
             return term if type(term) is str else term.decode("utf-8")
-        return term.encode("utf-8") if type(term) is str else term
+        return _utf8(fieldname, term) if type(term) is str else term
 
     def remove_document(self, fieldname: str, docnum: int, items: Iterable[tuple]) -> None:
         """Take back what `add_terms` added for a document whose adding failed half-way (its postings are

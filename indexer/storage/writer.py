@@ -61,17 +61,6 @@ class WriterBroken(WriteFailed):
         return f"the index writer stopped: {self.args[0]}; nothing of this run was kept"
 
 
-def _check_text(name: str, value: str) -> None:
-    """A text whose terms can be written: the index holds terms as UTF-8, which has no form for an unpaired
-    surrogate (a JSON record can carry one, as "\\ud800")."""
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            bad = exc.object[exc.start]
-            raise ValueError(f"field {name!r} holds an unpaired surrogate (U+{ord(bad):04X})") from None
-
-
 class KavoshWriter(SegmentWriter):
     """SegmentWriter with an in-memory posting pool and a commit that writes a term's postings at once."""
 
@@ -84,11 +73,12 @@ class KavoshWriter(SegmentWriter):
 
     def add_document(self, **fields) -> None:
         """Add one document (as Whoosh's writer does). Everything that can fail on a document's content is
-        done before anything of it is added: its fields analyzed, their texts checked (UTF-8 terms), their
-        column values computed. Its postings are then pooled (taken back if that fails) and only then its
-        stored fields, lengths and columns written, which cannot be taken back: a failure there leaves the
-        writer `broken`, and it refuses every later document and its commit (the run fails, the live index
-        stays as it was) instead of writing a segment whose columns are out of step with its documents."""
+        done before anything of it is written for good: its fields analyzed and their column values computed,
+        then its postings pooled (taken back if that fails: a term UTF-8 cannot hold fails there), and only
+        then its stored fields, lengths and columns written, which cannot be taken back: a failure there
+        leaves the writer `broken`, and it refuses every later document and its commit (the run fails, the
+        live index stays as it was) instead of writing a segment whose columns are out of step with its
+        documents."""
         self._check_state()
         if self.broken:
             raise WriterBroken(self.broken)
@@ -105,8 +95,6 @@ class KavoshWriter(SegmentWriter):
             field = schema[name]
             items = None
             if field.indexed:
-                if type(value) is str:
-                    _check_text(name, value)
                 items = together.get(name) if together else None
                 if items is None:
                     items = self._terms(name, field, value)
