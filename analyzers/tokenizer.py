@@ -166,11 +166,7 @@ class PersianTokenizer(Tokenizer):
         mode "index"), each at the position of its place in the list. Indexing needs nothing more, and
         without a Token per word (its attributes set, a generator resumed, read back by the format) a
         text is analyzed about a fifth faster (bench/index_speed.py)."""
-        for terms, _starts, _ends, _stops, _lead in _scan(
-            value if isinstance(value, str) else str(value), spans=False
-        ):
-            return terms
-        return []
+        return self.terms_and_lead(value if isinstance(value, str) else str(value), _NO_LEAD)[0]
 
     def terms_and_lead(self, value: str, lead_end: int) -> tuple[list[str], int | None]:
         """`terms(value)`, and how many of them come from `value[:lead_end]` when that beginning is analyzed
