@@ -31,9 +31,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from index_speed import ROOT, extract_revision
+from index_speed import replica_and_sources
 
-from corpus import print_table, replicated_docs, require_shared, write_jsonl_folder
+from corpus import print_table, require_shared
 
 
 def _timed(call) -> tuple[float, float, object]:
@@ -136,11 +136,7 @@ def main() -> None:
     require_shared()
     work = Path(tempfile.mkdtemp(prefix="kavosh-commit-speed-"))
     try:
-        folder = work / "docs"
-        docs, size = write_jsonl_folder(folder, replicated_docs(1393 * args.copies))
-        sources = {"this checkout": ROOT}
-        if args.against:
-            sources[args.against] = extract_revision(args.against, work / "against")
+        folder, docs, size, sources = replica_and_sources(work, args.copies, args.against)
         results: dict[str, list[dict]] = {label: [] for label in sources}
         for _ in range(args.rounds):
             for label, source in sources.items():

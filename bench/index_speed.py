@@ -50,6 +50,19 @@ def extract_revision(rev: str, into: Path) -> Path:
     return into
 
 
+def replica_and_sources(
+    work: Path, copies: int, against: str | None
+) -> tuple[Path, int, int, dict[str, Path]]:
+    """The replica (`copies` of the qa-ir passages) written under `work`, its documents and bytes, and the
+    code to time by label: this checkout, and `against` extracted when given."""
+    folder = work / "docs"
+    docs, size = write_jsonl_folder(folder, replicated_docs(1393 * copies))
+    sources = {"this checkout": ROOT}
+    if against:
+        sources[against] = extract_revision(against, work / "against")
+    return folder, docs, size, sources
+
+
 def run_kavosh(source: Path, args: list[str]) -> tuple[float, float]:
     """`python -m indexer.cli ARGS` run in `source` (`-m` puts the working folder first on the path, then
     PYTHONPATH): wall seconds and CPU seconds."""
@@ -100,11 +113,7 @@ def main() -> None:
     procs = [int(p) for p in args.procs.split(",")]
     work = Path(tempfile.mkdtemp(prefix="kavosh-index-speed-"))
     try:
-        folder = work / "docs"
-        docs, size = write_jsonl_folder(folder, replicated_docs(1393 * args.copies))
-        sources = {"this checkout": ROOT}
-        if args.against:
-            sources[args.against] = extract_revision(args.against, work / "against")
+        folder, docs, size, sources = replica_and_sources(work, args.copies, args.against)
         names = {label: f"ix{i}" for i, label in enumerate(sources)}
         best: dict[tuple[str, int], tuple[float, float]] = {}
         for _ in range(args.rounds):
