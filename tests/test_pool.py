@@ -88,32 +88,44 @@ def _segment_files(path: Path) -> dict[str, bytes]:
     return files
 
 
-def _write(path: Path, make_writer, records: list[dict]) -> int:
-    """Write the records with a writer of `make_writer(ix)`; return the runs its pool spilled."""
+def _write(path: Path, make_writer, docs: list[dict], schema=make_schema) -> int:
+    """Write the documents (their fields) into a new index of `schema()` with a writer of `make_writer(ix)`;
+    return the runs its pool spilled."""
     path.mkdir()
-    ix = whoosh_index.create_in(str(path), make_schema())
+    ix = whoosh_index.create_in(str(path), schema())
     writer = make_writer(ix)
-    for n, record in enumerate(records):
-        writer.add_document(**_fields(record, n))
+    for doc in docs:
+        writer.add_document(**doc)
     runs = len(getattr(writer.pool, "runs", ()))
     writer.commit()
     return runs
 
 
-def test_a_build_that_spills_writes_the_bytes_of_whooshs_own_writer(tmp_path: Path) -> None:
-    """Whoosh's SegmentWriter (its pickling pool, a posting at a time), Kavosh's writer in memory and Kavosh's
-    writer spilling a run every few documents write byte for byte the same segment."""
-    records = _records(300)
-    _write(tmp_path / "whoosh", lambda ix: ix.writer(codec=KavoshCodec()), records)
-    assert _write(tmp_path / "memory", lambda ix: KavoshWriter(ix, codec=KavoshCodec()), records) == 0
+def _written_alike(tmp_path: Path, docs: list[dict], schema, limitmb: float) -> tuple[int, dict[str, bytes]]:
+    """Write the documents with Whoosh's writer (its pickling pool, a posting at a time), Kavosh's in memory
+    and Kavosh's spilling past `limitmb`, and check the last two wrote Whoosh's segment byte for byte;
+    return the runs the spilling one wrote and Whoosh's segment files."""
+    _write(tmp_path / "whoosh", lambda ix: ix.writer(codec=KavoshCodec()), docs, schema)
+    assert _write(tmp_path / "memory", lambda ix: KavoshWriter(ix, codec=KavoshCodec()), docs, schema) == 0
     spilled = _write(
-        tmp_path / "spilled", lambda ix: KavoshWriter(ix, codec=KavoshCodec(), limitmb=0.2), records
+        tmp_path / "spilled", lambda ix: KavoshWriter(ix, codec=KavoshCodec(), limitmb=limitmb), docs, schema
     )
-    assert spilled >= 5
     reference = _segment_files(tmp_path / "whoosh")
-    assert {"pst", "tdx", "_stored_blk.col", "_body_len.col", "date.col"} <= set(reference)
     for name in ("memory", "spilled"):
         assert _segment_files(tmp_path / name) == reference, name
+    return spilled, reference
+
+
+def _documents(records: list[dict]) -> list[dict]:
+    return [_fields(record, n) for n, record in enumerate(records)]
+
+
+def test_a_build_that_spills_writes_the_bytes_of_whooshs_own_writer(tmp_path: Path) -> None:
+    """Whoosh's SegmentWriter, Kavosh's writer in memory and Kavosh's writer spilling a run every few
+    documents write byte for byte the same segment."""
+    spilled, reference = _written_alike(tmp_path, _documents(_records(300)), make_schema, limitmb=0.2)
+    assert spilled >= 5
+    assert {"pst", "tdx", "_stored_blk.col", "_body_len.col", "date.col"} <= set(reference)
     assert not list((tmp_path / "spilled").glob("*.tmp")), "the runs' temporary folder is left behind"
 
 
@@ -140,8 +152,8 @@ def test_a_title_read_from_its_body_is_written_as_whoosh_writes_it_analyzed_alon
         elif n % 4 == 2:
             record["text"] = f"{openers[n % len(openers)]} {body}"
             record["title"] = openers[n % len(openers)].split()[0]  # before the word it joins
-    _write(tmp_path / "whoosh", lambda ix: ix.writer(codec=KavoshCodec()), records)
-    _write(tmp_path / "kavosh", lambda ix: KavoshWriter(ix, codec=KavoshCodec()), records)
+    _write(tmp_path / "whoosh", lambda ix: ix.writer(codec=KavoshCodec()), _documents(records))
+    _write(tmp_path / "kavosh", lambda ix: KavoshWriter(ix, codec=KavoshCodec()), _documents(records))
     assert _segment_files(tmp_path / "kavosh") == _segment_files(tmp_path / "whoosh")
 
 
@@ -178,17 +190,6 @@ def _count_documents() -> list[dict]:
     return docs
 
 
-def _write_documents(path: Path, make_writer, docs: list[dict]) -> int:
-    path.mkdir()
-    ix = whoosh_index.create_in(str(path), _count_schema())
-    writer = make_writer(ix)
-    for doc in docs:
-        writer.add_document(**doc)
-    runs = len(getattr(writer.pool, "runs", ()))
-    writer.commit()
-    return runs
-
-
 def _term_statistics(path: Path) -> dict[str, list[tuple[int, float, bool]]]:
     """(documents, total weight, inlined?) of every term, by field."""
     ix = whoosh_index.open_dir(str(path))
@@ -205,16 +206,8 @@ def test_every_kind_of_posting_list_is_written_as_whooshs_writer_writes_it(tmp_p
     blocks; whole and fractional weights; fields without values (ID, NUMERIC), with values of one size
     (KEYWORD) and of any size (positions); with and without field lengths: Whoosh's writer (a posting at a
     time), Kavosh's in memory and Kavosh's spilling runs write the same bytes."""
-    docs = _count_documents()
-    _write_documents(tmp_path / "whoosh", lambda ix: ix.writer(codec=KavoshCodec()), docs)
-    assert _write_documents(tmp_path / "memory", lambda ix: KavoshWriter(ix, codec=KavoshCodec()), docs) == 0
-    spilled = _write_documents(
-        tmp_path / "spilled", lambda ix: KavoshWriter(ix, codec=KavoshCodec(), limitmb=0.02), docs
-    )
+    spilled, _reference = _written_alike(tmp_path, _count_documents(), _count_schema, limitmb=0.02)
     assert spilled >= 3
-    reference = _segment_files(tmp_path / "whoosh")
-    for name in ("memory", "spilled"):
-        assert _segment_files(tmp_path / name) == reference, name
 
     terms = _term_statistics(tmp_path / "memory")
     for fieldname in ("tags", "body"):
