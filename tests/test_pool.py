@@ -245,6 +245,21 @@ def test_a_document_that_fails_leaves_nothing_behind(tmp_path: Path) -> None:
         assert [searcher.stored_fields(n)["id"] for n in range(2)] == ["a", "c"]
 
 
+def test_a_term_utf8_cannot_hold_fails_its_document_and_is_taken_back_with_it() -> None:
+    """A document holding an unpaired surrogate fails as its terms are pooled, with a message that says
+    why, and taking it back leaves the pool as before, also in a field whose terms are held as bytes (one
+    whose first postings came from a merged segment)."""
+    pool = PostingPool(None)
+    pool.add(("body", "کتاب".encode(), 0, 1.0, b""))
+    items = [("قلم", 1, 1.0, b"x"), ("a\ud800", 1, 1.0, b"y")]
+    with pytest.raises(ValueError, match=r"field 'body' holds an unpaired surrogate \(U\+D800\)"):
+        pool.add_terms("body", 1, items, 1.0)
+    pool.remove_document("body", 1, items)
+    assert [(term, postings) for _field, term, postings in pool.iter_terms()] == [
+        ("کتاب".encode(), [0, 1.0, b""])
+    ]
+
+
 def test_remove_document_takes_back_only_that_document(tmp_path: Path) -> None:
     pool = PostingPool(None)
     pool.add_terms("body", 0, [(b"x", 1, 1.0, b"\x00\x01"), (b"y", 2, 2.0, b"\x00\x01\x02")], 1.0)

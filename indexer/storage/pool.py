@@ -133,7 +133,10 @@ class PostingPool:
         if terms is None:
             return
         for term, *_ in items:
-            key = self._key(fieldname, term)
+            try:
+                key = self._key(fieldname, term)
+            except ValueError:  # a term UTF-8 cannot hold was never added (and failed its document)
+                continue
             postings = terms.get(key)
             if postings and postings[-3] == docnum:
                 del postings[-3:]
