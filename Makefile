@@ -12,7 +12,8 @@ PORT ?= 8000
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+# The C speed-ups (analyzers.native) are built by the install: a changed .c file installs again.
+$(STAMP): $(BIN)/python setup.cfg setup.py pyproject.toml $(wildcard */*.c */*/*.c)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
