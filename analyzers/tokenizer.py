@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter2 import stem as porter_stem
 
+from . import native
 from .lexicon import PREFIXES, SUFFIXES, lexicon
 from .morphology import PREVERBS, analyze_key, spaced_compounds, spaced_preverb_verb, word_term
 from .normalize import _BREAK_RE, collapse_runs, fold, fold_key, has_run, quick_fold
@@ -172,6 +173,8 @@ class PersianTokenizer(Tokenizer):
         """`terms(value)`, and how many of them come from `value[:lead_end]` when that beginning is analyzed
         alone: the terms that start before `lead_end`, None when one of them ends after it (a word joined
         to what follows, or a word cut there), where the beginning must be analyzed on its own."""
+        if _NATIVE is not None:
+            return _NATIVE.terms_and_lead(value, lead_end)
         for terms, _starts, _ends, _stops, lead in _scan(value, spans=False, lead_end=lead_end):
             return terms, lead
         return [], 0
@@ -833,3 +836,17 @@ def joins_neighbour(word: str) -> str | None:
     if key in _DETACHED:
         return "previous"
     return None
+
+
+# The compiled twin of _scan's term-only path (analyzers/_scan.c), None where it is not built or pure Python
+# is asked for (analyzers.native). It reads the same caches and calls the same helpers as the loop above.
+def _native_arguments() -> tuple:
+    """What the compiled scan is configured with: the pattern, the caches, the helpers (see _scan.c)."""
+    groups = dict(_PATTERN.groupindex)
+    return (_PATTERN.finditer, _WORD_CACHE, _JOINERS_AFTER, _WINDOW, groups, _remember, *_NATIVE_HELPERS)
+
+
+_NATIVE_HELPERS = (_persian_terms, _non_persian, _stands_alone)
+_NATIVE = native.load("analyzers._scan")
+if _NATIVE is not None:
+    _NATIVE.configure(*_native_arguments())
