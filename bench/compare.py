@@ -3,7 +3,8 @@
 
 The qa-ir passages replicated to about 11,000 documents; its 2,942 questions as OR queries, top 100.
 `kavosh index` and `kavosh search --batch` run as the user runs them (separate processes, start-up included,
-their default processes), and once more with one process each. Lucene runs through our small runner
+their default processes), and once more with one process each (`--pure-python`: and once more without the
+compiled speed-ups). Lucene runs through our small runner
 (`bench/lucene/LuceneRun.java`, compiled here into `bench/out/lucene/`): one thread, an in-memory index,
 the classic query parser over title and body with the question escaped; its times are measured inside the
 JVM (its ~0.5 s start-up left out). Needs `make lucene` (Debian's liblucene8-java) and a JDK; without them
@@ -30,6 +31,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.qparser import MultifieldParser, OrGroup
 
+from analyzers.native import PURE_PYTHON_ENV
 from search_ui.commands.evaluate import evaluate, read_qrels
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -69,10 +71,10 @@ def plain_whoosh_search(index_dir: Path, queries: list[dict]) -> dict[str, list[
     return run
 
 
-def timed(cmd: list[str]) -> float:
-    """Run a command, fail loudly if it fails, return its wall time."""
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    """Run a command (with `env` added to the environment), fail loudly if it fails, return its wall time."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, **(env or {})))
     elapsed = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
@@ -194,6 +196,11 @@ def main() -> None:
         action="store_true",
         help="leave out plain Whoosh (its search takes ~100 s on 11k docs)",
     )
+    parser.add_argument(
+        "--pure-python",
+        action="store_true",
+        help=f"also run kavosh without its compiled speed-ups ({PURE_PYTHON_ENV}=1, analyzers.native)",
+    )
     args = parser.parse_args()
     shared = require_shared()
     n_docs = 1393 * args.copies
@@ -239,16 +246,20 @@ def main() -> None:
             t_q = time.perf_counter() - start  # once only, even with --repeat: it takes ~100 s
             rows.append(_row("plain Whoosh", docs, n, t_ix, t_q, mrr10(plain_run, qrels, queries), lucene))
 
-        for label, procs in (("kavosh", []), ("kavosh, 1 process", ["--procs", "1"])):
-            index = work / f"kavosh{len(procs)}"
-            run_tsv = work / f"kavosh{len(procs)}.tsv"
+        kavoshes = [("kavosh", [], {}), ("kavosh, 1 process", ["--procs", "1"], {})]
+        if args.pure_python:
+            kavoshes.append(("kavosh, pure Python", [], {PURE_PYTHON_ENV: "1"}))
+        for number, (label, procs, env) in enumerate(kavoshes):
+            index = work / f"kavosh{number}"
+            run_tsv = work / f"kavosh{number}.tsv"
             workers = ["--workers", "1"] if procs else []
             batch = ["--batch", str(qfile), "--run", str(run_tsv), *workers]
 
-            def kavosh_run(index=index, procs=procs, batch=batch) -> tuple[float, float]:
+            def kavosh_run(index=index, procs=procs, batch=batch, env=env) -> tuple[float, float]:
                 shutil.rmtree(index, ignore_errors=True)  # each repeat indexes from scratch
-                t_ix = timed([str(KAVOSH), "--quiet", "index", str(folder), "--index", str(index), *procs])
-                return t_ix, timed([str(KAVOSH), "--quiet", "search", "--index", str(index), *batch])
+                ix = ["--quiet", "index", str(folder), "--index", str(index), *procs]
+                t_ix = timed([str(KAVOSH), *ix], env)
+                return t_ix, timed([str(KAVOSH), "--quiet", "search", "--index", str(index), *batch], env)
 
             t_ix, t_q = best_of(args.repeat, kavosh_run)
             rows.append(_row(label, docs, n, t_ix, t_q, mrr10(read_run(run_tsv), qrels, queries), lucene))

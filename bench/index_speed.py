@@ -134,9 +134,14 @@ def main() -> None:
             rows.append([label, nprocs, f"{wall:.2f}", f"{cpu:.2f}", f"{dir_bytes(index) / 1e6:.1f}"])
         print_table(["revision", "procs", "wall s", "CPU s", "index MB"], rows)
         print(f"\nraw text: {size / 1e6:.1f} MB")
-        if args.against:
+        if args.against and 1 not in procs:
+            print(
+                "answers not compared: two processes share out the documents as they come, so tied documents"
+            )
+            print("rank differently from one build to the next; compare with --procs 1")
+        elif args.against:
             questions = [q["text"] for q in load_jsonl(shared / "queries.jsonl")[: args.questions]]
-            nprocs = procs[0]  # two processes share out the documents as they come: ties rank differently
+            nprocs = 1
             mine = answers(ROOT, work / f"ix0-{nprocs}", questions)
             theirs = answers(sources[args.against], work / f"ix1-{nprocs}", questions)
             same = sum(a == b for a, b in zip(mine, theirs, strict=True))
