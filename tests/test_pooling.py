@@ -149,7 +149,9 @@ def _sample_texts() -> list[str]:
     return [*texts, "\n".join(texts)]  # and all of them as one, for positions past 255
 
 
-def _pools(term_lists: list[list[str]], fmt: CompactPositions, boost: float = 1.0) -> dict[str, tuple]:
+def _pools(
+    term_lists: list[list[str]], fmt: CompactPositions, boost: float = 1.0, start: int = 0
+) -> dict[str, tuple]:
     """The pool each way gives for the same documents: its postings, size estimate and field lengths."""
     ways = {}
     compiled = pooling._native
@@ -158,15 +160,30 @@ def _pools(term_lists: list[list[str]], fmt: CompactPositions, boost: float = 1.
         try:
             pool = PostingPool(None, 1024)
             lengths = [
-                pool.add_terms("body", n, TermList(t, 0, fmt), boost) for n, t in enumerate(term_lists)
+                pool.add_terms("body", n, TermList(t, start, fmt), boost) for n, t in enumerate(term_lists)
             ]
         finally:
             pooling._native = compiled
         ways[label] = (pool._fields, pool.size, lengths)
     pool = PostingPool(None, 1024)
-    lengths = [pool.add_terms("body", n, fmt.term_values(t), boost) for n, t in enumerate(term_lists)]
+    lengths = [pool.add_terms("body", n, fmt.term_values(t, start), boost) for n, t in enumerate(term_lists)]
     ways["tuples"] = (pool._fields, pool.size, lengths)
     return ways
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    term_lists=st.lists(st.lists(st.sampled_from(SAFE), max_size=300), max_size=5),
+    start=starts,
+    fboost=boosts,
+    boost=boosts,
+)
+def test_a_pool_given_term_lists_holds_what_it_held_given_tuples(term_lists, start, fboost, boost) -> None:
+    """Through PostingPool.add_terms, several documents: a TermList pooled in C or in Python gives what the
+    writer's former tuples gave (CompactPositions.term_values), with field boosts and document boosts."""
+    _compiled()
+    ways = _pools(term_lists, CompactPositions(field_boost=fboost), boost, start)
+    assert ways["c"] == ways["python"] == ways["tuples"]
 
 
 @pytest.mark.parametrize("boost", [1.0, 1.5])
