@@ -9,6 +9,9 @@ _C_FLAGS = ["-O2", "-Wall", "-Wextra"]
 
 EXTENSIONS: list[Extension] = [
     Extension("analyzers._scan", ["analyzers/_scan.c"], extra_compile_args=_C_FLAGS, optional=True),
+    Extension(
+        "indexer.storage._pooling", ["indexer/storage/_pooling.c"], extra_compile_args=_C_FLAGS, optional=True
+    ),
 ]
 
 setup(ext_modules=EXTENSIONS)

@@ -19,7 +19,8 @@ from whoosh.filedb.filestore import FileStorage
 
 import indexer.build
 import indexer.storage.pool
-from analyzers import PersianAnalyzer
+import indexer.storage.pooling
+from analyzers import PersianAnalyzer, native
 from indexer.build import index_folder
 from indexer.errors import WriteFailed
 from indexer.sources import first_line
@@ -116,11 +117,22 @@ def _written_alike(tmp_path: Path, docs: list[dict], schema, limitmb: float) -> 
     return spilled, reference
 
 
+@pytest.fixture(params=["c", "python"])
+def pooling_way(request, monkeypatch) -> str:
+    """A text field's term list pooled by the C twin or by the Python reference (indexer.storage.pooling):
+    the segments below are written alike either way. (tests/test_pooling.py fails when the C is not built.)"""
+    if request.param == "python":
+        monkeypatch.setattr(indexer.storage.pooling, "_native", None)
+    elif indexer.storage.pooling._native is None:
+        pytest.skip("the C twin is not built" + (" (pure Python asked for)" if native.pure_python() else ""))
+    return request.param
+
+
 def _documents(records: list[dict]) -> list[dict]:
     return [_fields(record, n) for n, record in enumerate(records)]
 
 
-def test_a_build_that_spills_writes_the_bytes_of_whooshs_own_writer(tmp_path: Path) -> None:
+def test_a_build_that_spills_writes_the_bytes_of_whooshs_own_writer(tmp_path: Path, pooling_way) -> None:
     """Whoosh's SegmentWriter, Kavosh's writer in memory and Kavosh's writer spilling a run every few
     documents write byte for byte the same segment."""
     spilled, reference = _written_alike(tmp_path, _documents(_records(300)), make_schema, limitmb=0.2)
@@ -134,7 +146,9 @@ def test_a_build_that_spills_writes_the_bytes_of_whooshs_own_writer(tmp_path: Pa
 COUNTS = (1, 2, 3, 4, 5, 6, 127, 128, 129, 256, 300)
 
 
-def test_a_title_read_from_its_body_is_written_as_whoosh_writes_it_analyzed_alone(tmp_path: Path) -> None:
+def test_a_title_read_from_its_body_is_written_as_whoosh_writes_it_analyzed_alone(
+    tmp_path: Path, pooling_way
+) -> None:
     """A title that opens its body (the first line standing in for a missing title, cut at a word's end,
     or a title the text repeats) is read from the body's analysis (writer.LEADS): the segment is byte for
     byte what Whoosh's writer writes analyzing the title on its own, also where the title's last word is
@@ -201,7 +215,9 @@ def _term_statistics(path: Path) -> dict[str, list[tuple[int, float, bool]]]:
     return found
 
 
-def test_every_kind_of_posting_list_is_written_as_whooshs_writer_writes_it(tmp_path: Path) -> None:
+def test_every_kind_of_posting_list_is_written_as_whooshs_writer_writes_it(
+    tmp_path: Path, pooling_way
+) -> None:
     """Terms with 1 to 4 postings (inlined), exactly 5, one block, one block and one posting, several
     blocks; whole and fractional weights; fields without values (ID, NUMERIC), with values of one size
     (KEYWORD) and of any size (positions); with and without field lengths: Whoosh's writer (a posting at a

@@ -20,6 +20,9 @@ import marshal
 import os
 from collections.abc import Iterable, Iterator
 
+from indexer.storage.pooling import TermList, pool_positions
+from indexer.storage.pooling import utf8 as _utf8
+
 # A term's postings in document order, flat: [docnum, weight, value, docnum, weight, value, ...] (the value
 # bytes or None). Flat rather than a tuple a posting: a third of the objects for the garbage collector to
 # walk, and a codec takes the documents, weights and values of a block as slices (postings[0::3], ...).
@@ -51,17 +54,6 @@ def _batches(terms: Iterator[PooledTerm]) -> Iterator[list[PooledTerm]]:
         yield batch
 
 
-def _utf8(fieldname: str, term: str) -> bytes:
-    """A term as the index writes it. UTF-8 has no form for an unpaired surrogate (a JSON record can carry
-    one, as "\\ud800"): a new term is encoded when it is pooled, so such a document fails there, before
-    any of it is written for good (see KavoshWriter.add_document), with a message that says why."""
-    try:
-        return term.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        bad = ord(exc.object[exc.start])
-        raise ValueError(f"field {fieldname!r} holds an unpaired surrogate (U+{bad:04X})") from None
-
-
 class OutOfOrderPosting(ValueError):
     """A posting arrived for a document before the last one of its term: the pool keeps lists in order."""
 
@@ -80,14 +72,17 @@ class PostingPool:
         self._fields: dict[str, dict[str | bytes, Postings]] = {}
         self._as_text: dict[str, bool] = {}  # per field, decided by its first terms: str keys or bytes
 
-    def add_terms(self, fieldname: str, docnum: int, items: Iterable[tuple], boost: float) -> int:
+    def add_terms(self, fieldname: str, docnum: int, items: Iterable[tuple] | TermList, boost: float) -> int:
         """Add a document's terms of one field, `(term, frequency, weight, value)` each as `Field.index`
         (term bytes) or a format's `word_values` (term str) gives them, the weight times `boost`; return
-        the field's length (frequencies summed).
+        the field's length (frequencies summed). A CompactPositions field's terms may come as a `TermList`
+        instead (a term a position), grouped and encoded straight into the pool (pooling.pool_positions).
 
         `docnum` must not be below any document already added (the writer numbers them in order). A new
         str term is encoded once here (_utf8), so a term that cannot be written fails its document, not
         the commit."""
+        if type(items) is TermList:
+            return self._add_term_list(fieldname, docnum, items, boost)
         if not isinstance(items, list):
             items = list(items)
         if not items:
@@ -111,6 +106,20 @@ class PostingPool:
         self.size += size + POSTING_BYTES * len(items)
         return length
 
+    def _add_term_list(self, fieldname: str, docnum: int, items: TermList, boost: float) -> int:
+        """`add_terms` of a TermList: its length is its number of terms."""
+        terms = items.terms
+        if not terms:
+            return 0
+        held = self._terms_of(fieldname, True)
+        if not self._as_text[fieldname]:  # a field whose first terms were bytes (a merged segment's)
+            return self.add_terms(fieldname, docnum, items.values(), boost)
+        postings, new, new_bytes = pool_positions(
+            held, fieldname, docnum, terms, items.start_pos, items.format.field_boost, boost
+        )
+        self.size += TERM_BYTES * new + new_bytes + POSTING_BYTES * postings
+        return len(terms)
+
     def _terms_of(self, fieldname: str, as_text: bool) -> dict:
         """The field's terms, its key kind decided by the first terms it is given."""
         terms = self._fields.get(fieldname)
@@ -126,13 +135,13 @@ class PostingPool:
             return term if type(term) is str else term.decode("utf-8")
         return _utf8(fieldname, term) if type(term) is str else term
 
-    def remove_document(self, fieldname: str, docnum: int, items: Iterable[tuple]) -> None:
+    def remove_document(self, fieldname: str, docnum: int, items: Iterable[tuple] | TermList) -> None:
         """Take back what `add_terms` added for a document whose adding failed half-way (its postings are
         the last of their terms)."""
         terms = self._fields.get(fieldname)
         if terms is None:
             return
-        for term, *_ in items:
+        for term in items.distinct() if type(items) is TermList else (item[0] for item in items):
             try:
                 key = self._key(fieldname, term)
             except ValueError:  # a term UTF-8 cannot hold was never added (and failed its document)

@@ -19,8 +19,26 @@ SCHEMA_VERSION = 6
 
 # Widths of the position deltas in CompactPositions, by the first byte of an encoded value.
 _WIDTHS = {0: "B", 1: "H", 2: "I"}
-# The encoding of a lone position below 256 (most terms of a document occur once).
-_ONE_POSITION = [bytes((0, pos)) for pos in range(256)]
+# The encoding of a lone position below 256 (most terms of a document occur once): one shared bytes object
+# each, also for the pool (indexer.storage.pooling), which holds one a posting.
+ONE_POSITION = [bytes((0, pos)) for pos in range(256)]
+
+
+def encode_positions(poslist: list[int]) -> bytes:
+    """CompactPositions' encoding of ascending positions: a type byte (0, 1, 2: deltas of 1, 2 or 4 bytes,
+    native order, as `array` writes them), then the deltas. Called for every repeated term of every document:
+    a plain loop and bytes() for the common one-byte case are about twice as fast as a zip and an array.
+    `indexer/storage/_pooling.c` is its C twin (tests/test_pooling.py holds them byte-identical)."""
+    deltas = []
+    previous = 0
+    for pos in poslist:
+        deltas.append(pos - previous)
+        previous = pos
+    top = max(deltas, default=0)
+    if top < 1 << 8:
+        return b"\x00" + bytes(deltas)
+    code = 1 if top < 1 << 16 else 2
+    return bytes((code,)) + array(_WIDTHS[code], deltas).tobytes()
 
 
 class CompactPositions(Positions):
@@ -76,27 +94,16 @@ class CompactPositions(Positions):
         256 is encoded from a table (most terms of a document occur once)."""
         boost = self.field_boost
         single = 1.0 * boost
-        encode = self.encode
+        encode = encode_positions
         return [
-            (text, 1, single, _ONE_POSITION[positions[0]])
+            (text, 1, single, ONE_POSITION[positions[0]])
             if len(positions) == 1 and positions[0] < 256
             else (text, len(positions), float(len(positions)) * boost, encode(positions))
             for text, positions in found.items()
         ]
 
     def encode(self, poslist):
-        # Called for every term of every document: a plain loop and bytes() for the common one-byte case
-        # are about twice as fast as a zip and an array (the bytes are the same).
-        deltas = []
-        previous = 0
-        for pos in poslist:
-            deltas.append(pos - previous)
-            previous = pos
-        top = max(deltas, default=0)
-        if top < 1 << 8:
-            return b"\x00" + bytes(deltas)
-        code = 1 if top < 1 << 16 else 2
-        return bytes((code,)) + array(_WIDTHS[code], deltas).tobytes()
+        return encode_positions(poslist)
 
     def decode_positions(self, valuestring):
         return list(accumulate(array(_WIDTHS[valuestring[0]], valuestring[1:])))

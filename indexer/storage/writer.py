@@ -23,9 +23,10 @@ from multiprocessing import Queue
 
 from whoosh.fields import FieldType
 
-from analyzers import indexed_terms_and_lead
+from analyzers import indexed_terms, indexed_terms_and_lead
 from indexer.errors import WriteFailed
 from indexer.storage.pool import PostingPool
+from indexer.storage.pooling import TermList
 from indexer.storage.schema import CompactPositions
 from indexer.storage.termdict import TermDictFieldWriter
 from indexer.storage.whoosh_private import MpWriter, SegmentWriter, SubWriterTask
@@ -137,7 +138,7 @@ class KavoshWriter(SegmentWriter):
             raise WriterBroken(self.broken)
         super().commit(*args, **kwargs)
 
-    def _read_with_lead(self, schema, fields: dict) -> dict[str, list[tuple]] | None:
+    def _read_with_lead(self, schema, fields: dict) -> dict[str, TermList] | None:
         """The items of a field that opens another (LEADS: a title that is the body's first line, as
         `indexer.sources.first_line` gives a document without one) and of that other field, from one
         analysis of the latter: the lead's terms are those of the body's first words, exactly what analyzing
@@ -166,14 +167,16 @@ class KavoshWriter(SegmentWriter):
             if found is None:
                 continue
             terms, count = found
-            items = {whole: fmt.term_values(terms)}
+            items = {whole: TermList(terms, 0, fmt)}
             if count is not None:
-                items[lead] = lead_field.format.term_values(terms[:count])
+                items[lead] = TermList(terms[:count], 0, lead_field.format)
             return items
         return None
 
-    def _terms(self, name: str, field, value) -> list[tuple]:
-        """A field's `(term, frequency, weight, value)` for the pool, the term as str or bytes.
+    def _terms(self, name: str, field, value) -> list[tuple] | TermList:
+        """A field's `(term, frequency, weight, value)` for the pool, the term as str or bytes, or for a
+        CompactPositions field analyzed by Kavosh's analyzer its TermList (a term a position), which the
+        pool groups and encodes itself (indexer.storage.pooling).
 
         A field indexed by `FieldType.index` (TEXT, ID) gets its format's `word_values` directly: the pool
         encodes each term itself, saving Whoosh's generator around it. An unscored field (ID, NUMERIC: path,
@@ -186,11 +189,20 @@ class KavoshWriter(SegmentWriter):
         if type(field).index is FieldType.index:
             if not isinstance(value, str | list | tuple):
                 raise ValueError(f"{value!r} is not unicode or sequence")  # as FieldType.index says
-            items = field.format.word_values(value, field.analyzer, mode="index")
+            fmt = field.format
+            if isinstance(fmt, CompactPositions) and isinstance(value, str):
+                terms = indexed_terms(field.analyzer, value, "index")
+                if terms is not None:
+                    return self._remember(name, field, value, TermList(terms, 0, fmt))
+            items = fmt.word_values(value, field.analyzer, mode="index")
             if type(items) is not list:  # Whoosh's formats yield; CompactPositions gives a list
                 items = list(items)
         else:
             items = list(field.index(value))
+        return self._remember(name, field, value, items)
+
+    def _remember(self, name: str, field, value, items: list[tuple] | TermList) -> list[tuple] | TermList:
+        """`items`, kept as an unscored field's last value's (see _terms)."""
         if not field.scorable:
             self._last_terms[name] = (value, items)
         return items
