@@ -114,9 +114,7 @@ class PostingPool:
         held = self._terms_of(fieldname, True)
         if not self._as_text[fieldname]:  # a field whose first terms were bytes (a merged segment's)
             return self.add_terms(fieldname, docnum, items.values(), boost)
-        postings, new, new_bytes = pool_positions(
-            held, fieldname, docnum, terms, items.start_pos, items.format.field_boost, boost
-        )
+        postings, new, new_bytes = pool_positions(held, fieldname, docnum, items, boost)
         self.size += TERM_BYTES * new + new_bytes + POSTING_BYTES * postings
         return len(terms)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzers import native
-from indexer.storage.schema import ONE_POSITION, CompactPositions, encode_positions
+from indexer.storage.schema import ONE_POSITION, CompactPositions, encode_positions, group_positions
 
 _native = native.load("indexer.storage._pooling")
 
@@ -71,14 +71,7 @@ def pool_positions_py(
     Returns (postings added, new terms, UTF-8 bytes of the new terms), what the pool's size estimate counts.
     A new term UTF-8 cannot hold raises ValueError (utf8) before it is added; the terms before it (in the
     order they first occur) stay added, for the pool's `remove_document` to take back."""
-    found: dict[str, list[int]] = {}
-    get = found.get
-    for pos, text in enumerate(terms, start_pos):
-        positions = get(text)
-        if positions is None:
-            found[text] = [pos]
-        else:
-            positions.append(pos)
+    found = group_positions(terms, start_pos)
     single = 1.0 * field_boost
     if boost != 1.0:
         single *= boost
@@ -103,17 +96,12 @@ def pool_positions_py(
 
 
 def pool_positions(
-    held: dict,
-    fieldname: str,
-    docnum: int,
-    terms: list[str],
-    start_pos: int,
-    field_boost: float,
-    boost: float,
+    held: dict, fieldname: str, docnum: int, items: TermList, boost: float
 ) -> tuple[int, int, int]:
-    """`pool_positions_py`, in C when it is built (and the positions fit its 4-byte deltas)."""
+    """`pool_positions_py` of a TermList (its field boost its format's), in C when it is built (and the
+    positions fit its 4-byte deltas)."""
+    terms, start_pos = items.terms, items.start_pos
+    pool = pool_positions_py
     if _native is not None and 0 <= start_pos and start_pos + len(terms) <= _C_POSITIONS:
-        return _native.pool_positions(
-            held, fieldname, docnum, terms, start_pos, field_boost, boost, ONE_POSITION
-        )
-    return pool_positions_py(held, fieldname, docnum, terms, start_pos, field_boost, boost, ONE_POSITION)
+        pool = _native.pool_positions
+    return pool(held, fieldname, docnum, terms, start_pos, items.format.field_boost, boost, ONE_POSITION)

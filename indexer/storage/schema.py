@@ -79,15 +79,7 @@ class CompactPositions(Positions):
 
     def term_values(self, terms: list[str], start_pos: int = 0) -> list[tuple]:
         """`word_values` of a text whose terms are `terms`, a term per position from `start_pos`."""
-        found: dict[str, list[int]] = {}
-        get = found.get
-        for pos, text in enumerate(terms, start_pos):
-            positions = get(text)
-            if positions is None:
-                found[text] = [pos]
-            else:
-                positions.append(pos)
-        return self._values(found)
+        return self._values(group_positions(terms, start_pos))
 
     def _values(self, found: dict[str, list[int]]) -> list[tuple]:
         """(term, frequency, weight, encoded positions) of each term's positions; a lone position below
@@ -113,6 +105,20 @@ class CompactPositions(Positions):
 
     def decode_position_boosts(self, valuestring):
         return [(pos, 1) for pos in self.decode_positions(valuestring)]
+
+
+def group_positions(terms: list[str], start_pos: int = 0) -> dict[str, list[int]]:
+    """Each distinct term of `terms` (a term a position from `start_pos`) with its positions, in the order
+    the terms first occur."""
+    found: dict[str, list[int]] = {}
+    get = found.get
+    for pos, text in enumerate(terms, start_pos):
+        positions = get(text)
+        if positions is None:
+            found[text] = [pos]
+        else:
+            positions.append(pos)
+    return found
 
 
 def _text_field(analyzer) -> TEXT:
