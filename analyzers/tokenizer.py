@@ -842,11 +842,19 @@ def joins_neighbour(word: str) -> str | None:
 # is asked for (analyzers.native). It reads the same caches and calls the same helpers as the loop above.
 def _native_arguments() -> tuple:
     """What the compiled scan is configured with: the pattern, the caches, the helpers (see _scan.c)."""
-    groups = dict(_PATTERN.groupindex)
-    return (_PATTERN.finditer, _WORD_CACHE, _JOINERS_AFTER, _WINDOW, groups, _remember, *_NATIVE_HELPERS)
+    return (
+        _PATTERN.finditer,
+        _WORD_CACHE,
+        _JOINERS_AFTER,
+        _WINDOW,
+        dict(_PATTERN.groupindex),
+        _remember,
+        _persian_terms,
+        _non_persian,
+        _stands_alone,
+    )
 
 
-_NATIVE_HELPERS = (_persian_terms, _non_persian, _stands_alone)
 _NATIVE = native.load("analyzers._scan")
 if _NATIVE is not None:
     _NATIVE.configure(*_native_arguments())

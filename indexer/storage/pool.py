@@ -20,8 +20,7 @@ import marshal
 import os
 from collections.abc import Iterable, Iterator
 
-from indexer.storage.pooling import TermList, pool_positions
-from indexer.storage.pooling import utf8 as _utf8
+from indexer.storage.pooling import TermList, pool_positions, utf8
 
 # A term's postings in document order, flat: [docnum, weight, value, docnum, weight, value, ...] (the value
 # bytes or None). Flat rather than a tuple a posting: a third of the objects for the garbage collector to
@@ -79,7 +78,7 @@ class PostingPool:
         instead (a term a position), grouped and encoded straight into the pool (pooling.pool_positions).
 
         `docnum` must not be below any document already added (the writer numbers them in order). A new
-        str term is encoded once here (_utf8), so a term that cannot be written fails its document, not
+        str term is encoded once here (pooling.utf8), so a term that cannot be written fails its document, not
         the commit."""
         if type(items) is TermList:
             return self._add_term_list(fieldname, docnum, items, boost)
@@ -98,7 +97,7 @@ class PostingPool:
                 weight *= boost
             postings = get(term)
             if postings is None:
-                size += TERM_BYTES + len(_utf8(fieldname, term) if type(term) is str else term)
+                size += TERM_BYTES + len(utf8(fieldname, term) if type(term) is str else term)
                 terms[term] = [docnum, weight, value]
             else:
                 postings += (docnum, weight, value)
@@ -131,7 +130,7 @@ class PostingPool:
         """A term as the field holds its keys (see _as_text)."""
         if self._as_text[fieldname]:
             return term if type(term) is str else term.decode("utf-8")
-        return _utf8(fieldname, term) if type(term) is str else term
+        return utf8(fieldname, term) if type(term) is str else term
 
     def remove_document(self, fieldname: str, docnum: int, items: Iterable[tuple] | TermList) -> None:
         """Take back what `add_terms` added for a document whose adding failed half-way (its postings are
